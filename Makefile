@@ -1,0 +1,13 @@
+# Two commands do everything; each installs what it needs first (once).
+#   make run    build and start Centrale on sqlite://centrale.db, dashboard at http://127.0.0.1:8080/
+#   make test   every check and test: fmt, clippy, Rust tests, Playwright end-to-end
+
+.PHONY: run test build
+run:
+	@scripts/run.sh $(ARGS)
+
+test:
+	@scripts/test.sh
+
+build:
+	@scripts/build.sh

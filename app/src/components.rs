@@ -1,0 +1,66 @@
+//! Small reusable views.
+
+use crate::live::LinkState;
+use leptos::prelude::*;
+
+/// Shows whether the page receives live updates.
+#[component]
+pub fn LinkBadge(
+    /// The state of the event stream.
+    #[prop(into)]
+    state: Signal<LinkState>,
+) -> impl IntoView {
+    let label = move || match state.get() {
+        LinkState::Connecting => "connecting",
+        LinkState::Live => "live",
+        LinkState::Reconnecting => "reconnecting",
+    };
+    view! {
+        <span class="link-badge" data-state=label title="Live updates from the server">
+            <span class="dot"></span>
+            {label}
+        </span>
+    }
+}
+
+/// A labelled number on the overview.
+#[component]
+pub fn Stat(
+    /// What is counted.
+    label: &'static str,
+    /// The count.
+    #[prop(into)]
+    value: Signal<String>,
+    /// `data-testid` of the value, for end-to-end tests.
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <span class="stat-value" data-testid=testid>
+                {value}
+            </span>
+            <span class="stat-label">{label}</span>
+        </div>
+    }
+}
+
+/// The errors an `<ErrorBoundary>` caught, in words the user can act on.
+#[component]
+pub fn ErrorList(
+    /// The errors from the boundary.
+    errors: ArcRwSignal<Errors>,
+) -> impl IntoView {
+    view! {
+        <div class="error" role="alert">
+            <ul>
+                {move || {
+                    errors
+                        .get()
+                        .into_iter()
+                        .map(|(_, e)| view! { <li>{e.to_string()}</li> })
+                        .collect_view()
+                }}
+            </ul>
+        </div>
+    }
+}

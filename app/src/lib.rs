@@ -1,0 +1,94 @@
+//! Centrale's dashboard: a Leptos app rendered on the server and hydrated in the browser.
+//!
+//! Layout:
+//! - [`App`] and [`shell`]: the document and the router.
+//! - `pages/`: one module per route.
+//! - `components/`: small reusable views.
+//! - [`api`]: the server functions, each a few lines calling the engine.
+//! - [`dto`]: the types the browser sees (server function results, live events).
+//! - [`live`]: the one event stream (`/api/events`) every page follows.
+//!
+//! With the `ssr` feature the server functions run against the `engine` (taken from the Leptos
+//! context, never a global); with `hydrate` the same components hydrate in the browser.
+
+pub mod api;
+pub mod components;
+pub mod dto;
+pub mod live;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The `output_name` of the build: `/pkg/centrale.js`, `/pkg/centrale_bg.wasm`,
+/// `/pkg/centrale.css`.
+pub const OUTPUT_NAME: &str = "centrale";
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The dashboard: navigation, live-stream status and the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let live = live::provide_live_events();
+
+    // Effects run only in the browser, after hydration: the marker tells tests (and people
+    // reading the DOM) that the page is interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="centrale" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title text="Centrale" />
+        <Router>
+            <div class="layout" data-hydrated=move || hydrated.get().then_some("true")>
+                <header class="topbar">
+                    <A href="/" attr:class="brand">
+                        "Centrale"
+                    </A>
+                    <nav>
+                        <A href="/">"Overview"</A>
+                    </nav>
+                    <components::LinkBadge state=live.state />
+                </header>
+                <main>
+                    <Routes fallback=pages::not_found::NotFound>
+                        <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// What components may ask of the HTTP response while rendering on the server. In the browser
+/// these do nothing.
+mod server_hooks {
+    /// Sets the status of the server-rendered response to 404.
+    pub fn respond_not_found() {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The live event stream: one `EventSource` on `/api/events` per page, shared through context.
+//!
+//! Pages load a snapshot through a resource, then follow events. Whenever the stream (re)opens
+//! or the server says the page lagged, [`LiveEvents::epoch`] moves: anything loaded before may
+//! have missed events and is refetched. The browser reconnects an `EventSource` by itself after
+//! a network error; if it gives up (the server answered with an error), we open a new one with
+//! a growing delay.
+
+use crate::dto::LiveEvent;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// How many recent events the page keeps for the activity feed and late readers.
+const RECENT: usize = 200;
+
+/// The state of the link to the server's event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Not opened yet (server-side render, or before hydration).
+    Connecting,
+    /// Events are flowing.
+    Live,
+    /// The link broke; the browser or this module is reopening it.
+    Reconnecting,
+}
+
+/// Handle on the live stream, from `expect_context::<LiveEvents>()`.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveEvents {
+    /// Whether events are flowing.
+    pub state: ReadSignal<LinkState>,
+    /// Moves each time the stream opens or lags: snapshots loaded before must be refetched.
+    pub epoch: ReadSignal<u64>,
+    /// The latest events with their sequence numbers (1, 2, ...), oldest first.
+    pub recent: ReadSignal<Vec<(u64, LiveEvent)>>,
+}
+
+impl LiveEvents {
+    /// Calls `f` for every event that arrives from now on, in order.
+    pub fn for_each_event(self, mut f: impl FnMut(&LiveEvent) + 'static) {
+        let mut cursor = self.latest_seq_untracked();
+        Effect::new(move |_| {
+            self.recent.with(|events| {
+                let from = cursor;
+                for (seq, event) in events.iter().filter(|(seq, _)| *seq > from) {
+                    cursor = *seq;
+                    f(event);
+                }
+            });
+        });
+    }
+
+    /// The sequence number of the newest event received so far (0 if none).
+    pub fn latest_seq_untracked(self) -> u64 {
+        self.recent
+            .with_untracked(|events| events.last().map_or(0, |(seq, _)| *seq))
+    }
+}
+
+/// Setters kept together so the reconnect loop can be restarted from a timer.
+#[derive(Clone, Copy)]
+struct Links {
+    state: WriteSignal<LinkState>,
+    epoch: WriteSignal<u64>,
+    recent: WriteSignal<Vec<(u64, LiveEvent)>>,
+    next_seq: StoredValue<u64>,
+    retry: StoredValue<Duration>,
+}
+
+/// Creates the live stream for this page and provides it as context. Call once, in `App`.
+pub fn provide_live_events() -> LiveEvents {
+    let (state, set_state) = signal(LinkState::Connecting);
+    let (epoch, set_epoch) = signal(0u64);
+    let (recent, set_recent) = signal(Vec::<(u64, LiveEvent)>::new());
+    let live = LiveEvents {
+        state,
+        epoch,
+        recent,
+    };
+    provide_context(live);
+
+    let links = Links {
+        state: set_state,
+        epoch: set_epoch,
+        recent: set_recent,
+        next_seq: StoredValue::new(1),
+        retry: StoredValue::new(Duration::from_secs(1)),
+    };
+    // Effects run in the browser only: the server never opens the stream.
+    Effect::new(move |_| open(links));
+    live
+}
+
+/// Opens an `EventSource` and wires its callbacks to the signals.
+fn open(links: Links) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    let Ok(source) = EventSource::new("/api/events") else {
+        retry_later(links);
+        return;
+    };
+
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        links.retry.set_value(Duration::from_secs(1));
+        links.state.set(LinkState::Live);
+        links.epoch.update(|n| *n += 1);
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
+
+    let failed = source.clone();
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        links.state.set(LinkState::Reconnecting);
+        if failed.ready_state() == EventSource::CLOSED {
+            // The browser gave up on this source: open another one later.
+            retry_later(links);
+        }
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+
+    let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        let Some(data) = message.data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<LiveEvent>(&data) {
+            Ok(event) => {
+                let seq = links.next_seq.get_value();
+                links.next_seq.set_value(seq + 1);
+                links.recent.update(|recent| {
+                    recent.push((seq, event));
+                    if recent.len() > RECENT {
+                        let excess = recent.len() - RECENT;
+                        recent.drain(..excess);
+                    }
+                });
+            }
+            Err(e) => leptos::logging::warn!("unreadable live event {data}: {e}"),
+        }
+    });
+    for kind in LiveEvent::KINDS {
+        let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+    }
+    on_event.forget();
+
+    let on_resync = Closure::<dyn FnMut()>::new(move || links.epoch.update(|n| *n += 1));
+    let _ = source
+        .add_event_listener_with_callback(LiveEvent::RESYNC, on_resync.as_ref().unchecked_ref());
+    on_resync.forget();
+}
+
+fn retry_later(links: Links) {
+    let delay = links.retry.get_value();
+    links
+        .retry
+        .set_value((delay * 2).min(Duration::from_secs(15)));
+    set_timeout(move || open(links), delay);
+}

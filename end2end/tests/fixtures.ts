@@ -1,0 +1,101 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** A Centrale process of this test's own: fresh database, free port. */
+export interface Centrale {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash) */
+  url: string;
+  /** e.g. ws://127.0.0.1:41234 */
+  wsUrl: string;
+  /** What the server logged so far (stderr), for failure messages. */
+  logs: () => string;
+}
+
+/** Starts `centrale --listen 127.0.0.1:0` on a new SQLite file and waits for its address. */
+async function startCentrale(): Promise<{ centrale: Centrale; proc: ChildProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'centrale-e2e-'));
+  const bin = process.env.CENTRALE_BIN ?? join(ROOT, 'target', 'debug', 'centrale');
+  const site = process.env.CENTRALE_SITE_ROOT ?? join(ROOT, 'target', 'site');
+  const proc = spawn(
+    bin,
+    ['--listen', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'centrale.db')}`, '--site-root', site],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'info' } },
+  );
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((ok, fail) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`centrale did not start:\n${stderr}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/open (http:\/\/[^/\s]+)\//);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    proc.on('exit', (code) => fail(new Error(`centrale exited with ${code}:\n${stderr}`)));
+  });
+  return { centrale: { url, wsUrl: url.replace(/^http/, 'ws'), logs: () => stderr }, proc, dir };
+}
+
+/** A raw OCPP-J station: opens the socket with a subprotocol, sends frames, collects answers. */
+export class RawStation {
+  readonly received: unknown[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.received.push(JSON.parse(data.toString())));
+  }
+
+  static async connect(centrale: Centrale, id: string, protocol = 'ocpp1.6'): Promise<RawStation> {
+    const socket = new WebSocket(`${centrale.wsUrl}/ocpp/${encodeURIComponent(id)}`, protocol);
+    await new Promise<void>((ok, fail) => {
+      socket.once('open', () => ok());
+      socket.once('error', fail);
+    });
+    return new RawStation(socket);
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise((ok) => this.socket.once('close', ok));
+    this.socket.close(1000);
+    await closed;
+  }
+}
+
+/** Waits until the dashboard has hydrated: only then do buttons work. */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+}
+
+/** Collects console errors and uncaught exceptions of a page. */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+export const test = base.extend<{ centrale: Centrale }>({
+  centrale: async ({}, use, testInfo) => {
+    const { centrale, proc, dir } = await startCentrale();
+    await use(centrale);
+    const exited = new Promise((ok) => proc.once('exit', ok));
+    proc.kill('SIGTERM');
+    await exited;
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('centrale.log', { body: centrale.logs(), contentType: 'text/plain' });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+export { expect };

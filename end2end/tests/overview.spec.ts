@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect, RawStation, waitForHydration, watchConsole } from './fixtures';
+
+const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
+
+test('overview is rendered on the server, hydrates, and follows stations live', async ({ page, centrale }) => {
+  const errors = watchConsole(page);
+  await page.goto(centrale.url + '/');
+
+  // Server-rendered snapshot, from the engine through a server function.
+  await expect(page.getByTestId('stat-stations')).toHaveText('0');
+  await expect(page.getByTestId('stat-online')).toHaveText('0');
+  await expect(page.getByTestId('online-empty')).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.locator('.link-badge')).toHaveAttribute('data-state', 'live');
+
+  // A station connects: the page updates without a reload.
+  const started = Date.now();
+  const station = await RawStation.connect(centrale, 'E2E-CP-1');
+  await expect(page.getByTestId('stat-online')).toHaveText('1');
+  const latencyMs = Date.now() - started;
+  await expect(page.getByTestId('stat-stations')).toHaveText('1');
+  await expect(page.getByTestId('online-list')).toContainText('E2E-CP-1');
+  await expect(page.getByTestId('feed')).toContainText('E2E-CP-1 connected (ocpp1.6)');
+  test.info().annotations.push({ type: 'connect-to-screen', description: `${latencyMs} ms` });
+  console.log(`station connect -> shown on the overview: ${latencyMs} ms`);
+
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+
+  // It disconnects: online goes back to 0, the station stays known.
+  await station.close();
+  await expect(page.getByTestId('stat-online')).toHaveText('0');
+  await expect(page.getByTestId('stat-stations')).toHaveText('1');
+  await expect(page.getByTestId('feed')).toContainText('E2E-CP-1 disconnected');
+
+  // Buttons work (hydrated): Clear empties the activity feed.
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.getByTestId('feed').locator('li')).toHaveCount(0);
+
+  expect(errors).toEqual([]);
+});
+
+test('the page is complete without JavaScript (server-side rendering)', async ({ browser, centrale }) => {
+  const station = await RawStation.connect(centrale, 'SSR-CP');
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(centrale.url + '/');
+  await expect(page.getByTestId('stat-stations')).toHaveText('1');
+  await expect(page.getByTestId('stat-online')).toHaveText('1');
+  await expect(page.getByTestId('online-list')).toContainText('SSR-CP');
+  await context.close();
+  await station.close();
+});
+
+test('an unknown path answers 404 with a page that leads back', async ({ page, centrale }) => {
+  const response = await page.goto(centrale.url + '/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Back to the overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+});

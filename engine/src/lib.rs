@@ -1,0 +1,202 @@
+//! The engine of Centrale: everything a central system does, without HTTP or HTML.
+//!
+//! [`Engine`] is a cheap-to-clone handle that the server puts behind its routes and the dashboard
+//! behind its server functions. It owns:
+//! - the registry of live station sessions (one per station id; a newer connection replaces an
+//!   older one) — see [`session`];
+//! - the [`store::Store`], the only place SQL runs;
+//! - the event feed ([`Event`] on a broadcast channel) that the dashboard and `/api/events` follow;
+//! - shutdown: a cancellation token and a task tracker, so every task it starts is waited for.
+//!
+//! The engine knows OCPP only through the `protocol` crate's types; it has no axum or leptos.
+
+pub mod event;
+pub mod session;
+pub mod store;
+
+pub use event::Event;
+pub use session::{Incoming, Outgoing};
+
+use protocol::StationId;
+use serde::Serialize;
+use session::Live;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use store::Store;
+use thiserror::Error;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How many events a slow subscriber may fall behind before it is told it lagged.
+const EVENT_BUFFER: usize = 4096;
+
+/// What the engine needs to start.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where the data lives, e.g. `sqlite://centrale.db`.
+    pub database_url: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            database_url: "sqlite://centrale.db".to_owned(),
+        }
+    }
+}
+
+/// Errors the engine reports; callers match on them to pick an answer.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(
+        "unsupported database URL {0:?}: this version of Centrale stores data in SQLite (sqlite://PATH)"
+    )]
+    UnsupportedDatabase(String),
+    #[error("invalid database URL {0:?}: {1}")]
+    BadDatabaseUrl(String, String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Counters of the whole fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetSummary {
+    /// Stations the central system knows.
+    pub stations: u64,
+    /// Stations connected right now.
+    pub connected: u64,
+}
+
+/// The handle on a running engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    events: broadcast::Sender<Event>,
+    registry: Mutex<HashMap<StationId, Live>>,
+    next_session: AtomicU64,
+    shutdown: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Engine {
+    /// Opens the database (running its migrations) and returns a ready engine.
+    pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
+        let store = Store::open(&config.database_url).await?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                store,
+                events,
+                registry: Mutex::new(HashMap::new()),
+                next_session: AtomicU64::new(1),
+                shutdown: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+            }),
+        })
+    }
+
+    /// A new subscription to the event feed. A subscriber that falls more than a buffer behind
+    /// gets `RecvError::Lagged` and must refetch its snapshot; it never slows the stations.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// Counters for the overview.
+    pub async fn fleet_summary(&self) -> Result<FleetSummary, EngineError> {
+        let stations = self.inner.store.count_stations().await?;
+        let connected = self.registry().len() as u64;
+        Ok(FleetSummary {
+            stations,
+            connected,
+        })
+    }
+
+    /// The ids of the stations connected now, sorted.
+    pub fn connected_stations(&self) -> Vec<StationId> {
+        let mut ids: Vec<StationId> = self.registry().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Cancelled when the engine starts shutting down; long-lived streams end on it.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.inner.shutdown.clone()
+    }
+
+    /// Runs `future` as a task the engine waits for at shutdown.
+    pub fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.tasks.spawn(future)
+    }
+
+    /// Closes every station session and waits for the engine's tasks and sessions to finish,
+    /// then closes the database. Call once, after the HTTP server stopped accepting.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        self.inner.tasks.wait().await;
+        self.inner.store.close().await;
+    }
+
+    fn emit(&self, event: Event) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.inner.events.send(event);
+    }
+
+    fn registry(&self) -> MutexGuard<'_, HashMap<StationId, Live>> {
+        // The registry holds plain data updated in single statements: a panic elsewhere while
+        // it was held cannot have left it half-written, so a poisoned lock is still usable.
+        self.inner
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a new session for `station`, closing the one it replaces.
+    fn register(&self, station: &StationId) -> (u64, CancellationToken) {
+        let session = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
+        let cancel = self.inner.shutdown.child_token();
+        let previous = self.registry().insert(
+            station.clone(),
+            Live {
+                session,
+                cancel: cancel.clone(),
+            },
+        );
+        if let Some(previous) = previous {
+            tracing::info!(station_id = %station, old = previous.session, new = session, "newer connection replaces the old one");
+            previous.cancel.cancel();
+        }
+        (session, cancel)
+    }
+
+    /// Removes `session` from the registry if it is still the station's current one.
+    fn unregister(&self, station: &StationId, session: u64) -> bool {
+        let mut registry = self.registry();
+        match registry.get(station) {
+            Some(live) if live.session == session => {
+                registry.remove(station);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Tracks a session future so that shutdown waits for it.
+    pub fn track<F: Future>(&self, future: F) -> tokio_util::task::task_tracker::TrackedFuture<F> {
+        self.inner.tasks.track_future(future)
+    }
+}

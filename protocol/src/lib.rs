@@ -1,0 +1,23 @@
+//! OCPP for Centrale: message framing, error codes and (as they land) the typed messages of each
+//! OCPP version.
+//!
+//! This crate is pure: no I/O, no async runtime, and it builds for `wasm32` so the dashboard can
+//! reuse its enums. Everything that arrives from a station passes through here first, and a value
+//! that breaks the specification is turned into the error code the specification asks for.
+//!
+//! Layout:
+//! - [`frame`]: OCPP-J frames (CALL, CALLRESULT, CALLERROR), decoded in two steps: the frame
+//!   with its payload kept as raw JSON, then the payload for its action.
+//! - [`error`]: RPC error codes, spelled as each OCPP version spells them.
+//! - [`version`]: the OCPP versions and their WebSocket subprotocol names.
+//! - [`ids`]: validated identifiers (station identity, message id).
+
+pub mod error;
+pub mod frame;
+pub mod ids;
+pub mod version;
+
+pub use error::ErrorCode;
+pub use frame::{Frame, FrameError};
+pub use ids::{MessageId, StationId};
+pub use version::OcppVersion;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every check and test; exits non-zero on the first failure.
+#   format, clippy (server side and wasm side separately), Rust tests, Playwright in Chromium.
+source "$(dirname "$0")/common.sh"
+ensure_chromium
+ensure_npm_packages
+"$ROOT/scripts/build.sh"
+
+started=$SECONDS
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+# Server and browser sides are linted apart: together, cargo would turn on both features of app.
+step "clippy, server side"
+cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warnings
+step "clippy, browser side (wasm32)"
+cargo clippy --locked -p frontend --target "$WASM_TARGET" -- -D warnings
+
+step "Rust tests (unit and integration)"
+cargo test --locked --workspace --exclude frontend
+
+step "end-to-end tests (Playwright, Chromium)"
+(cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test)
+
+step "all checks and tests passed in $((SECONDS - started)) s (after the build)"

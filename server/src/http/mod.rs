@@ -1,0 +1,70 @@
+//! The routes of the one port Centrale listens on.
+
+mod error;
+mod events;
+mod health;
+mod ocpp;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::routing::get;
+use engine::Engine;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub leptos: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos.clone()
+    }
+}
+
+/// The whole HTTP surface: stations, API, dashboard and its static files.
+pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
+    let state = AppState {
+        engine: engine.clone(),
+        leptos,
+    };
+    let routes = generate_route_list(app::App);
+    let context_engine = engine.clone();
+
+    // Stations' WebSocket routes stay outside compression and request tracing: they are
+    // long-lived and traced per message by their session.
+    let stations = Router::new()
+        .route("/ocpp/{station_id}", get(ocpp::station_socket))
+        .route("/central/{station_id}", get(ocpp::station_socket));
+
+    let api = Router::new()
+        .route("/events", get(events::stream))
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
+
+    let web = Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api", api)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_engine.clone()),
+            {
+                let options = state.leptos.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http());
+
+    stations.merge(web).with_state(state)
+}

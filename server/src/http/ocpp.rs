@@ -1,0 +1,75 @@
+//! `GET /ocpp/{stationId}` and `/central/{stationId}`: a station's WebSocket.
+//!
+//! The station offers OCPP versions as subprotocols; the first one Centrale supports (in its
+//! order of preference) is chosen. If none is, the handshake completes without the header and
+//! the connection is closed at once, as OCPP-J asks.
+
+use super::{ApiError, AppState};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use engine::{Incoming, Outgoing};
+use futures_util::future::ready;
+use futures_util::{SinkExt, StreamExt};
+use protocol::{OcppVersion, StationId};
+
+pub async fn station_socket(
+    State(state): State<AppState>,
+    Path(station_id): Path<String>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let station = match StationId::parse(station_id) {
+        Ok(station) => station,
+        Err(e) => {
+            return ApiError::BadRequest(format!("invalid station identity: {e}")).into_response();
+        }
+    };
+    let ws = ws.protocols(OcppVersion::SUPPORTED.iter().map(|v| v.subprotocol()));
+    let version = ws
+        .selected_protocol()
+        .and_then(|p| p.to_str().ok())
+        .and_then(OcppVersion::from_subprotocol);
+    let engine = state.engine;
+    ws.on_upgrade(move |socket| async move {
+        let Some(version) = version else {
+            tracing::warn!(station_id = %station, "no supported OCPP subprotocol offered; closing");
+            refuse(socket).await;
+            return;
+        };
+        let (sink, stream) = socket.split();
+        let tx = sink.with(|out: Outgoing| {
+            ready(Ok::<_, axum::Error>(match out {
+                Outgoing::Text(text) => Message::Text(text.into()),
+                Outgoing::Ping(data) => Message::Ping(data.into()),
+                Outgoing::Close => Message::Close(Some(CloseFrame {
+                    code: close_code::NORMAL,
+                    reason: "".into(),
+                })),
+            }))
+        });
+        let rx = stream
+            .take_while(|m| ready(matches!(m, Ok(m) if !matches!(m, Message::Close(_)))))
+            .filter_map(|m| {
+                ready(match m {
+                    Ok(Message::Text(text)) => Some(Incoming::Text(text.to_string())),
+                    Ok(Message::Binary(data)) => Some(Incoming::Binary(data.to_vec())),
+                    Ok(Message::Pong(_)) => Some(Incoming::Pong),
+                    // Pings are answered by the WebSocket layer itself.
+                    _ => None,
+                })
+            });
+        let session = engine.serve_station(station, version, tx, rx);
+        if let Err(e) = engine.track(session).await {
+            tracing::error!(error = %e, "station session failed");
+        }
+    })
+}
+
+/// Closes a connection that offered no OCPP version Centrale speaks.
+async fn refuse(mut socket: WebSocket) {
+    let close = Message::Close(Some(CloseFrame {
+        code: close_code::PROTOCOL,
+        reason: "no supported OCPP subprotocol (offer ocpp1.6)".into(),
+    }));
+    let _ = socket.send(close).await;
+}
