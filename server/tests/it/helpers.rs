@@ -1,0 +1,156 @@
+use server::{Config, Server};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A server of the test's own, on a fresh database in a temporary folder.
+pub struct TestApp {
+    pub server: Server,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = start_on(&dir).await;
+        TestApp { server, dir }
+    }
+
+    /// Stops the server and starts a new one on the same database.
+    pub async fn restart(self) -> TestApp {
+        let TestApp { server, dir } = self;
+        server.stop().await.expect("clean stop");
+        let server = start_on(&dir).await;
+        TestApp { server, dir }
+    }
+
+    pub fn database_url(&self) -> String {
+        database_url(&self.dir)
+    }
+
+    /// `ws://ADDR/ocpp`, the base stations connect under.
+    pub fn ocpp_base(&self) -> String {
+        format!("ws://{}/ocpp", self.server.addr())
+    }
+
+    pub async fn get(&self, path: &str) -> HttpResponse {
+        http_get(&self.server.addr().to_string(), path).await
+    }
+
+    /// Waits until the engine counts `n` connected stations (sessions register asynchronously).
+    pub async fn wait_connected(&self, n: usize) {
+        for _ in 0..200 {
+            if self.server.engine().connected_stations().len() == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "expected {n} connected stations, have {:?}",
+            self.server.engine().connected_stations()
+        );
+    }
+}
+
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("centrale.db").display())
+}
+
+async fn start_on(dir: &TempDir) -> Server {
+    let config = Config::new("127.0.0.1:0".parse().expect("addr"), database_url(dir));
+    Server::start(config).await.expect("server starts")
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+/// A plain HTTP/1.1 GET with `Connection: close`, read to the end.
+pub async fn http_get(addr: &str, path: &str) -> HttpResponse {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
+        .await
+        .expect("response within 10 s")
+        .expect("read");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    HttpResponse {
+        status,
+        headers: head.to_owned(),
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
+    }
+}
+
+/// The payload of a `Transfer-Encoding: chunked` body.
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+/// The text of the element with `data-testid="{testid}"` in server-rendered HTML.
+pub fn test_id_text<'a>(html: &'a str, testid: &str) -> Option<&'a str> {
+    let at = html.find(&format!("data-testid=\"{testid}\""))?;
+    let rest = &html[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')?;
+    Some(&rest[start..start + end])
+}
+
+/// Reads an open HTTP response stream until `needle` appears; returns what was read.
+pub async fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    String::from_utf8_lossy(&read_until_bytes(stream, needle.as_bytes()).await).into_owned()
+}
+
+/// Reads a stream until `needle` appears; returns the bytes read.
+pub async fn read_until_bytes(stream: &mut TcpStream, needle: &[u8]) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{:?} not seen in: {}",
+                    String::from_utf8_lossy(needle),
+                    String::from_utf8_lossy(&seen)
+                )
+            })
+            .expect("read");
+        assert!(
+            n > 0,
+            "stream ended before the awaited text: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(needle.len()).any(|w| w == needle) {
+            return seen;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+use crate::helpers::{TestApp, read_until, test_id_text};
+use simulator::Station;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+#[tokio::test]
+async fn healthz_answers_ok_when_the_database_answers() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, "ok");
+}
+
+#[tokio::test]
+async fn overview_is_rendered_on_the_server_with_counts_from_the_engine() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers
+            .to_lowercase()
+            .contains("content-type: text/html")
+    );
+    assert_eq!(
+        test_id_text(&page.body, "stat-stations"),
+        Some("0"),
+        "{}",
+        page.body
+    );
+    // The page loads its browser bundle.
+    assert!(page.body.contains("/pkg/centrale.js"));
+    assert!(page.body.contains("centrale_bg"));
+
+    let station = Station::connect(&app.ocpp_base(), "CP-SSR").await.unwrap();
+    app.wait_connected(1).await;
+    let page = app.get("/").await;
+    assert_eq!(
+        test_id_text(&page.body, "stat-stations"),
+        Some("1"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        test_id_text(&page.body, "stat-online"),
+        Some("1"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("CP-SSR"));
+    station.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_and_unknown_api_paths_are_json_404() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Page not found"));
+
+    let api = app.get("/api/no-such-thing").await;
+    assert_eq!(api.status, 404);
+    assert!(api.headers.contains("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(body["error"], "no such API endpoint");
+}
+
+#[tokio::test]
+async fn event_stream_carries_station_events_with_their_names() {
+    let app = TestApp::spawn().await;
+    let addr = app.server.addr().to_string();
+    let mut sse = TcpStream::connect(&addr).await.unwrap();
+    sse.write_all(
+        format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let head = read_until(&mut sse, "\r\n\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+
+    let station = Station::connect(&app.ocpp_base(), "CP-SSE").await.unwrap();
+    let seen = read_until(&mut sse, "\"stationId\":\"CP-SSE\"").await;
+    assert!(seen.contains("event: stationConnected"), "{seen}");
+    assert!(seen.contains("\"protocol\":\"ocpp1.6\""), "{seen}");
+
+    station.close().await.unwrap();
+    let seen = read_until(&mut sse, "event: stationDisconnected").await;
+    assert!(seen.contains("CP-SSE"), "{seen}");
+}
+
+#[tokio::test]
+async fn engine_events_decode_as_the_dashboards_live_events() {
+    // The browser reads /api/events with app::dto::LiveEvent: the two shapes must agree.
+    let at = time::OffsetDateTime::now_utc();
+    let events = [
+        engine::Event::StationConnected {
+            station_id: "A".into(),
+            protocol: protocol::OcppVersion::V16,
+            at,
+        },
+        engine::Event::StationDisconnected {
+            station_id: "A".into(),
+            at,
+        },
+    ];
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        let live: app::dto::LiveEvent = serde_json::from_str(&json).unwrap();
+        assert_ne!(live, app::dto::LiveEvent::Other, "{json}");
+        assert_eq!(live.station_id(), Some("A"));
+        assert!(app::dto::LiveEvent::KINDS.contains(&event.kind()));
+    }
+}

@@ -1,0 +1,170 @@
+use crate::helpers::{TestApp, read_until_bytes, test_id_text};
+use serde_json::json;
+use simulator::{Reply, SimError, Station};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn station_connects_with_ocpp16_on_both_routes() {
+    let app = TestApp::spawn().await;
+    let a = Station::connect(&app.ocpp_base(), "CP-A").await.unwrap();
+    assert_eq!(a.protocol(), Some("ocpp1.6"));
+    let b = Station::connect(&format!("ws://{}/central", app.server.addr()), "CP-B")
+        .await
+        .unwrap();
+    assert_eq!(b.protocol(), Some("ocpp1.6"));
+    app.wait_connected(2).await;
+    assert_eq!(
+        app.server.engine().fleet_summary().await.unwrap().stations,
+        2
+    );
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    app.wait_connected(0).await;
+}
+
+#[tokio::test]
+async fn unknown_action_gets_not_implemented() {
+    let app = TestApp::spawn().await;
+    let mut station = Station::connect(&app.ocpp_base(), "CP-1").await.unwrap();
+    let reply = station.call("NoSuchAction", json!({})).await.unwrap();
+    let Reply::Error { code, .. } = reply else {
+        panic!("expected a CALLERROR, got {reply:?}");
+    };
+    assert_eq!(code, "NotImplemented");
+}
+
+#[tokio::test]
+async fn malformed_frames_get_their_callerror_and_the_connection_goes_on() {
+    let app = TestApp::spawn().await;
+    let mut station = Station::connect(&app.ocpp_base(), "CP-BAD").await.unwrap();
+    let cases: [(&str, &str, &str); 5] = [
+        ("this is not json", "-1", "FormationViolation"),
+        (r#"{"an": "object"}"#, "-1", "FormationViolation"),
+        (r#"[2, "m1", "Heartbeat"]"#, "m1", "FormationViolation"),
+        (r#"[2, "m2", "Heartbeat", [1]]"#, "m2", "FormationViolation"),
+        (r#"[9, "m3", "Heartbeat", {}]"#, "m3", "FormationViolation"),
+    ];
+    for (text, id, code) in cases {
+        station.send_text(text).await.unwrap();
+        let answer = station.next_frame(WAIT).await.unwrap();
+        assert_eq!(answer[0], 4, "{text} -> {answer}");
+        assert_eq!(answer[1], id, "{text} -> {answer}");
+        assert_eq!(answer[2], code, "{text} -> {answer}");
+        assert!(answer[3].as_str().is_some_and(|d| !d.is_empty()));
+        assert_eq!(answer[4], json!({}));
+    }
+    // A broken CALLRESULT is not answered (that would start a loop); the link still works.
+    station.send_text(r#"[3, "x"]"#).await.unwrap();
+    let reply = station.call("NoSuchAction", json!({})).await.unwrap();
+    assert!(matches!(reply, Reply::Error { .. }), "{reply:?}");
+}
+
+#[tokio::test]
+async fn a_station_offering_no_supported_subprotocol_is_closed_at_once() {
+    // A raw handshake: WebSocket client libraries refuse a response without the subprotocol
+    // they asked for, and this test must see exactly what the server sends.
+    let app = TestApp::spawn().await;
+    let addr = app.server.addr().to_string();
+    let mut socket = TcpStream::connect(&addr).await.unwrap();
+    let request = format!(
+        "GET /ocpp/CP-OLD HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.5\r\n\r\n"
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let seen = read_until_bytes(&mut socket, b"\r\n\r\n").await;
+    let end = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&seen[..end]);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(
+        !head.to_lowercase().contains("sec-websocket-protocol"),
+        "{head}"
+    );
+
+    // Then a close frame (opcode 8) with status 1002 (protocol error) and a reason.
+    let mut frame = seen[end..].to_vec();
+    while frame.len() < 4 {
+        let mut buf = [0u8; 256];
+        let n = tokio::time::timeout(WAIT, socket.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "connection ended without a close frame");
+        frame.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(frame[0], 0x88, "a final close frame: {frame:?}");
+    assert_eq!(u16::from_be_bytes([frame[2], frame[3]]), 1002);
+    assert!(String::from_utf8_lossy(&frame[4..]).contains("ocpp1.6"));
+    assert!(app.server.engine().connected_stations().is_empty());
+}
+
+#[tokio::test]
+async fn an_invalid_station_identity_is_refused_before_the_upgrade() {
+    let app = TestApp::spawn().await;
+    let too_long = "X".repeat(49);
+    let err = Station::connect(&app.ocpp_base(), &too_long)
+        .await
+        .err()
+        .expect("refused");
+    let SimError::WebSocket(tokio_tungstenite::tungstenite::Error::Http(response)) = err else {
+        panic!("expected an HTTP refusal, got {err:?}");
+    };
+    assert_eq!(response.status(), 400);
+    let err = Station::connect(&app.ocpp_base(), "a:b")
+        .await
+        .err()
+        .expect("refused");
+    assert!(matches!(err, SimError::WebSocket(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_second_connection_with_the_same_id_replaces_the_first() {
+    let app = TestApp::spawn().await;
+    let mut first = Station::connect(&app.ocpp_base(), "CP-TWICE")
+        .await
+        .unwrap();
+    app.wait_connected(1).await;
+    let mut second = Station::connect(&app.ocpp_base(), "CP-TWICE")
+        .await
+        .unwrap();
+
+    let close = first.closed(WAIT).await.unwrap();
+    assert_eq!(close.map(|c| u16::from(c.code)), Some(1000));
+    app.wait_connected(1).await;
+    // The newer connection is the one served.
+    let reply = second.call("NoSuchAction", json!({})).await.unwrap();
+    assert!(matches!(reply, Reply::Error { .. }));
+    assert_eq!(
+        app.server.engine().fleet_summary().await.unwrap().stations,
+        1
+    );
+}
+
+#[tokio::test]
+async fn shutdown_closes_stations_cleanly_and_data_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let mut station = Station::connect(&app.ocpp_base(), "CP-KEEP").await.unwrap();
+    app.wait_connected(1).await;
+    let url = app.database_url();
+    let app = {
+        let stop = tokio::spawn(async move { app.restart().await });
+        let close = station.closed(WAIT).await.unwrap();
+        assert_eq!(close.map(|c| u16::from(c.code)), Some(1000));
+        stop.await.unwrap()
+    };
+    assert_eq!(app.database_url(), url);
+    let summary = app.server.engine().fleet_summary().await.unwrap();
+    assert_eq!(summary.stations, 1);
+    assert_eq!(summary.connected, 0);
+    let page = app.get("/").await;
+    assert_eq!(
+        test_id_text(&page.body, "stat-stations"),
+        Some("1"),
+        "{}",
+        page.body
+    );
+}
