@@ -9,6 +9,8 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::{ErrorCode, Frame, FrameError, OcppVersion, StationId};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 /// A WebSocket message from the station, as the session needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +54,43 @@ impl Engine {
         Tx: Sink<Outgoing> + Unpin,
         Rx: Stream<Item = Incoming> + Unpin,
     {
-        let (session, cancel) = self.register(&station);
-        let span = tracing::info_span!("station", station_id = %station, session);
-        let _enter = span.enter();
-        tracing::info!(%version, "connected");
+        let span = tracing::info_span!("station", station_id = %station, session = Empty);
+        self.serve(station, version, tx, rx).instrument(span).await
+    }
 
-        let result = self.run_session(&station, version, tx, rx, &cancel).await;
+    async fn serve<Tx, Rx>(
+        &self,
+        station: StationId,
+        version: OcppVersion,
+        mut tx: Tx,
+        rx: Rx,
+    ) -> Result<(), EngineError>
+    where
+        Tx: Sink<Outgoing> + Unpin,
+        Rx: Stream<Item = Incoming> + Unpin,
+    {
+        // The station exists in the store before anyone can see it online.
+        let at = OffsetDateTime::now_utc();
+        if let Err(e) = self
+            .inner
+            .store
+            .station_connected(&station, version, at)
+            .await
+        {
+            tracing::error!(error = %e, "could not record the connection; closing it");
+            let _ = tx.send(Outgoing::Close).await;
+            return Err(e);
+        }
+        let (session, cancel) = self.register(&station);
+        tracing::Span::current().record("session", session);
+        tracing::info!(%version, "connected");
+        self.emit(Event::StationConnected {
+            station_id: station.to_string(),
+            protocol: version,
+            at,
+        });
+
+        let result = self.run_session(version, tx, rx, &cancel).await;
 
         let still_current = self.unregister(&station, session);
         let at = OffsetDateTime::now_utc();
@@ -74,9 +107,9 @@ impl Engine {
         result
     }
 
+    /// The message loop of a registered session.
     async fn run_session<Tx, Rx>(
         &self,
-        station: &StationId,
         version: OcppVersion,
         mut tx: Tx,
         mut rx: Rx,
@@ -86,17 +119,6 @@ impl Engine {
         Tx: Sink<Outgoing> + Unpin,
         Rx: Stream<Item = Incoming> + Unpin,
     {
-        let at = OffsetDateTime::now_utc();
-        self.inner
-            .store
-            .station_connected(station, version, at)
-            .await?;
-        self.emit(Event::StationConnected {
-            station_id: station.to_string(),
-            protocol: version,
-            at,
-        });
-
         loop {
             let message = tokio::select! {
                 () = cancel.cancelled() => {
@@ -110,7 +132,7 @@ impl Engine {
                 return Ok(());
             };
             let reply = match message {
-                Incoming::Text(text) => self.on_text(station, version, &text),
+                Incoming::Text(text) => self.on_text(version, &text),
                 Incoming::Binary(_) => Some(
                     FrameError {
                         id: FrameError::UNKNOWN_ID.to_owned(),
@@ -131,7 +153,7 @@ impl Engine {
     }
 
     /// Handles one text frame; returns the text to answer with, if any.
-    fn on_text(&self, station: &StationId, version: OcppVersion, text: &str) -> Option<String> {
+    fn on_text(&self, version: OcppVersion, text: &str) -> Option<String> {
         match Frame::parse(text) {
             Ok(Frame::Call { id, action, .. }) => {
                 tracing::debug!(message_id = %id, %action, "call");
@@ -152,9 +174,98 @@ impl Engine {
                 None
             }
             Err(e) => {
-                tracing::warn!(%station, error = %e, "malformed frame");
+                tracing::warn!(error = %e, "malformed frame");
                 e.wants_answer().then(|| e.to_call_error(version))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EngineConfig;
+    use futures_channel::mpsc;
+
+    async fn engine() -> (Engine, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("e.db").display());
+        let engine = Engine::start(EngineConfig { database_url }).await.unwrap();
+        (engine, dir)
+    }
+
+    async fn next_text(rx: &mut mpsc::UnboundedReceiver<Outgoing>) -> serde_json::Value {
+        match rx.next().await {
+            Some(Outgoing::Text(text)) => serde_json::from_str(&text).unwrap(),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_answers_frames_and_closes_on_shutdown() {
+        let (engine, _dir) = engine().await;
+        let mut events = engine.subscribe();
+        let (out_tx, mut out_rx) = mpsc::unbounded::<Outgoing>();
+        let (in_tx, in_rx) = mpsc::unbounded::<Incoming>();
+        let station = StationId::parse("CP-CHAN").unwrap();
+        let session = engine.spawn({
+            let engine = engine.clone();
+            async move {
+                engine
+                    .serve_station(station, OcppVersion::V16, out_tx, in_rx)
+                    .await
+            }
+        });
+        assert!(matches!(
+            events.recv().await.unwrap(),
+            Event::StationConnected { ref station_id, .. } if station_id == "CP-CHAN"
+        ));
+        assert_eq!(engine.fleet_summary().await.unwrap().connected, 1);
+
+        in_tx
+            .unbounded_send(Incoming::Text(r#"[2,"7","Nope",{}]"#.into()))
+            .unwrap();
+        let reply = next_text(&mut out_rx).await;
+        assert_eq!(reply[1], "7");
+        assert_eq!(reply[2], "NotImplemented");
+
+        in_tx
+            .unbounded_send(Incoming::Binary(vec![1, 2, 3]))
+            .unwrap();
+        let reply = next_text(&mut out_rx).await;
+        assert_eq!(reply[1], "-1");
+        assert_eq!(reply[2], "FormationViolation");
+
+        // A pong needs no answer; the next frame is still served.
+        in_tx.unbounded_send(Incoming::Pong).unwrap();
+        in_tx
+            .unbounded_send(Incoming::Text(r#"[2,"8","Nope",{}]"#.into()))
+            .unwrap();
+        assert_eq!(next_text(&mut out_rx).await[1], "8");
+
+        engine.shutdown().await;
+        assert_eq!(out_rx.next().await, Some(Outgoing::Close));
+        session.await.unwrap().unwrap();
+        let event = events.recv().await;
+        assert!(
+            matches!(&event, Ok(Event::StationDisconnected { station_id, .. }) if station_id == "CP-CHAN"),
+            "{event:?}"
+        );
+        assert!(engine.connected_stations().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_station_closing_its_side_ends_the_session() {
+        let (engine, _dir) = engine().await;
+        let (out_tx, _out_rx) = mpsc::unbounded::<Outgoing>();
+        let (in_tx, in_rx) = mpsc::unbounded::<Incoming>();
+        let station = StationId::parse("CP-GONE").unwrap();
+        drop(in_tx);
+        engine
+            .serve_station(station, OcppVersion::V16, out_tx, in_rx)
+            .await
+            .unwrap();
+        assert!(engine.connected_stations().is_empty());
+        assert_eq!(engine.fleet_summary().await.unwrap().stations, 1);
     }
 }
