@@ -3,7 +3,7 @@ use simulator::Station;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_ok_when_the_database_answers() {
     let app = TestApp::spawn().await;
     let response = app.get("/healthz").await;
@@ -11,7 +11,7 @@ async fn healthz_answers_ok_when_the_database_answers() {
     assert_eq!(response.body, "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_is_rendered_on_the_server_with_counts_from_the_engine() {
     let app = TestApp::spawn().await;
     let page = app.get("/").await;
@@ -50,7 +50,7 @@ async fn overview_is_rendered_on_the_server_with_counts_from_the_engine() {
     station.close().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_and_unknown_api_paths_are_json_404() {
     let app = TestApp::spawn().await;
     let page = app.get("/no/such/page").await;
@@ -64,7 +64,7 @@ async fn unknown_pages_are_404_and_unknown_api_paths_are_json_404() {
     assert_eq!(body["error"], "no such API endpoint");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_stream_carries_station_events_with_their_names() {
     let app = TestApp::spawn().await;
     let addr = app.server.addr().to_string();
@@ -89,7 +89,7 @@ async fn event_stream_carries_station_events_with_their_names() {
     assert!(seen.contains("CP-SSE"), "{seen}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_events_decode_as_the_dashboards_live_events() {
     // The browser reads /api/events with app::dto::LiveEvent: the two shapes must agree.
     let at = time::OffsetDateTime::now_utc();

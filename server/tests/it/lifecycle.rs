@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_prints_where_to_open_it_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_centrale"))
@@ -49,7 +49,7 @@ async fn the_binary_prints_where_to_open_it_and_stops_cleanly_on_sigterm() {
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_database_url_is_a_clear_startup_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
         .args(["--listen", "127.0.0.1:0", "--database", "mysql://nope"])

@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 
 const WAIT: Duration = Duration::from_secs(5);
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn station_connects_with_ocpp16_on_both_routes() {
     let app = TestApp::spawn().await;
     let a = Station::connect(&app.ocpp_base(), "CP-A").await.unwrap();
@@ -26,7 +26,7 @@ async fn station_connects_with_ocpp16_on_both_routes() {
     app.wait_connected(0).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_action_gets_not_implemented() {
     let app = TestApp::spawn().await;
     let mut station = Station::connect(&app.ocpp_base(), "CP-1").await.unwrap();
@@ -37,7 +37,7 @@ async fn unknown_action_gets_not_implemented() {
     assert_eq!(code, "NotImplemented");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_frames_get_their_callerror_and_the_connection_goes_on() {
     let app = TestApp::spawn().await;
     let mut station = Station::connect(&app.ocpp_base(), "CP-BAD").await.unwrap();
@@ -63,7 +63,7 @@ async fn malformed_frames_get_their_callerror_and_the_connection_goes_on() {
     assert!(matches!(reply, Reply::Error { .. }), "{reply:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_station_offering_no_supported_subprotocol_is_closed_at_once() {
     // A raw handshake: WebSocket client libraries refuse a response without the subprotocol
     // they asked for, and this test must see exactly what the server sends.
@@ -102,7 +102,7 @@ async fn a_station_offering_no_supported_subprotocol_is_closed_at_once() {
     assert!(app.server.engine().connected_stations().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_station_identity_is_refused_before_the_upgrade() {
     let app = TestApp::spawn().await;
     let too_long = "X".repeat(49);
@@ -121,7 +121,7 @@ async fn an_invalid_station_identity_is_refused_before_the_upgrade() {
     assert!(matches!(err, SimError::WebSocket(_)), "{err:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_connection_with_the_same_id_replaces_the_first() {
     let app = TestApp::spawn().await;
     let mut first = Station::connect(&app.ocpp_base(), "CP-TWICE")
@@ -144,7 +144,7 @@ async fn a_second_connection_with_the_same_id_replaces_the_first() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_closes_stations_cleanly_and_data_survives_a_restart() {
     let app = TestApp::spawn().await;
     let mut station = Station::connect(&app.ocpp_base(), "CP-KEEP").await.unwrap();
