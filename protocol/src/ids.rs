@@ -15,6 +15,43 @@ pub enum IdError {
     ForbiddenChar(char),
 }
 
+/// Refuses an empty string or one longer than `max` characters (not bytes).
+fn check_len(s: &str, max: usize) -> Result<(), IdError> {
+    if s.is_empty() {
+        return Err(IdError::Empty);
+    }
+    let len = s.chars().count();
+    if len > max {
+        return Err(IdError::TooLong { max, len });
+    }
+    Ok(())
+}
+
+/// The accessors, `Display` and a `Deserialize` that goes through `parse`, for a validated
+/// string newtype: a value that breaks the rule cannot be deserialised either.
+macro_rules! validated_string {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 /// A charging station's identity: the last path segment of its WebSocket URL, percent-decoded.
 ///
 /// At most 48 characters, no `:` (the identity doubles as the HTTP Basic user name), no `/`,
@@ -22,22 +59,14 @@ pub enum IdError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct StationId(String);
+validated_string!(StationId);
 
 impl StationId {
     pub const MAX_LEN: usize = 48;
 
     pub fn parse(s: impl Into<String>) -> Result<StationId, IdError> {
         let s = s.into();
-        if s.is_empty() {
-            return Err(IdError::Empty);
-        }
-        let len = s.chars().count();
-        if len > Self::MAX_LEN {
-            return Err(IdError::TooLong {
-                max: Self::MAX_LEN,
-                len,
-            });
-        }
+        check_len(&s, Self::MAX_LEN)?;
         if let Some(c) = s
             .chars()
             .find(|c| *c == ':' || *c == '/' || c.is_control() || c.is_whitespace())
@@ -46,63 +75,21 @@ impl StationId {
         }
         Ok(StationId(s))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for StationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for StationId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        StationId::parse(s).map_err(serde::de::Error::custom)
-    }
 }
 
 /// The id of an OCPP-J CALL, echoed by its CALLRESULT or CALLERROR: at most 36 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct MessageId(String);
+validated_string!(MessageId);
 
 impl MessageId {
     pub const MAX_LEN: usize = 36;
 
     pub fn parse(s: impl Into<String>) -> Result<MessageId, IdError> {
         let s = s.into();
-        if s.is_empty() {
-            return Err(IdError::Empty);
-        }
-        let len = s.chars().count();
-        if len > Self::MAX_LEN {
-            return Err(IdError::TooLong {
-                max: Self::MAX_LEN,
-                len,
-            });
-        }
+        check_len(&s, Self::MAX_LEN)?;
         Ok(MessageId(s))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for MessageId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        MessageId::parse(s).map_err(serde::de::Error::custom)
     }
 }
 
