@@ -11,10 +11,14 @@
 //! - [`error`]: RPC error codes, spelled as each OCPP version spells them.
 //! - [`version`]: the OCPP versions and their WebSocket subprotocol names.
 //! - [`ids`]: validated identifiers (station identity, message id).
+//! - [`types`]: primitives every version shares: [`types::CiString`], [`types::DateTime`].
+//! - [`v16`]: OCPP 1.6J: every message of both directions, typed, and the action tables.
 
 pub mod error;
 pub mod frame;
 pub mod ids;
+pub mod types;
+pub mod v16;
 pub mod version;
 
 pub use error::ErrorCode;

@@ -1,0 +1,302 @@
+//! Typed decoding of OCPP 1.6 payloads by action, and the error code for each way a payload
+//! can be wrong.
+
+use crate::ErrorCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+
+/// A request of some action, with the response it expects.
+pub trait Request:
+    Serialize + DeserializeOwned + Debug + Clone + PartialEq + Send + Sync + 'static
+{
+    /// The action name on the wire, e.g. `"BootNotification"`.
+    const ACTION: &'static str;
+    /// The payload of the CALLRESULT answering it.
+    type Response: Serialize + DeserializeOwned + Debug + Clone + PartialEq + Send + Sync + 'static;
+}
+
+/// Why a payload does not fit its action, as a CALLERROR code and a description.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {reason}")]
+pub struct PayloadError {
+    pub code: ErrorCode,
+    pub reason: String,
+}
+
+impl PayloadError {
+    fn new(code: ErrorCode, reason: impl Into<String>) -> PayloadError {
+        PayloadError {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// Maps a decoding error to the OCPP error code that describes it:
+    /// a missing (or repeated) field or too few items is an occurrence violation, a value of the
+    /// wrong JSON type a type violation, a value outside its constraint (length, enumeration,
+    /// range, date-time format) a property violation, and an unknown field or anything else a
+    /// formation violation.
+    pub fn from_serde(action: &str, e: &serde_json::Error) -> PayloadError {
+        let message = e.to_string();
+        // Drop serde_json's " at line 1 column 42": the position in one payload helps nobody.
+        let detail = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(head, _)| head);
+        let starts = |prefixes: &[&str]| prefixes.iter().any(|p| detail.starts_with(p));
+        let code = if starts(&["missing field", "duplicate field", "invalid length"]) {
+            ErrorCode::OccurrenceConstraintViolation
+        } else if starts(&["invalid type"]) {
+            ErrorCode::TypeConstraintViolation
+        } else if starts(&["invalid value", "unknown variant"]) {
+            ErrorCode::PropertyConstraintViolation
+        } else {
+            ErrorCode::FormationViolation
+        };
+        PayloadError::new(code, format!("{action}: {detail}"))
+    }
+}
+
+/// Decodes the payload of `R`.
+pub fn decode<R: DeserializeOwned>(action: &str, payload: &str) -> Result<R, PayloadError> {
+    serde_json::from_str(payload).map_err(|e| PayloadError::from_serde(action, &e))
+}
+
+macro_rules! actions {
+    (
+        all: [$(($a:ident, $areq:ident, $aresp:ident)),* $(,)?],
+        from_station: [$(($s:ident, $sreq:ident, $sresp:ident)),* $(,)?],
+        from_central: [$(($c:ident, $creq:ident, $cresp:ident)),* $(,)?] $(,)?
+    ) => {
+        $(
+            impl $crate::v16::call::Request for $areq {
+                const ACTION: &'static str = stringify!($a);
+                type Response = $aresp;
+            }
+        )*
+
+        /// The actions a station sends.
+        pub const STATION_ACTIONS: &[&str] = &[$(stringify!($s)),*];
+        /// The actions a central system sends.
+        pub const CENTRAL_ACTIONS: &[&str] = &[$(stringify!($c)),*];
+
+        /// A CALL a station may send, decoded.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum StationRequest {
+            $($s($sreq),)*
+        }
+
+        impl StationRequest {
+            /// Decodes the payload of a CALL from a station. An action OCPP 1.6 does not have is
+            /// NotImplemented; one only a central system sends is NotSupported.
+            pub fn decode(action: &str, payload: &str) -> Result<Self, $crate::v16::call::PayloadError> {
+                use $crate::v16::call::decode;
+                match action {
+                    $(stringify!($s) => decode::<$sreq>(action, payload).map(Self::$s),)*
+                    _ => Err($crate::v16::call::unknown_action(action, CENTRAL_ACTIONS, "a central system")),
+                }
+            }
+
+            /// The action name.
+            pub fn action(&self) -> &'static str {
+                match self {
+                    $(Self::$s(_) => stringify!($s),)*
+                }
+            }
+        }
+
+        /// A central system's answer to a [`StationRequest`], decoded.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum StationResponse {
+            $($s($sresp),)*
+        }
+
+        impl StationResponse {
+            /// Decodes the CALLRESULT payload answering a station's CALL of `action`.
+            pub fn decode(action: &str, payload: &str) -> Result<Self, $crate::v16::call::PayloadError> {
+                use $crate::v16::call::decode;
+                match action {
+                    $(stringify!($s) => decode::<$sresp>(action, payload).map(Self::$s),)*
+                    _ => Err($crate::v16::call::unknown_action(action, CENTRAL_ACTIONS, "a central system")),
+                }
+            }
+
+            /// The payload as JSON.
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $(Self::$s(r) => serde_json::to_value(r).unwrap_or_default(),)*
+                }
+            }
+        }
+
+        impl StationRequest {
+            /// The payload as JSON.
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $(Self::$s(r) => serde_json::to_value(r).unwrap_or_default(),)*
+                }
+            }
+        }
+
+        /// A CALL a central system may send, decoded.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum CentralRequest {
+            $($c($creq),)*
+        }
+
+        impl CentralRequest {
+            /// Decodes (and so validates) the payload of a CALL toward a station.
+            pub fn decode(action: &str, payload: &str) -> Result<Self, $crate::v16::call::PayloadError> {
+                use $crate::v16::call::decode;
+                match action {
+                    $(stringify!($c) => decode::<$creq>(action, payload).map(Self::$c),)*
+                    _ => Err($crate::v16::call::unknown_action(action, STATION_ACTIONS, "a station")),
+                }
+            }
+
+            /// The action name.
+            pub fn action(&self) -> &'static str {
+                match self {
+                    $(Self::$c(_) => stringify!($c),)*
+                }
+            }
+
+            /// The payload as JSON.
+            pub fn to_json(&self) -> serde_json::Value {
+                // Serialising these plain data types into a Value cannot fail.
+                match self {
+                    $(Self::$c(r) => serde_json::to_value(r).unwrap_or_default(),)*
+                }
+            }
+        }
+
+        /// A station's answer to a [`CentralRequest`], decoded.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum CentralResponse {
+            $($c($cresp),)*
+        }
+
+        impl CentralResponse {
+            /// Decodes the CALLRESULT payload answering a CALL of `action`.
+            pub fn decode(action: &str, payload: &str) -> Result<Self, $crate::v16::call::PayloadError> {
+                use $crate::v16::call::decode;
+                match action {
+                    $(stringify!($c) => decode::<$cresp>(action, payload).map(Self::$c),)*
+                    _ => Err($crate::v16::call::unknown_action(action, STATION_ACTIONS, "a station")),
+                }
+            }
+
+            /// The payload as JSON.
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $(Self::$c(r) => serde_json::to_value(r).unwrap_or_default(),)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use actions;
+
+/// The error for an action this side does not take: NotSupported when the other side sends it,
+/// NotImplemented when OCPP 1.6 has no such action.
+pub fn unknown_action(action: &str, other_side: &[&str], who: &str) -> PayloadError {
+    if other_side.contains(&action) {
+        PayloadError::new(
+            ErrorCode::NotSupported,
+            format!("{action} is sent by {who}, not received by it"),
+        )
+    } else {
+        PayloadError::new(
+            ErrorCode::NotImplemented,
+            format!("unknown action {action}"),
+        )
+    }
+}
+
+pub use super::actions::{
+    CENTRAL_ACTIONS, CentralRequest, CentralResponse, STATION_ACTIONS, StationRequest,
+    StationResponse,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v16::messages::{AuthorizeRequest, BootNotificationRequest};
+    use crate::v16::types::ChargePointStatus;
+
+    fn station_err(action: &str, payload: &str) -> PayloadError {
+        StationRequest::decode(action, payload).unwrap_err()
+    }
+
+    #[test]
+    fn decodes_by_action() {
+        let r = StationRequest::decode(
+            "BootNotification",
+            r#"{"chargePointVendor":"V","chargePointModel":"M"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.action(), "BootNotification");
+        let StationRequest::BootNotification(BootNotificationRequest {
+            charge_point_vendor,
+            ..
+        }) = r
+        else {
+            panic!("wrong variant");
+        };
+        assert_eq!(charge_point_vendor.as_str(), "V");
+        assert_eq!(<AuthorizeRequest as Request>::ACTION, "Authorize");
+    }
+
+    #[test]
+    fn each_kind_of_wrong_payload_has_its_code() {
+        use ErrorCode::*;
+        let long = "x".repeat(21);
+        let cases = [
+            (
+                format!(r#"{{"idTag":"{long}"}}"#),
+                PropertyConstraintViolation,
+            ),
+            (r#"{}"#.to_owned(), OccurrenceConstraintViolation),
+            (r#"{"idTag":17}"#.to_owned(), TypeConstraintViolation),
+            (r#"{"idTag":"A","extra":1}"#.to_owned(), FormationViolation),
+        ];
+        for (payload, code) in cases {
+            assert_eq!(station_err("Authorize", &payload).code, code, "{payload}");
+        }
+        let status = r#"{"connectorId":1,"errorCode":"NoError","status":"Charged"}"#;
+        assert_eq!(
+            station_err("StatusNotification", status).code,
+            PropertyConstraintViolation
+        );
+        let decimal = r#"{"connectorId":1.5,"errorCode":"NoError","status":"Charging"}"#;
+        assert_eq!(
+            station_err("StatusNotification", decimal).code,
+            TypeConstraintViolation
+        );
+        let no_items = r#"{"status":"Accepted","certificateHashData":[]}"#;
+        let err = CentralResponse::decode("GetInstalledCertificateIds", no_items).unwrap_err();
+        assert_eq!(err.code, OccurrenceConstraintViolation);
+        let err = station_err("Authorize", r#"{}"#);
+        assert!(err.reason.contains("idTag"), "{}", err.reason);
+        assert!(!err.reason.contains("line"), "{}", err.reason);
+        assert_eq!(ChargePointStatus::Charging.as_str(), "Charging");
+    }
+
+    #[test]
+    fn unknown_and_wrong_direction_actions() {
+        assert_eq!(
+            station_err("FlyToMoon", "{}").code,
+            ErrorCode::NotImplemented
+        );
+        assert_eq!(
+            station_err("Reset", r#"{"type":"Soft"}"#).code,
+            ErrorCode::NotSupported
+        );
+        assert!(StationRequest::decode("DataTransfer", r#"{"vendorId":"X"}"#).is_ok());
+        assert!(CentralRequest::decode("DataTransfer", r#"{"vendorId":"X"}"#).is_ok());
+        assert_eq!(
+            CentralRequest::decode("Heartbeat", "{}").unwrap_err().code,
+            ErrorCode::NotSupported
+        );
+    }
+}
