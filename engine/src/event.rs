@@ -1,5 +1,6 @@
 //! What happens in the engine, as it happens: the feed of the dashboard and `/api/events`.
 
+use crate::model::{Registration, Sample};
 use protocol::OcppVersion;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -25,6 +26,98 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// A station sent BootNotification and was answered with its registration.
+    StationBooted {
+        station_id: String,
+        registration: Registration,
+        vendor: String,
+        model: String,
+        firmware_version: Option<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// An operator accepted or rejected a station.
+    RegistrationChanged {
+        station_id: String,
+        registration: Registration,
+    },
+    /// A connector (0: the station) reported its status.
+    ConnectorStatusChanged {
+        station_id: String,
+        connector_id: u32,
+        status: String,
+        error_code: String,
+        info: Option<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A transaction started.
+    TransactionStarted {
+        station_id: String,
+        connector_id: u32,
+        transaction_id: i64,
+        id_tag: String,
+        meter_start: i64,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A transaction stopped.
+    TransactionStopped {
+        station_id: String,
+        connector_id: u32,
+        transaction_id: i64,
+        meter_stop: i64,
+        energy_wh: Option<i64>,
+        reason: Option<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Meter values arrived.
+    MeterValues {
+        station_id: String,
+        connector_id: u32,
+        transaction_id: Option<i64>,
+        samples: Vec<SampleView>,
+    },
+    /// Firmware, diagnostics or log upload status.
+    StationReport {
+        station_id: String,
+        report: String,
+        status: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A station reported a security event.
+    SecurityEvent {
+        station_id: String,
+        event_type: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// A sampled value as the event feed shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleView {
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    pub measurand: String,
+    pub value: String,
+    pub unit: Option<String>,
+    pub phase: Option<String>,
+}
+
+impl From<&Sample> for SampleView {
+    fn from(s: &Sample) -> SampleView {
+        SampleView {
+            timestamp: s.timestamp,
+            measurand: s.measurand.clone(),
+            value: s.value.clone(),
+            unit: s.unit.clone(),
+            phase: s.phase.clone(),
+        }
+    }
 }
 
 impl Event {
@@ -33,6 +126,14 @@ impl Event {
         match self {
             Event::StationConnected { .. } => "stationConnected",
             Event::StationDisconnected { .. } => "stationDisconnected",
+            Event::StationBooted { .. } => "stationBooted",
+            Event::RegistrationChanged { .. } => "registrationChanged",
+            Event::ConnectorStatusChanged { .. } => "connectorStatusChanged",
+            Event::TransactionStarted { .. } => "transactionStarted",
+            Event::TransactionStopped { .. } => "transactionStopped",
+            Event::MeterValues { .. } => "meterValues",
+            Event::StationReport { .. } => "stationReport",
+            Event::SecurityEvent { .. } => "securityEvent",
         }
     }
 }

@@ -11,18 +11,23 @@
 //! The engine knows OCPP only through the `protocol` crate's types; it has no axum or leptos.
 
 pub mod event;
+pub mod model;
+pub mod operations;
 pub mod session;
 pub mod store;
+mod v16;
 
 pub use event::Event;
 pub use session::{Incoming, Outgoing};
 
+use model::RegistrationPolicy;
 use protocol::StationId;
 use serde::Serialize;
 use session::Live;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use store::Store;
 use thiserror::Error;
 use tokio::sync::broadcast;
@@ -37,12 +42,21 @@ const EVENT_BUFFER: usize = 4096;
 pub struct EngineConfig {
     /// Where the data lives, e.g. `sqlite://centrale.db`.
     pub database_url: String,
+    /// How unknown stations are treated.
+    pub registration: RegistrationPolicy,
+    /// The heartbeat interval given to accepted stations.
+    pub heartbeat_interval: Duration,
+    /// How long a Pending or Rejected station waits before booting again.
+    pub pending_retry: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             database_url: "sqlite://centrale.db".to_owned(),
+            registration: RegistrationPolicy::Pending,
+            heartbeat_interval: Duration::from_secs(300),
+            pending_retry: Duration::from_secs(30),
         }
     }
 }
@@ -60,6 +74,8 @@ pub enum EngineError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database holds a value this version does not know: {0}")]
+    Corrupt(#[from] model::UnknownValue),
 }
 
 /// Counters of the whole fleet.
@@ -80,6 +96,7 @@ pub struct Engine {
 
 #[derive(Debug)]
 struct Inner {
+    config: EngineConfig,
     store: Store,
     events: broadcast::Sender<Event>,
     registry: Mutex<HashMap<StationId, Live>>,
@@ -95,6 +112,7 @@ impl Engine {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Engine {
             inner: Arc::new(Inner {
+                config,
                 store,
                 events,
                 registry: Mutex::new(HashMap::new()),

@@ -4,9 +4,12 @@
 //! the server adapts its WebSocket to it and tests drive it with channels. Nothing but this task
 //! writes to the station's socket.
 
-use crate::{Engine, EngineError, Event};
+use crate::model::Registration;
+use crate::{Engine, EngineError, Event, v16};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use protocol::v16::StationRequest;
 use protocol::{ErrorCode, Frame, FrameError, OcppVersion, StationId};
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -71,16 +74,20 @@ impl Engine {
     {
         // The station exists in the store before anyone can see it online.
         let at = OffsetDateTime::now_utc();
-        if let Err(e) = self
+        let initial = self.initial_registration();
+        let registration = match self
             .inner
             .store
-            .station_connected(&station, version, at)
+            .station_connected(&station, version, at, initial)
             .await
         {
-            tracing::error!(error = %e, "could not record the connection; closing it");
-            let _ = tx.send(Outgoing::Close).await;
-            return Err(e);
-        }
+            Ok(registration) => registration,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the connection; closing it");
+                let _ = tx.send(Outgoing::Close).await;
+                return Err(e);
+            }
+        };
         let (session, cancel) = self.register(&station);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
@@ -90,7 +97,9 @@ impl Engine {
             at,
         });
 
-        let result = self.run_session(version, tx, rx, &cancel).await;
+        let result = self
+            .run_session(&station, version, registration, tx, rx, &cancel)
+            .await;
 
         let still_current = self.unregister(&station, session);
         let at = OffsetDateTime::now_utc();
@@ -110,7 +119,9 @@ impl Engine {
     /// The message loop of a registered session.
     async fn run_session<Tx, Rx>(
         &self,
+        station: &StationId,
         version: OcppVersion,
+        mut registration: Registration,
         mut tx: Tx,
         mut rx: Rx,
         cancel: &CancellationToken,
@@ -132,7 +143,10 @@ impl Engine {
                 return Ok(());
             };
             let reply = match message {
-                Incoming::Text(text) => self.on_text(version, &text),
+                Incoming::Text(text) => {
+                    self.on_text(station, version, &mut registration, &text)
+                        .await
+                }
                 Incoming::Binary(_) => Some(
                     FrameError {
                         id: FrameError::UNKNOWN_ID.to_owned(),
@@ -153,19 +167,31 @@ impl Engine {
     }
 
     /// Handles one text frame; returns the text to answer with, if any.
-    fn on_text(&self, version: OcppVersion, text: &str) -> Option<String> {
+    async fn on_text(
+        &self,
+        station: &StationId,
+        version: OcppVersion,
+        registration: &mut Registration,
+        text: &str,
+    ) -> Option<String> {
         match Frame::parse(text) {
-            Ok(Frame::Call { id, action, .. }) => {
-                tracing::debug!(message_id = %id, %action, "call");
-                // The 1.6 actions arrive with the OCPP 1.6J issue; until then every action is
-                // answered as the spec asks for an action the receiver does not know.
+            Ok(Frame::Call {
+                id,
+                action,
+                payload,
+            }) => {
+                let span = tracing::debug_span!("call", message_id = %id, %action);
+                let reply = self
+                    .on_call(station, version, registration, &action, payload.get())
+                    .instrument(span)
+                    .await;
                 Some(
-                    Frame::call_error(
-                        id,
-                        ErrorCode::NotImplemented,
-                        format!("{action} is not implemented by this central system"),
-                        version,
-                    )
+                    match reply {
+                        Ok(payload) => Frame::CallResult { id, payload },
+                        Err((code, description)) => {
+                            Frame::call_error(id, code, description, version)
+                        }
+                    }
                     .to_text(),
                 )
             }
@@ -179,6 +205,79 @@ impl Engine {
             }
         }
     }
+
+    /// Decodes and handles one CALL; returns its CALLRESULT payload or a CALLERROR.
+    async fn on_call(
+        &self,
+        station: &StationId,
+        version: OcppVersion,
+        registration: &mut Registration,
+        action: &str,
+        payload: &str,
+    ) -> Result<Box<RawValue>, (ErrorCode, String)> {
+        let request = match version {
+            OcppVersion::V16 => {
+                StationRequest::decode(action, payload).map_err(|e| (e.code, e.reason))?
+            }
+            OcppVersion::V201 => {
+                return Err((
+                    ErrorCode::NotImplemented,
+                    "OCPP 2.0.1 is not served yet".to_owned(),
+                ));
+            }
+        };
+        let is_boot = matches!(request, StationRequest::BootNotification(_));
+        if !is_boot && *registration != Registration::Accepted {
+            // An operator may have accepted the station since it connected.
+            *registration = self
+                .inner
+                .store
+                .registration(station)
+                .await
+                .map_err(internal)?
+                .unwrap_or(Registration::Pending);
+            if *registration != Registration::Accepted {
+                return Err((
+                    ErrorCode::SecurityError,
+                    format!(
+                        "the station is not accepted (registration {registration}); only BootNotification is served"
+                    ),
+                ));
+            }
+        }
+        let answer =
+            v16::handle(self, station, request)
+                .await
+                .map_err(|failure| match failure {
+                    v16::Failure::Payload(e) => (e.code, e.reason),
+                    v16::Failure::Engine(e) => internal(e),
+                })?;
+        if is_boot {
+            *registration = self
+                .inner
+                .store
+                .registration(station)
+                .await
+                .map_err(internal)?
+                .unwrap_or(Registration::Pending);
+        }
+        serde_json::value::to_raw_value(&answer).map_err(|e| {
+            (
+                ErrorCode::InternalError,
+                format!("answer not serialisable: {e}"),
+            )
+        })
+    }
+}
+
+/// An engine failure while handling a call: logged, answered InternalError so the station
+/// retries; nothing is acknowledged that was not recorded.
+fn internal(e: EngineError) -> (ErrorCode, String) {
+    tracing::error!(error = %e, "could not handle a station's message");
+    (
+        ErrorCode::InternalError,
+        "the central system could not record this message; please retry".to_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -190,7 +289,12 @@ mod tests {
     async fn engine() -> (Engine, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite://{}", dir.path().join("e.db").display());
-        let engine = Engine::start(EngineConfig { database_url }).await.unwrap();
+        let engine = Engine::start(EngineConfig {
+            database_url,
+            ..EngineConfig::default()
+        })
+        .await
+        .unwrap();
         (engine, dir)
     }
 

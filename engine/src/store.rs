@@ -5,8 +5,13 @@
 //! embedded in the binary, so a PostgreSQL store can follow by URL without touching the engine.
 
 use crate::EngineError;
+use crate::model::{
+    BootInfo, ConnectorStatus, IdTag, Registration, Sample, StopOutcome, TokenStatus,
+    TransactionStart, TransactionStop,
+};
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
+use sqlx::Row;
 use sqlx::SqlitePool;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -16,11 +21,18 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// The SQLite migrations, in order, embedded at compile time.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "stations",
-    include_str!("../migrations/sqlite/0001_stations.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "stations",
+        include_str!("../migrations/sqlite/0001_stations.sql"),
+    ),
+    (
+        2,
+        "central system",
+        include_str!("../migrations/sqlite/0002_central_system.sql"),
+    ),
+];
 
 /// Migrations compiled into the binary (no files needed at run time).
 #[derive(Debug)]
@@ -86,24 +98,393 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Records that `station` connected now, creating the station on its first connection.
+    /// Records that `station` connected now, creating it (with registration `initial`) on its
+    /// first connection. Returns its registration.
     pub async fn station_connected(
         &self,
         station: &StationId,
         protocol: OcppVersion,
         at: OffsetDateTime,
-    ) -> Result<(), EngineError> {
-        sqlx::query(
-            "INSERT INTO stations (id, protocol, created_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+        initial: Registration,
+    ) -> Result<Registration, EngineError> {
+        let registration: String = sqlx::query_scalar(
+            "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration) \
+             VALUES ($1, $2, $3, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
-             last_seen_at = excluded.last_seen_at",
+             last_seen_at = excluded.last_seen_at \
+             RETURNING registration",
         )
         .bind(station.as_str())
         .bind(protocol.subprotocol())
         .bind(at)
+        .bind(initial.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(registration.parse()?)
+    }
+
+    /// The registration of a known station, `None` for an unknown one.
+    pub async fn registration(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<Registration>, EngineError> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT registration FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.map(|r| r.parse()).transpose()?)
+    }
+
+    /// Sets a station's registration; false if there is no such station.
+    pub async fn set_registration(
+        &self,
+        station: &StationId,
+        registration: Registration,
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query("UPDATE stations SET registration = $2 WHERE id = $1")
+            .bind(station.as_str())
+            .bind(registration.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Keeps what a station said in its BootNotification.
+    pub async fn record_boot(
+        &self,
+        station: &StationId,
+        boot: &BootInfo,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "UPDATE stations SET vendor = $2, model = $3, serial_number = $4, \
+             charge_box_serial_number = $5, firmware_version = $6, iccid = $7, imsi = $8, \
+             meter_type = $9, meter_serial_number = $10, booted_at = $11, last_seen_at = $11 \
+             WHERE id = $1",
+        )
+        .bind(station.as_str())
+        .bind(&boot.vendor)
+        .bind(&boot.model)
+        .bind(&boot.serial_number)
+        .bind(&boot.charge_box_serial_number)
+        .bind(&boot.firmware_version)
+        .bind(&boot.iccid)
+        .bind(&boot.imsi)
+        .bind(&boot.meter_type)
+        .bind(&boot.meter_serial_number)
+        .bind(at)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Keeps the latest status a station reported for one of its processes.
+    pub async fn set_report(
+        &self,
+        station: &StationId,
+        report: Report,
+        status: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let sql = match report {
+            Report::Firmware => {
+                "UPDATE stations SET firmware_status = $2, firmware_status_at = $3 WHERE id = $1"
+            }
+            Report::Diagnostics => {
+                "UPDATE stations SET diagnostics_status = $2, diagnostics_status_at = $3 \
+                 WHERE id = $1"
+            }
+            Report::Log => "UPDATE stations SET log_status = $2, log_status_at = $3 WHERE id = $1",
+        };
+        sqlx::query(sql)
+            .bind(station.as_str())
+            .bind(status)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps a connector's latest status.
+    pub async fn set_connector_status(
+        &self,
+        station: &StationId,
+        status: &ConnectorStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO connectors (station_id, connector_id, status, error_code, info, \
+             vendor_id, vendor_error_code, status_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (station_id, connector_id) DO UPDATE SET status = excluded.status, \
+             error_code = excluded.error_code, info = excluded.info, \
+             vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
+             status_at = excluded.status_at, updated_at = excluded.updated_at",
+        )
+        .bind(station.as_str())
+        .bind(i64::from(status.connector_id))
+        .bind(&status.status)
+        .bind(&status.error_code)
+        .bind(&status.info)
+        .bind(&status.vendor_id)
+        .bind(&status.vendor_error_code)
+        .bind(status.timestamp)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The connectors of a station, by id.
+    pub async fn connectors(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<ConnectorStatus>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT connector_id, status, error_code, info, vendor_id, vendor_error_code, status_at \
+             FROM connectors WHERE station_id = $1 ORDER BY connector_id",
+        )
+        .bind(station.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ConnectorStatus {
+                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
+                        .unwrap_or_default(),
+                    status: row.try_get("status")?,
+                    error_code: row.try_get("error_code")?,
+                    info: row.try_get("info")?,
+                    vendor_id: row.try_get("vendor_id")?,
+                    vendor_error_code: row.try_get("vendor_error_code")?,
+                    timestamp: row.try_get("status_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// An id tag, if the store knows it.
+    pub async fn id_tag(&self, id_tag: &str) -> Result<Option<IdTag>, EngineError> {
+        let row = sqlx::query(
+            "SELECT id_tag, status, expiry_date, parent_id_tag FROM id_tags WHERE id_tag = $1",
+        )
+        .bind(id_tag)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok(IdTag {
+                id_tag: row.try_get("id_tag")?,
+                status: status.parse()?,
+                expiry_date: row.try_get("expiry_date")?,
+                parent_id_tag: row.try_get("parent_id_tag")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Creates or replaces an id tag.
+    pub async fn put_id_tag(&self, tag: &IdTag, at: OffsetDateTime) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO id_tags (id_tag, status, expiry_date, parent_id_tag, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (id_tag) DO UPDATE SET status = excluded.status, \
+             expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&tag.id_tag)
+        .bind(tag.status.as_str())
+        .bind(tag.expiry_date)
+        .bind(&tag.parent_id_tag)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether `id_tag` is in an active transaction anywhere but on `except` (station,
+    /// connector).
+    pub async fn tag_busy_elsewhere(
+        &self,
+        id_tag: &str,
+        except: (&StationId, u32),
+    ) -> Result<bool, EngineError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM transactions WHERE id_tag = $1 AND stopped_at IS NULL \
+             AND NOT (station_id = $2 AND connector_id = $3)",
+        )
+        .bind(id_tag)
+        .bind(except.0.as_str())
+        .bind(i64::from(except.1))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Records a StartTransaction; a retransmission of one already recorded returns the same
+    /// transaction id with `new` false.
+    pub async fn start_transaction(
+        &self,
+        station: &StationId,
+        start: &TransactionStart,
+        status: TokenStatus,
+        at: OffsetDateTime,
+    ) -> Result<(i64, bool), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO transactions (station_id, connector_id, id_tag, start_status, meter_start, \
+             started_at, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (station_id, connector_id, id_tag, meter_start, started_at) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(station.as_str())
+        .bind(i64::from(start.connector_id))
+        .bind(&start.id_tag)
+        .bind(status.as_str())
+        .bind(start.meter_start)
+        .bind(start.timestamp)
+        .bind(start.reservation_id)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let result = match inserted {
+            Some(id) => (id, true),
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "SELECT id FROM transactions WHERE station_id = $1 AND connector_id = $2 \
+                     AND id_tag = $3 AND meter_start = $4 AND started_at = $5",
+                )
+                .bind(station.as_str())
+                .bind(i64::from(start.connector_id))
+                .bind(&start.id_tag)
+                .bind(start.meter_start)
+                .bind(start.timestamp)
+                .fetch_one(&mut *tx)
+                .await?;
+                (id, false)
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// Records a StopTransaction with its meter values, whatever it matches.
+    pub async fn stop_transaction(
+        &self,
+        station: &StationId,
+        stop: &TransactionStop,
+        at: OffsetDateTime,
+    ) -> Result<(StopOutcome, Option<u32>), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        let found = sqlx::query(
+            "SELECT connector_id, stopped_at FROM transactions WHERE id = $1 AND station_id = $2",
+        )
+        .bind(stop.transaction_id)
+        .bind(station.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (outcome, connector) = match found {
+            None => {
+                sqlx::query(
+                    "INSERT INTO unmatched_stops (station_id, transaction_id, id_tag, meter_stop, \
+                     stopped_at, stop_reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(station.as_str())
+                .bind(stop.transaction_id)
+                .bind(&stop.id_tag)
+                .bind(stop.meter_stop)
+                .bind(stop.timestamp)
+                .bind(&stop.reason)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                (StopOutcome::Unknown, None)
+            }
+            Some(row) => {
+                let connector = u32::try_from(row.try_get::<i64, _>("connector_id")?).ok();
+                let stopped: Option<OffsetDateTime> = row.try_get("stopped_at")?;
+                if stopped.is_some() {
+                    (StopOutcome::Duplicate, connector)
+                } else {
+                    sqlx::query(
+                        "UPDATE transactions SET meter_stop = $2, stopped_at = $3, \
+                         stop_reason = $4, stop_id_tag = $5, stop_received = 1 WHERE id = $1",
+                    )
+                    .bind(stop.transaction_id)
+                    .bind(stop.meter_stop)
+                    .bind(stop.timestamp)
+                    .bind(&stop.reason)
+                    .bind(&stop.id_tag)
+                    .execute(&mut *tx)
+                    .await?;
+                    (StopOutcome::Stopped, connector)
+                }
+            }
+        };
+        if outcome != StopOutcome::Duplicate {
+            let linked = (outcome == StopOutcome::Stopped).then_some(stop.transaction_id);
+            insert_samples(
+                &mut tx,
+                station,
+                connector.unwrap_or(0),
+                linked,
+                &stop.samples,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((outcome, connector))
+    }
+
+    /// Keeps meter values a station sent for a connector (and transaction, if any).
+    pub async fn add_samples(
+        &self,
+        station: &StationId,
+        connector_id: u32,
+        transaction_id: Option<i64>,
+        samples: &[Sample],
+    ) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        insert_samples(&mut tx, station, connector_id, transaction_id, samples).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps a security event a station reported.
+    pub async fn add_security_event(
+        &self,
+        station: &StationId,
+        event_type: &str,
+        tech_info: Option<&str>,
+        occurred_at: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO security_events (station_id, event_type, tech_info, occurred_at, received_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(station.as_str())
+        .bind(event_type)
+        .bind(tech_info)
+        .bind(occurred_at)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A transaction's id tag, meter start and stop, for events and answers.
+    pub async fn transaction_energy(
+        &self,
+        id: i64,
+    ) -> Result<Option<(i64, Option<i64>)>, EngineError> {
+        let row = sqlx::query("SELECT meter_start, meter_stop FROM transactions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((row.try_get("meter_start")?, row.try_get("meter_stop")?)))
+            .transpose()
     }
 
     /// Records the last time `station` was heard from.
@@ -129,6 +510,44 @@ impl Store {
     }
 }
 
+/// The processes whose latest status a station reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Firmware,
+    Diagnostics,
+    Log,
+}
+
+async fn insert_samples(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    station: &StationId,
+    connector_id: u32,
+    transaction_id: Option<i64>,
+    samples: &[Sample],
+) -> Result<(), EngineError> {
+    for sample in samples {
+        sqlx::query(
+            "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, value, \
+             measurand, unit, phase, context, location, format) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(station.as_str())
+        .bind(i64::from(connector_id))
+        .bind(transaction_id)
+        .bind(sample.timestamp)
+        .bind(&sample.value)
+        .bind(&sample.measurand)
+        .bind(&sample.unit)
+        .bind(&sample.phase)
+        .bind(&sample.context)
+        .bind(&sample.location)
+        .bind(&sample.format)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,14 +560,23 @@ mod tests {
         assert_eq!(store.count_stations().await.unwrap(), 0);
         let id = StationId::parse("CP1").unwrap();
         let now = OffsetDateTime::now_utc();
-        store
-            .station_connected(&id, OcppVersion::V16, now)
+        let first = store
+            .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
             .await
             .unwrap();
-        store
-            .station_connected(&id, OcppVersion::V16, now)
+        assert_eq!(first, Registration::Pending);
+        assert!(
+            store
+                .set_registration(&id, Registration::Accepted)
+                .await
+                .unwrap()
+        );
+        // A known station keeps its registration whatever the policy would give a new one.
+        let again = store
+            .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
             .await
             .unwrap();
+        assert_eq!(again, Registration::Accepted);
         assert_eq!(store.count_stations().await.unwrap(), 1);
         store.close().await;
 

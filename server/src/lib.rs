@@ -10,6 +10,7 @@ pub mod http;
 
 use anyhow::Context;
 use clap::Parser;
+use engine::model::RegistrationPolicy;
 use engine::{Engine, EngineConfig};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -45,6 +46,20 @@ pub struct Config {
     /// Directory with the dashboard's browser files (`pkg/centrale.js`, `.wasm`, `.css`).
     #[arg(long, env = "CENTRALE_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+
+    /// How unknown stations are treated: `open` (accepted at once), `pending` (recorded, told
+    /// to wait until an operator accepts them) or `closed` (refused with HTTP 404).
+    #[arg(long, env = "CENTRALE_REGISTRATION", default_value = "pending", value_parser = parse_policy)]
+    pub registration: RegistrationPolicy,
+
+    /// Heartbeat interval given to accepted stations, in seconds.
+    #[arg(long, env = "CENTRALE_HEARTBEAT_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub heartbeat_interval: u64,
+}
+
+fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a registration policy: use open, pending or closed"))
 }
 
 impl Config {
@@ -54,6 +69,8 @@ impl Config {
             listen,
             database: database.into(),
             site_root: "target/site".to_owned(),
+            registration: RegistrationPolicy::Pending,
+            heartbeat_interval: 300,
         }
     }
 }
@@ -98,6 +115,9 @@ impl Server {
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let engine = Engine::start(EngineConfig {
             database_url: config.database.clone(),
+            registration: config.registration,
+            heartbeat_interval: Duration::from_secs(config.heartbeat_interval),
+            ..EngineConfig::default()
         })
         .await
         .with_context(|| format!("could not open the database {}", config.database))?;

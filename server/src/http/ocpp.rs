@@ -8,6 +8,7 @@ use super::{ApiError, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use engine::operations::Admission;
 use engine::{Incoming, Outgoing};
 use futures_util::future::ready;
 use futures_util::{SinkExt, StreamExt};
@@ -24,6 +25,18 @@ pub async fn station_socket(
             return ApiError::BadRequest(format!("invalid station identity: {e}")).into_response();
         }
     };
+    match state.engine.admit(&station).await {
+        Ok(Admission::Admitted) => {}
+        Ok(Admission::Unknown) => {
+            tracing::info!(station_id = %station, "unknown station refused (registration is closed)");
+            return ApiError::NotFound(format!("unknown station {station}")).into_response();
+        }
+        Err(e) => {
+            tracing::error!(station_id = %station, error = %e, "could not check the station");
+            return ApiError::Unavailable("cannot check the station now; retry".to_owned())
+                .into_response();
+        }
+    }
     let ws = ws.protocols(OcppVersion::SUPPORTED.iter().map(|v| v.subprotocol()));
     let version = ws
         .selected_protocol()

@@ -1,0 +1,225 @@
+//! The central system's domain, independent of any OCPP version: what a station is, what it
+//! reports, how an id token is authorized, what a transaction is. Each OCPP version's adapter
+//! (see [`crate::v16`]) translates its messages into these types and back.
+//!
+//! Values whose vocabulary differs between versions (a connector's status, an error code, a
+//! measurand) are kept as the text the station sent; the version is known from the station.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+use time::OffsetDateTime;
+
+/// Whether a station may operate against this central system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Registration {
+    /// Known and allowed.
+    Accepted,
+    /// Known but waiting for an operator; told to retry later.
+    Pending,
+    /// Refused by an operator.
+    Rejected,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Accepted => "Accepted",
+            Registration::Pending => "Pending",
+            Registration::Rejected => "Rejected",
+        }
+    }
+}
+
+impl FromStr for Registration {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
+        match s {
+            "Accepted" => Ok(Registration::Accepted),
+            "Pending" => Ok(Registration::Pending),
+            "Rejected" => Ok(Registration::Rejected),
+            _ => Err(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How stations that are not known yet are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegistrationPolicy {
+    /// Every station is accepted at once.
+    Open,
+    /// An unknown station is recorded and answered Pending until an operator accepts it.
+    #[default]
+    Pending,
+    /// An unknown station is refused at the WebSocket upgrade (HTTP 404).
+    Closed,
+}
+
+impl FromStr for RegistrationPolicy {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
+        match s.to_ascii_lowercase().as_str() {
+            "open" => Ok(RegistrationPolicy::Open),
+            "pending" => Ok(RegistrationPolicy::Pending),
+            "closed" => Ok(RegistrationPolicy::Closed),
+            _ => Err(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+/// A stored value that is not one of its type's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value {0:?}")]
+pub struct UnknownValue(pub String);
+
+/// What a station says about itself when it boots.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BootInfo {
+    pub vendor: String,
+    pub model: String,
+    pub serial_number: Option<String>,
+    pub charge_box_serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+    pub meter_type: Option<String>,
+    pub meter_serial_number: Option<String>,
+}
+
+/// The status of an id token, as the store keeps it and as authorization answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum TokenStatus {
+    Accepted,
+    Blocked,
+    Expired,
+    Invalid,
+    /// Already in a transaction elsewhere (only as an answer, never stored).
+    ConcurrentTx,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Accepted => "Accepted",
+            TokenStatus::Blocked => "Blocked",
+            TokenStatus::Expired => "Expired",
+            TokenStatus::Invalid => "Invalid",
+            TokenStatus::ConcurrentTx => "ConcurrentTx",
+        }
+    }
+}
+
+impl FromStr for TokenStatus {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
+        match s {
+            "Accepted" => Ok(TokenStatus::Accepted),
+            "Blocked" => Ok(TokenStatus::Blocked),
+            "Expired" => Ok(TokenStatus::Expired),
+            "Invalid" => Ok(TokenStatus::Invalid),
+            "ConcurrentTx" => Ok(TokenStatus::ConcurrentTx),
+            _ => Err(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+/// An id token as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTag {
+    pub id_tag: String,
+    pub status: TokenStatus,
+    pub expiry_date: Option<OffsetDateTime>,
+    pub parent_id_tag: Option<String>,
+}
+
+/// The answer to "may this token charge?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub status: TokenStatus,
+    pub expiry_date: Option<OffsetDateTime>,
+    pub parent_id_tag: Option<String>,
+}
+
+impl Authorization {
+    pub fn invalid() -> Authorization {
+        Authorization {
+            status: TokenStatus::Invalid,
+            expiry_date: None,
+            parent_id_tag: None,
+        }
+    }
+}
+
+/// A connector's (or, for connector 0, the station's) reported state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorStatus {
+    pub connector_id: u32,
+    pub status: String,
+    pub error_code: String,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    /// When the station says it happened.
+    pub timestamp: Option<OffsetDateTime>,
+}
+
+/// One measured value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub timestamp: OffsetDateTime,
+    pub value: String,
+    /// Energy.Active.Import.Register when the station does not say.
+    pub measurand: String,
+    pub unit: Option<String>,
+    pub phase: Option<String>,
+    pub context: Option<String>,
+    pub location: Option<String>,
+    pub format: Option<String>,
+}
+
+/// A station's StartTransaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionStart {
+    pub connector_id: u32,
+    pub id_tag: String,
+    pub meter_start: i64,
+    pub timestamp: OffsetDateTime,
+    pub reservation_id: Option<i64>,
+}
+
+/// A station's StopTransaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionStop {
+    pub transaction_id: i64,
+    pub id_tag: Option<String>,
+    pub meter_stop: i64,
+    pub timestamp: OffsetDateTime,
+    pub reason: Option<String>,
+    pub samples: Vec<Sample>,
+}
+
+/// What the engine answers a StartTransaction with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedTransaction {
+    pub transaction_id: i64,
+    pub authorization: Authorization,
+    /// False when this was a retransmission of a start already recorded.
+    pub new: bool,
+}
+
+/// How a StopTransaction matched what the engine knew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StopOutcome {
+    /// The transaction was active and is now stopped.
+    Stopped,
+    /// It was already stopped: a replay, nothing changed.
+    Duplicate,
+    /// No such transaction: kept as an unmatched stop.
+    Unknown,
+}

@@ -1,0 +1,318 @@
+//! What the central system does with what stations report, version-neutral. Each method
+//! commits what it learned before it returns, so an answer is only sent for what is durable,
+//! and tells the event feed.
+
+use crate::model::{
+    Authorization, BootInfo, ConnectorStatus, IdTag, Registration, RegistrationPolicy, Sample,
+    StartedTransaction, StopOutcome, TokenStatus, TransactionStart, TransactionStop,
+};
+use crate::store::Report;
+use crate::{Engine, EngineError, Event};
+use protocol::StationId;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The answer to a BootNotification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootOutcome {
+    pub registration: Registration,
+    /// Heartbeat interval when accepted, retry interval otherwise.
+    pub interval: Duration,
+}
+
+/// Whether a station may open a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Unknown, and the policy lets no unknown station in.
+    Unknown,
+}
+
+impl Engine {
+    /// Decides at the WebSocket upgrade whether `station` may connect at all.
+    pub async fn admit(&self, station: &StationId) -> Result<Admission, EngineError> {
+        if self.inner.config.registration != RegistrationPolicy::Closed {
+            return Ok(Admission::Admitted);
+        }
+        Ok(match self.inner.store.registration(station).await? {
+            Some(_) => Admission::Admitted,
+            None => Admission::Unknown,
+        })
+    }
+
+    /// The registration a station gets on its first connection, by policy.
+    pub(crate) fn initial_registration(&self) -> Registration {
+        match self.inner.config.registration {
+            RegistrationPolicy::Open => Registration::Accepted,
+            RegistrationPolicy::Pending | RegistrationPolicy::Closed => Registration::Pending,
+        }
+    }
+
+    /// BootNotification: keeps the station's identity and answers its registration.
+    pub async fn boot(
+        &self,
+        station: &StationId,
+        boot: BootInfo,
+    ) -> Result<BootOutcome, EngineError> {
+        let at = OffsetDateTime::now_utc();
+        self.inner.store.record_boot(station, &boot, at).await?;
+        let registration = self
+            .inner
+            .store
+            .registration(station)
+            .await?
+            .unwrap_or_else(|| self.initial_registration());
+        self.emit(Event::StationBooted {
+            station_id: station.to_string(),
+            registration,
+            vendor: boot.vendor,
+            model: boot.model,
+            firmware_version: boot.firmware_version,
+            at,
+        });
+        let interval = match registration {
+            Registration::Accepted => self.inner.config.heartbeat_interval,
+            Registration::Pending | Registration::Rejected => self.inner.config.pending_retry,
+        };
+        Ok(BootOutcome {
+            registration,
+            interval,
+        })
+    }
+
+    /// Heartbeat: the station is alive. Returns the time to answer with.
+    pub async fn heartbeat(&self, station: &StationId) -> Result<OffsetDateTime, EngineError> {
+        let at = OffsetDateTime::now_utc();
+        self.inner.store.station_seen(station, at).await?;
+        Ok(at)
+    }
+
+    /// StatusNotification: keeps a connector's status.
+    pub async fn connector_status(
+        &self,
+        station: &StationId,
+        status: ConnectorStatus,
+    ) -> Result<(), EngineError> {
+        let at = OffsetDateTime::now_utc();
+        self.inner
+            .store
+            .set_connector_status(station, &status, at)
+            .await?;
+        self.emit(Event::ConnectorStatusChanged {
+            station_id: station.to_string(),
+            connector_id: status.connector_id,
+            status: status.status,
+            error_code: status.error_code,
+            info: status.info,
+            at,
+        });
+        Ok(())
+    }
+
+    /// Authorize: the token's status from the store. Unknown tokens are Invalid, accepted ones
+    /// past their expiry date Expired. (ConcurrentTx is only for StartTransaction, per OCPP 1.6.)
+    pub async fn authorize(&self, id_tag: &str) -> Result<Authorization, EngineError> {
+        let Some(tag) = self.inner.store.id_tag(id_tag).await? else {
+            return Ok(Authorization::invalid());
+        };
+        let now = OffsetDateTime::now_utc();
+        let status = match (tag.status, tag.expiry_date) {
+            (TokenStatus::Accepted, Some(expiry)) if expiry <= now => TokenStatus::Expired,
+            (status, _) => status,
+        };
+        Ok(Authorization {
+            status,
+            expiry_date: tag.expiry_date,
+            parent_id_tag: tag.parent_id_tag,
+        })
+    }
+
+    /// StartTransaction: always records the transaction and returns its id, even for a token
+    /// that is not accepted (the station then stops it). A retransmitted start gets the same id.
+    pub async fn start_transaction(
+        &self,
+        station: &StationId,
+        start: TransactionStart,
+    ) -> Result<StartedTransaction, EngineError> {
+        let mut authorization = self.authorize(&start.id_tag).await?;
+        if authorization.status == TokenStatus::Accepted
+            && self
+                .inner
+                .store
+                .tag_busy_elsewhere(&start.id_tag, (station, start.connector_id))
+                .await?
+        {
+            authorization.status = TokenStatus::ConcurrentTx;
+        }
+        let at = OffsetDateTime::now_utc();
+        let (transaction_id, new) = self
+            .inner
+            .store
+            .start_transaction(station, &start, authorization.status, at)
+            .await?;
+        if new {
+            self.emit(Event::TransactionStarted {
+                station_id: station.to_string(),
+                connector_id: start.connector_id,
+                transaction_id,
+                id_tag: start.id_tag,
+                meter_start: start.meter_start,
+                at: start.timestamp,
+            });
+        }
+        Ok(StartedTransaction {
+            transaction_id,
+            authorization,
+            new,
+        })
+    }
+
+    /// StopTransaction: always recorded, whether the transaction is active, already stopped or
+    /// unknown. Returns how it matched and, if the station sent a token, its authorization.
+    pub async fn stop_transaction(
+        &self,
+        station: &StationId,
+        stop: TransactionStop,
+    ) -> Result<(StopOutcome, Option<Authorization>), EngineError> {
+        let at = OffsetDateTime::now_utc();
+        let (outcome, connector_id) = self
+            .inner
+            .store
+            .stop_transaction(station, &stop, at)
+            .await?;
+        if outcome == StopOutcome::Stopped {
+            let energy_wh = self
+                .inner
+                .store
+                .transaction_energy(stop.transaction_id)
+                .await?
+                .map(|(start, _)| stop.meter_stop - start);
+            self.emit(Event::TransactionStopped {
+                station_id: station.to_string(),
+                connector_id: connector_id.unwrap_or(0),
+                transaction_id: stop.transaction_id,
+                meter_stop: stop.meter_stop,
+                energy_wh,
+                reason: stop.reason.clone(),
+                at: stop.timestamp,
+            });
+        }
+        let authorization = match &stop.id_tag {
+            Some(tag) => Some(self.authorize(tag).await?),
+            None => None,
+        };
+        Ok((outcome, authorization))
+    }
+
+    /// MeterValues: keeps every sampled value.
+    pub async fn meter_values(
+        &self,
+        station: &StationId,
+        connector_id: u32,
+        transaction_id: Option<i64>,
+        samples: Vec<Sample>,
+    ) -> Result<(), EngineError> {
+        self.inner
+            .store
+            .add_samples(station, connector_id, transaction_id, &samples)
+            .await?;
+        self.emit(Event::MeterValues {
+            station_id: station.to_string(),
+            connector_id,
+            transaction_id,
+            samples: samples.iter().map(crate::event::SampleView::from).collect(),
+        });
+        Ok(())
+    }
+
+    /// Firmware, diagnostics and log upload status notifications.
+    pub async fn report(
+        &self,
+        station: &StationId,
+        report: Report,
+        status: &str,
+    ) -> Result<(), EngineError> {
+        let at = OffsetDateTime::now_utc();
+        self.inner
+            .store
+            .set_report(station, report, status, at)
+            .await?;
+        self.emit(Event::StationReport {
+            station_id: station.to_string(),
+            report: match report {
+                Report::Firmware => "firmware",
+                Report::Diagnostics => "diagnostics",
+                Report::Log => "log",
+            }
+            .to_owned(),
+            status: status.to_owned(),
+            at,
+        });
+        Ok(())
+    }
+
+    /// SecurityEventNotification: keeps the event.
+    pub async fn security_event(
+        &self,
+        station: &StationId,
+        event_type: &str,
+        tech_info: Option<&str>,
+        occurred_at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let at = OffsetDateTime::now_utc();
+        self.inner
+            .store
+            .add_security_event(station, event_type, tech_info, occurred_at, at)
+            .await?;
+        self.emit(Event::SecurityEvent {
+            station_id: station.to_string(),
+            event_type: event_type.to_owned(),
+            at: occurred_at,
+        });
+        Ok(())
+    }
+
+    /// An operator accepts or rejects a station. False if there is no such station.
+    pub async fn set_registration(
+        &self,
+        station: &StationId,
+        registration: Registration,
+    ) -> Result<bool, EngineError> {
+        let found = self
+            .inner
+            .store
+            .set_registration(station, registration)
+            .await?;
+        if found {
+            self.emit(Event::RegistrationChanged {
+                station_id: station.to_string(),
+                registration,
+            });
+        }
+        Ok(found)
+    }
+
+    /// Creates or replaces an id tag.
+    pub async fn put_id_tag(&self, tag: IdTag) -> Result<(), EngineError> {
+        self.inner
+            .store
+            .put_id_tag(&tag, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// The registration of a station, `None` if unknown.
+    pub async fn registration(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<Registration>, EngineError> {
+        self.inner.store.registration(station).await
+    }
+
+    /// The connectors of a station as last reported.
+    pub async fn connectors(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<ConnectorStatus>, EngineError> {
+        self.inner.store.connectors(station).await
+    }
+}
