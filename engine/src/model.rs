@@ -223,3 +223,40 @@ pub enum StopOutcome {
     /// No such transaction: kept as an unmatched stop.
     Unknown,
 }
+
+/// A transaction as the central system recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: i64,
+    pub station_id: String,
+    pub connector_id: u32,
+    pub id_tag: String,
+    /// The authorization status the start was answered with.
+    pub start_status: String,
+    pub meter_start: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    pub meter_stop: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub stopped_at: Option<OffsetDateTime>,
+    pub stop_reason: Option<String>,
+    /// Wh: the meter at stop minus the meter at start, once stopped.
+    pub energy_wh: Option<i64>,
+}
+
+/// A stored meter value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSample {
+    pub connector_id: u32,
+    pub transaction_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    pub value: String,
+    pub measurand: String,
+    pub unit: Option<String>,
+    pub phase: Option<String>,
+    pub context: Option<String>,
+    pub location: Option<String>,
+}

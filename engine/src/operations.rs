@@ -4,7 +4,8 @@
 
 use crate::model::{
     Authorization, BootInfo, ConnectorStatus, IdTag, Registration, RegistrationPolicy, Sample,
-    StartedTransaction, StopOutcome, TokenStatus, TransactionStart, TransactionStop,
+    StartedTransaction, StopOutcome, StoredSample, TokenStatus, Transaction, TransactionStart,
+    TransactionStop,
 };
 use crate::store::Report;
 use crate::{Engine, EngineError, Event};
@@ -306,6 +307,43 @@ impl Engine {
         station: &StationId,
     ) -> Result<Option<Registration>, EngineError> {
         self.inner.store.registration(station).await
+    }
+
+    /// An operator adds a station before it connects. False if it already exists.
+    pub async fn add_station(
+        &self,
+        station: &StationId,
+        registration: Registration,
+    ) -> Result<bool, EngineError> {
+        self.inner
+            .store
+            .add_station(station, registration, OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// One transaction.
+    pub async fn transaction(&self, id: i64) -> Result<Option<Transaction>, EngineError> {
+        self.inner.store.transaction(id).await
+    }
+
+    /// Transactions, newest first.
+    pub async fn transactions(
+        &self,
+        station: Option<&StationId>,
+        active: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Transaction>, EngineError> {
+        self.inner.store.transactions(station, active, limit).await
+    }
+
+    /// The meter values of a transaction.
+    pub async fn transaction_samples(&self, id: i64) -> Result<Vec<StoredSample>, EngineError> {
+        self.inner.store.transaction_samples(id).await
+    }
+
+    /// How many StopTransactions for unknown transactions a station sent.
+    pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
+        self.inner.store.unmatched_stops(station).await
     }
 
     /// The connectors of a station as last reported.

@@ -6,8 +6,8 @@
 
 use crate::EngineError;
 use crate::model::{
-    BootInfo, ConnectorStatus, IdTag, Registration, Sample, StopOutcome, TokenStatus,
-    TransactionStart, TransactionStop,
+    BootInfo, ConnectorStatus, IdTag, Registration, Sample, StopOutcome, StoredSample, TokenStatus,
+    Transaction, TransactionStart, TransactionStop,
 };
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
@@ -474,6 +474,91 @@ impl Store {
         Ok(())
     }
 
+    /// Pre-registers a station (an operator adding it before it connects). False if it exists.
+    pub async fn add_station(
+        &self,
+        station: &StationId,
+        registration: Registration,
+        at: OffsetDateTime,
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query(
+            "INSERT INTO stations (id, created_at, registration) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(station.as_str())
+        .bind(at)
+        .bind(registration.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// One transaction.
+    pub async fn transaction(&self, id: i64) -> Result<Option<Transaction>, EngineError> {
+        let row = sqlx::query(&format!("{TRANSACTION_COLUMNS} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(transaction_from_row).transpose()
+    }
+
+    /// Transactions, newest first, optionally of one station and only active or finished ones.
+    pub async fn transactions(
+        &self,
+        station: Option<&StationId>,
+        active: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<Transaction>, EngineError> {
+        let rows = sqlx::query(&format!(
+            "{TRANSACTION_COLUMNS} WHERE ($1 IS NULL OR station_id = $1) \
+             AND ($2 IS NULL OR (stopped_at IS NULL) = $2) ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(station.map(StationId::as_str))
+        .bind(active)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(transaction_from_row).collect()
+    }
+
+    /// The meter values of a transaction, in time order.
+    pub async fn transaction_samples(&self, id: i64) -> Result<Vec<StoredSample>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT connector_id, transaction_id, sampled_at, value, measurand, unit, phase, \
+             context, location FROM meter_values WHERE transaction_id = $1 \
+             ORDER BY sampled_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredSample {
+                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
+                        .unwrap_or_default(),
+                    transaction_id: row.try_get("transaction_id")?,
+                    timestamp: row.try_get("sampled_at")?,
+                    value: row.try_get("value")?,
+                    measurand: row.try_get("measurand")?,
+                    unit: row.try_get("unit")?,
+                    phase: row.try_get("phase")?,
+                    context: row.try_get("context")?,
+                    location: row.try_get("location")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many StopTransactions for unknown transactions a station sent.
+    pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM unmatched_stops WHERE station_id = $1")
+                .bind(station.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// A transaction's id tag, meter start and stop, for events and answers.
     pub async fn transaction_energy(
         &self,
@@ -508,6 +593,27 @@ impl Store {
             .await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+}
+
+const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, start_status, \
+     meter_start, started_at, meter_stop, stopped_at, stop_reason FROM transactions";
+
+fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, EngineError> {
+    let meter_start: i64 = row.try_get("meter_start")?;
+    let meter_stop: Option<i64> = row.try_get("meter_stop")?;
+    Ok(Transaction {
+        id: row.try_get("id")?,
+        station_id: row.try_get("station_id")?,
+        connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?).unwrap_or_default(),
+        id_tag: row.try_get("id_tag")?,
+        start_status: row.try_get("start_status")?,
+        meter_start,
+        started_at: row.try_get("started_at")?,
+        meter_stop,
+        stopped_at: row.try_get("stopped_at")?,
+        stop_reason: row.try_get("stop_reason")?,
+        energy_wh: meter_stop.map(|stop| stop - meter_start),
+    })
 }
 
 /// The processes whose latest status a station reports.

@@ -12,8 +12,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server = start_on(&dir).await;
+        let mut config = config_on(&dir);
+        adjust(&mut config);
+        let server = Server::start(config).await.expect("server starts");
         TestApp { server, dir }
     }
 
@@ -57,9 +64,12 @@ pub fn database_url(dir: &TempDir) -> String {
     format!("sqlite://{}", dir.path().join("centrale.db").display())
 }
 
+fn config_on(dir: &TempDir) -> Config {
+    Config::new("127.0.0.1:0".parse().expect("addr"), database_url(dir))
+}
+
 async fn start_on(dir: &TempDir) -> Server {
-    let config = Config::new("127.0.0.1:0".parse().expect("addr"), database_url(dir));
-    Server::start(config).await.expect("server starts")
+    Server::start(config_on(dir)).await.expect("server starts")
 }
 
 pub struct HttpResponse {

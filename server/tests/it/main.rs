@@ -4,4 +4,5 @@
 mod helpers;
 mod http;
 mod lifecycle;
+mod ocpp16;
 mod stations;
