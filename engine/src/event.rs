@@ -87,6 +87,18 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// The central system sent a call to a station.
+    CommandSent {
+        station_id: String,
+        action: String,
+        payload: serde_json::Value,
+    },
+    /// A call to a station was answered, refused, or timed out.
+    CommandAnswered {
+        station_id: String,
+        action: String,
+        result: crate::calls::CallOutcome,
+    },
     /// A station reported a security event.
     SecurityEvent {
         station_id: String,
@@ -134,6 +146,8 @@ impl Event {
             Event::MeterValues { .. } => "meterValues",
             Event::StationReport { .. } => "stationReport",
             Event::SecurityEvent { .. } => "securityEvent",
+            Event::CommandSent { .. } => "commandSent",
+            Event::CommandAnswered { .. } => "commandAnswered",
         }
     }
 }

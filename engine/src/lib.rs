@@ -10,6 +10,8 @@
 //!
 //! The engine knows OCPP only through the `protocol` crate's types; it has no axum or leptos.
 
+pub mod calls;
+mod effects;
 pub mod event;
 pub mod model;
 pub mod operations;
@@ -48,6 +50,10 @@ pub struct EngineConfig {
     pub heartbeat_interval: Duration,
     /// How long a Pending or Rejected station waits before booting again.
     pub pending_retry: Duration,
+    /// How long a call toward a station waits for its answer.
+    pub call_timeout: Duration,
+    /// How often stations are pinged; one silent for two intervals is dropped.
+    pub ping_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -57,6 +63,8 @@ impl Default for EngineConfig {
             registration: RegistrationPolicy::Pending,
             heartbeat_interval: Duration::from_secs(300),
             pending_retry: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(30),
+            ping_interval: Duration::from_secs(30),
         }
     }
 }
@@ -183,22 +191,34 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a new session for `station`, closing the one it replaces.
-    fn register(&self, station: &StationId) -> (u64, CancellationToken) {
+    /// Registers a new session for `station`, closing the one it replaces. Returns the
+    /// session number, its cancellation and the queue of calls toward the station.
+    fn register(
+        &self,
+        station: &StationId,
+        version: protocol::OcppVersion,
+    ) -> (
+        u64,
+        CancellationToken,
+        tokio::sync::mpsc::Receiver<calls::Command>,
+    ) {
         let session = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
         let cancel = self.inner.shutdown.child_token();
+        let (commands, queue) = tokio::sync::mpsc::channel(calls::QUEUE_DEPTH);
         let previous = self.registry().insert(
             station.clone(),
             Live {
                 session,
                 cancel: cancel.clone(),
+                version,
+                commands,
             },
         );
         if let Some(previous) = previous {
             tracing::info!(station_id = %station, old = previous.session, new = session, "newer connection replaces the old one");
             previous.cancel.cancel();
         }
-        (session, cancel)
+        (session, cancel, queue)
     }
 
     /// Removes `session` from the registry if it is still the station's current one.

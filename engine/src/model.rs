@@ -260,3 +260,12 @@ pub struct StoredSample {
     pub context: Option<String>,
     pub location: Option<String>,
 }
+
+/// One configuration key of a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationKey {
+    pub key: String,
+    pub value: Option<String>,
+    pub readonly: bool,
+}

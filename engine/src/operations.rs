@@ -10,6 +10,9 @@ use crate::model::{
 use crate::store::Report;
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
+use protocol::v16::CentralRequest;
+use protocol::v16::messages::TriggerMessageRequest;
+use protocol::v16::types::MessageTrigger;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -290,6 +293,25 @@ impl Engine {
                 registration,
             });
         }
+        if found && registration == Registration::Accepted && self.is_connected(station) {
+            // Bring the station to Accepted now rather than at its next retry.
+            let engine = self.clone();
+            let station = station.clone();
+            self.spawn(async move {
+                let trigger = CentralRequest::TriggerMessage(TriggerMessageRequest {
+                    requested_message: MessageTrigger::BootNotification,
+                    connector_id: None,
+                });
+                match engine.call(&station, trigger).await {
+                    Ok(answer) => {
+                        tracing::info!(station_id = %station, ?answer, "asked the accepted station to boot");
+                    }
+                    Err(e) => {
+                        tracing::warn!(station_id = %station, error = %e, "could not ask the accepted station to boot");
+                    }
+                }
+            });
+        }
         Ok(found)
     }
 
@@ -344,6 +366,27 @@ impl Engine {
     /// How many StopTransactions for unknown transactions a station sent.
     pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
         self.inner.store.unmatched_stops(station).await
+    }
+
+    /// Whether the station has a live connection.
+    pub fn is_connected(&self, station: &StationId) -> bool {
+        self.registry().contains_key(station)
+    }
+
+    /// A station's configuration as last read or changed.
+    pub async fn configuration(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<crate::model::ConfigurationKey>, EngineError> {
+        self.inner.store.configuration(station).await
+    }
+
+    /// The version of a station's local authorization list, if known.
+    pub async fn local_list_version(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<i64>, EngineError> {
+        self.inner.store.local_list_version(station).await
     }
 
     /// The connectors of a station as last reported.

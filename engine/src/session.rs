@@ -4,13 +4,16 @@
 //! the server adapts its WebSocket to it and tests drive it with channels. Nothing but this task
 //! writes to the station's socket.
 
+use crate::calls::{Answer, CallError, Command, Pending};
 use crate::model::Registration;
 use crate::{Engine, EngineError, Event, v16};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::v16::StationRequest;
-use protocol::{ErrorCode, Frame, FrameError, OcppVersion, StationId};
+use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -39,6 +42,8 @@ pub enum Outgoing {
 pub(crate) struct Live {
     pub(crate) session: u64,
     pub(crate) cancel: CancellationToken,
+    pub(crate) version: OcppVersion,
+    pub(crate) commands: mpsc::Sender<Command>,
 }
 
 impl Engine {
@@ -88,7 +93,7 @@ impl Engine {
                 return Err(e);
             }
         };
-        let (session, cancel) = self.register(&station);
+        let (session, cancel, queue) = self.register(&station, version);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
         self.emit(Event::StationConnected {
@@ -98,7 +103,7 @@ impl Engine {
         });
 
         let result = self
-            .run_session(&station, version, registration, tx, rx, &cancel)
+            .run_session(&station, version, registration, tx, rx, queue, &cancel)
             .await;
 
         let still_current = self.unregister(&station, session);
@@ -116,7 +121,9 @@ impl Engine {
         result
     }
 
-    /// The message loop of a registered session.
+    /// The message loop of a registered session: frames from the station, calls toward it
+    /// (one outstanding at a time, the rest waiting in `queue`), their timeouts, and pings.
+    #[allow(clippy::too_many_arguments)]
     async fn run_session<Tx, Rx>(
         &self,
         station: &StationId,
@@ -124,46 +131,118 @@ impl Engine {
         mut registration: Registration,
         mut tx: Tx,
         mut rx: Rx,
+        mut queue: mpsc::Receiver<Command>,
         cancel: &CancellationToken,
     ) -> Result<(), EngineError>
     where
         Tx: Sink<Outgoing> + Unpin,
         Rx: Stream<Item = Incoming> + Unpin,
     {
-        loop {
-            let message = tokio::select! {
+        let ping_interval = self.inner.config.ping_interval;
+        let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
+        let mut pending: Option<Pending> = None;
+        let mut next_call_id: u64 = 1;
+        // The registry holds the queue's sender; when a newer connection replaces this one the
+        // sender is dropped, and the cancellation (which comes with it) closes the session.
+        let mut queue_open = true;
+        // Everything still pending or queued is answered when the loop ends, however it ends.
+        let outcome = loop {
+            let deadline = pending.as_ref().map(|p| p.deadline);
+            tokio::select! {
                 () = cancel.cancelled() => {
-                    // Best effort: the peer may already be gone.
-                    let _ = tx.send(Outgoing::Close).await;
-                    return Ok(());
+                    close_gracefully(&mut tx, &mut rx).await;
+                    break Ok(());
                 }
-                message = rx.next() => message,
-            };
-            let Some(message) = message else {
-                return Ok(());
-            };
-            let reply = match message {
-                Incoming::Text(text) => {
-                    self.on_text(station, version, &mut registration, &text)
-                        .await
-                }
-                Incoming::Binary(_) => Some(
-                    FrameError {
-                        id: FrameError::UNKNOWN_ID.to_owned(),
-                        message_type: None,
-                        code: ErrorCode::RpcFrameworkError,
-                        reason: "OCPP-J messages are text frames, not binary".to_owned(),
+                message = rx.next() => {
+                    let Some(message) = message else { break Ok(()) };
+                    last_heard = Instant::now();
+                    let reply = match message {
+                        Incoming::Text(text) => {
+                            self.on_text(station, version, &mut registration, &mut pending, &text)
+                                .await
+                        }
+                        Incoming::Binary(_) => Some(
+                            FrameError {
+                                id: FrameError::UNKNOWN_ID.to_owned(),
+                                message_type: None,
+                                code: ErrorCode::RpcFrameworkError,
+                                reason: "OCPP-J messages are text frames, not binary".to_owned(),
+                            }
+                            .to_call_error(version),
+                        ),
+                        Incoming::Pong => None,
+                    };
+                    if let Some(reply) = reply
+                        && tx.send(Outgoing::Text(reply)).await.is_err()
+                    {
+                        break Ok(());
                     }
-                    .to_call_error(version),
-                ),
-                Incoming::Pong => None,
-            };
-            if let Some(reply) = reply
-                && tx.send(Outgoing::Text(reply)).await.is_err()
-            {
-                return Ok(());
+                }
+                command = queue.recv(), if pending.is_none() && queue_open => {
+                    let Some(command) = command else {
+                        queue_open = false;
+                        continue;
+                    };
+                    let id = format!("c{next_call_id}");
+                    next_call_id += 1;
+                    let frame = match MessageId::parse(id.as_str()) {
+                        Ok(message_id) => Frame::call(message_id, command.action.as_str(), &command.payload),
+                        Err(e) => {
+                            let _ = command.reply.send(Err(CallError::Closed));
+                            tracing::error!(error = %e, "message id out of range");
+                            continue;
+                        }
+                    };
+                    let text = match frame {
+                        Ok(frame) => frame.to_text(),
+                        Err(e) => {
+                            tracing::error!(error = %e, "call not serialisable");
+                            let _ = command.reply.send(Err(CallError::Closed));
+                            continue;
+                        }
+                    };
+                    tracing::debug!(message_id = %id, action = %command.action, "call to station");
+                    if tx.send(Outgoing::Text(text)).await.is_err() {
+                        let _ = command.reply.send(Err(CallError::Closed));
+                        break Ok(());
+                    }
+                    pending = Some(Pending {
+                        id,
+                        action: command.action,
+                        reply: command.reply,
+                        deadline: Instant::now() + self.inner.config.call_timeout,
+                    });
+                }
+                () = sleep_until_or_never(deadline) => {
+                    if let Some(timed_out) = pending.take() {
+                        tracing::warn!(message_id = %timed_out.id, action = %timed_out.action, "call timed out");
+                        let _ = timed_out
+                            .reply
+                            .send(Err(CallError::Timeout(self.inner.config.call_timeout)));
+                    }
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > ping_interval * 2 {
+                        tracing::warn!("no answer to pings: the station is gone");
+                        close_gracefully(&mut tx, &mut rx).await;
+                        break Ok(());
+                    }
+                    if tx.send(Outgoing::Ping(Vec::new())).await.is_err() {
+                        break Ok(());
+                    }
+                }
             }
+        };
+        if let Some(pending) = pending {
+            let _ = pending.reply.send(Err(CallError::Closed));
         }
+        queue.close();
+        while let Ok(command) = queue.try_recv() {
+            let _ = command.reply.send(Err(CallError::Closed));
+        }
+        outcome
     }
 
     /// Handles one text frame; returns the text to answer with, if any.
@@ -172,6 +251,7 @@ impl Engine {
         station: &StationId,
         version: OcppVersion,
         registration: &mut Registration,
+        pending: &mut Option<Pending>,
         text: &str,
     ) -> Option<String> {
         match Frame::parse(text) {
@@ -195,8 +275,17 @@ impl Engine {
                     .to_text(),
                 )
             }
-            Ok(frame @ (Frame::CallResult { .. } | Frame::CallError { .. })) => {
-                tracing::warn!(message_id = %frame.id(), "answer to no pending call, dropped");
+            Ok(Frame::CallResult { id, payload }) => {
+                complete(pending, &id, Answer::Result(payload.get().to_owned()));
+                None
+            }
+            Ok(Frame::CallError {
+                id,
+                code,
+                description,
+                ..
+            }) => {
+                complete(pending, &id, Answer::Error { code, description });
                 None
             }
             Err(e) => {
@@ -267,6 +356,43 @@ impl Engine {
                 format!("answer not serialisable: {e}"),
             )
         })
+    }
+}
+
+/// How long a closing session waits for the station's side of the closing handshake.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Sends a close and reads what the station still sends until it closes too (or the grace
+/// period ends): dropping the socket with unread data would reset the TCP connection instead of
+/// closing it.
+async fn close_gracefully<Tx, Rx>(tx: &mut Tx, rx: &mut Rx)
+where
+    Tx: Sink<Outgoing> + Unpin,
+    Rx: Stream<Item = Incoming> + Unpin,
+{
+    // Best effort: the peer may already be gone.
+    if tx.send(Outgoing::Close).await.is_ok() {
+        let _ =
+            tokio::time::timeout(CLOSE_GRACE, async { while rx.next().await.is_some() {} }).await;
+    }
+}
+
+/// Hands an answer to the caller of the pending call it belongs to.
+fn complete(pending: &mut Option<Pending>, id: &MessageId, answer: Answer) {
+    match pending.take_if(|p| p.id == id.as_str()) {
+        Some(call) => {
+            // The caller may have given up; that is fine.
+            let _ = call.reply.send(Ok(answer));
+        }
+        None => tracing::warn!(message_id = %id, "answer to no pending call, dropped"),
+    }
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until_or_never(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 

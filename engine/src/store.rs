@@ -6,8 +6,8 @@
 
 use crate::EngineError;
 use crate::model::{
-    BootInfo, ConnectorStatus, IdTag, Registration, Sample, StopOutcome, StoredSample, TokenStatus,
-    Transaction, TransactionStart, TransactionStop,
+    BootInfo, ConfigurationKey, ConnectorStatus, IdTag, Registration, Sample, StopOutcome,
+    StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
@@ -31,6 +31,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "central system",
         include_str!("../migrations/sqlite/0002_central_system.sql"),
+    ),
+    (
+        3,
+        "configuration",
+        include_str!("../migrations/sqlite/0003_configuration.sql"),
     ),
 ];
 
@@ -557,6 +562,111 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Replaces the stored configuration of a station with what GetConfiguration returned
+    /// (when `complete`, keys not listed are removed; otherwise only the listed ones change).
+    pub async fn put_configuration(
+        &self,
+        station: &StationId,
+        keys: &[ConfigurationKey],
+        complete: bool,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        if complete {
+            sqlx::query("DELETE FROM station_configuration WHERE station_id = $1")
+                .bind(station.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO station_configuration (station_id, key, value, readonly, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id, key) DO UPDATE SET \
+                 value = excluded.value, readonly = excluded.readonly, updated_at = excluded.updated_at",
+            )
+            .bind(station.as_str())
+            .bind(&key.key)
+            .bind(&key.value)
+            .bind(key.readonly)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets one configuration value (after an accepted ChangeConfiguration).
+    pub async fn set_configuration_value(
+        &self,
+        station: &StationId,
+        key: &str,
+        value: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO station_configuration (station_id, key, value, readonly, updated_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (station_id, key) DO UPDATE SET \
+             value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(station.as_str())
+        .bind(key)
+        .bind(value)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A station's configuration, by key.
+    pub async fn configuration(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<ConfigurationKey>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT key, value, readonly FROM station_configuration WHERE station_id = $1 ORDER BY key",
+        )
+        .bind(station.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ConfigurationKey {
+                    key: row.try_get("key")?,
+                    value: row.try_get("value")?,
+                    readonly: row.try_get("readonly")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps the version of the station's local authorization list.
+    pub async fn set_local_list_version(
+        &self,
+        station: &StationId,
+        version: i64,
+    ) -> Result<(), EngineError> {
+        sqlx::query("UPDATE stations SET local_list_version = $2 WHERE id = $1")
+            .bind(station.as_str())
+            .bind(version)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The version of the station's local authorization list, if known.
+    pub async fn local_list_version(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<i64>, EngineError> {
+        let v: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT local_list_version FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.flatten())
     }
 
     /// A transaction's id tag, meter start and stop, for events and answers.

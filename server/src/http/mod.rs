@@ -12,7 +12,8 @@ use axum::routing::get;
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::OnceLock;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -29,13 +30,24 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The dashboard's routes, generated once per process.
+///
+/// Generating them runs the app with resource loading suspended through a process-wide flag
+/// (leptos_server 0.8, leptos issue #4773): a page rendering in another thread meanwhile would
+/// wait forever for its data. The list is the same for every server, so it is made once, before
+/// any server built here serves a page.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// The whole HTTP surface: stations, API, dashboard and its static files.
 pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
     let state = AppState {
         engine: engine.clone(),
         leptos,
     };
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let context_engine = engine.clone();
 
     // Stations' WebSocket routes stay outside compression and request tracing: they are

@@ -84,10 +84,16 @@ pub async fn http_get(addr: &str, path: &str) -> HttpResponse {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
-        .await
-        .expect("response within 10 s")
-        .expect("read");
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw)).await;
+    match read {
+        Ok(done) => {
+            done.expect("read");
+        }
+        Err(_) => panic!(
+            "GET {path}: no complete response within 10 s; received so far: {:?}",
+            String::from_utf8_lossy(&raw)
+        ),
+    }
     let raw = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     let status = head
