@@ -55,6 +55,14 @@ pub struct Config {
     /// Heartbeat interval given to accepted stations, in seconds.
     #[arg(long, env = "CENTRALE_HEARTBEAT_INTERVAL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub heartbeat_interval: u64,
+
+    /// How long a call toward a station waits for its answer, in seconds.
+    #[arg(long, env = "CENTRALE_CALL_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub call_timeout: u64,
+
+    /// WebSocket ping interval, in seconds; a station silent for two intervals is dropped.
+    #[arg(long, env = "CENTRALE_PING_INTERVAL", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub ping_interval: u64,
 }
 
 fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
@@ -71,6 +79,8 @@ impl Config {
             site_root: "target/site".to_owned(),
             registration: RegistrationPolicy::Pending,
             heartbeat_interval: 300,
+            call_timeout: 30,
+            ping_interval: 30,
         }
     }
 }
@@ -117,6 +127,8 @@ impl Server {
             database_url: config.database.clone(),
             registration: config.registration,
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval),
+            call_timeout: Duration::from_secs(config.call_timeout),
+            ping_interval: Duration::from_secs(config.ping_interval),
             ..EngineConfig::default()
         })
         .await

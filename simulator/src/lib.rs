@@ -130,6 +130,24 @@ impl Station {
         }
     }
 
+    /// Answers a CALL of the central system with a CALLRESULT.
+    pub async fn answer(&mut self, call: &Frame, payload: Value) -> Result<(), SimError> {
+        let frame = Frame::call_result(call.id().clone(), &payload)
+            .map_err(|e| SimError::Request(e.to_string()))?;
+        self.send_text(&frame.to_text()).await
+    }
+
+    /// Answers a CALL of the central system with a CALLERROR.
+    pub async fn answer_error(
+        &mut self,
+        call: &Frame,
+        code: &str,
+        description: &str,
+    ) -> Result<(), SimError> {
+        let text = serde_json::json!([4, call.id().as_str(), code, description, {}]).to_string();
+        self.send_text(&text).await
+    }
+
     /// Waits for the connection to be closed by the central system; returns its close frame.
     pub async fn closed(&mut self, within: Duration) -> Result<Option<CloseFrame>, SimError> {
         match self.next_text(within).await {

@@ -47,7 +47,13 @@ impl TestApp {
 
     /// Waits until the engine counts `n` connected stations (sessions register asynchronously).
     pub async fn wait_connected(&self, n: usize) {
-        for _ in 0..200 {
+        self.wait_connected_within(n, Duration::from_secs(2)).await;
+    }
+
+    /// [`TestApp::wait_connected`] with a longer patience.
+    pub async fn wait_connected_within(&self, n: usize, within: Duration) {
+        let rounds = within.as_millis() / 10;
+        for _ in 0..rounds {
             if self.server.engine().connected_stations().len() == n {
                 return;
             }
