@@ -11,7 +11,7 @@ use std::str::FromStr;
 use time::OffsetDateTime;
 
 /// Whether a station may operate against this central system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Registration {
     /// Known and allowed.
     Accepted,
@@ -93,7 +93,7 @@ pub struct BootInfo {
 }
 
 /// The status of an id token, as the store keeps it and as authorization answers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum TokenStatus {
     Accepted,
     Blocked,
@@ -268,4 +268,52 @@ pub struct ConfigurationKey {
     pub key: String,
     pub value: Option<String>,
     pub readonly: bool,
+}
+
+/// A station as the API and the dashboard show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StationView {
+    pub id: String,
+    pub registration: Registration,
+    pub connected: bool,
+    /// The OCPP version of its last connection.
+    pub protocol: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+    pub firmware_status: Option<String>,
+    pub diagnostics_status: Option<String>,
+    pub local_list_version: Option<i64>,
+    pub connectors: Vec<ConnectorView>,
+}
+
+/// A connector as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorView {
+    pub connector_id: u32,
+    pub status: String,
+    pub error_code: String,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An id tag as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdTagView {
+    pub id_tag: String,
+    pub status: TokenStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expiry_date: Option<OffsetDateTime>,
+    pub parent_id_tag: Option<String>,
+    /// Whether the tag is in a transaction now.
+    pub in_transaction: bool,
 }

@@ -3,9 +3,9 @@
 //! and tells the event feed.
 
 use crate::model::{
-    Authorization, BootInfo, ConnectorStatus, IdTag, Registration, RegistrationPolicy, Sample,
-    StartedTransaction, StopOutcome, StoredSample, TokenStatus, Transaction, TransactionStart,
-    TransactionStop,
+    Authorization, BootInfo, ConnectorStatus, IdTag, IdTagView, Registration, RegistrationPolicy,
+    Sample, StartedTransaction, StationView, StopOutcome, StoredSample, TokenStatus, Transaction,
+    TransactionStart, TransactionStop,
 };
 use crate::store::Report;
 use crate::{Engine, EngineError, Event};
@@ -366,6 +366,45 @@ impl Engine {
     /// How many StopTransactions for unknown transactions a station sent.
     pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
         self.inner.store.unmatched_stops(station).await
+    }
+
+    /// All stations, with their connectors and whether they are connected.
+    pub async fn stations(&self) -> Result<Vec<StationView>, EngineError> {
+        let mut stations = self.inner.store.stations(None).await?;
+        let registry = self.registry();
+        for station in &mut stations {
+            station.connected =
+                StationId::parse(station.id.as_str()).is_ok_and(|id| registry.contains_key(&id));
+        }
+        Ok(stations)
+    }
+
+    /// One station, if known.
+    pub async fn station(&self, station: &StationId) -> Result<Option<StationView>, EngineError> {
+        let mut found = self.inner.store.stations(Some(station)).await?.pop();
+        if let Some(view) = &mut found {
+            view.connected = self.is_connected(station);
+        }
+        Ok(found)
+    }
+
+    /// Removes a station (closing its connection); its transactions stay as history.
+    pub async fn delete_station(&self, station: &StationId) -> Result<bool, EngineError> {
+        let deleted = self.inner.store.delete_station(station).await?;
+        if let Some(live) = self.registry().get(station) {
+            live.cancel.cancel();
+        }
+        Ok(deleted)
+    }
+
+    /// Every id tag.
+    pub async fn id_tags(&self) -> Result<Vec<IdTagView>, EngineError> {
+        self.inner.store.id_tags().await
+    }
+
+    /// Removes an id tag; false if there was none.
+    pub async fn delete_id_tag(&self, id_tag: &str) -> Result<bool, EngineError> {
+        self.inner.store.delete_id_tag(id_tag).await
     }
 
     /// Whether the station has a live connection.

@@ -6,8 +6,9 @@
 
 use crate::EngineError;
 use crate::model::{
-    BootInfo, ConfigurationKey, ConnectorStatus, IdTag, Registration, Sample, StopOutcome,
-    StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
+    BootInfo, ConfigurationKey, ConnectorStatus, ConnectorView, IdTag, IdTagView, Registration,
+    Sample, StationView, StopOutcome, StoredSample, TokenStatus, Transaction, TransactionStart,
+    TransactionStop,
 };
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
@@ -477,6 +478,108 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Stations (one, or all by id) with their connectors; `connected` is filled by the caller.
+    pub async fn stations(
+        &self,
+        only: Option<&StationId>,
+    ) -> Result<Vec<StationView>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT id, registration, protocol, vendor, model, serial_number, firmware_version, \
+             last_seen_at, firmware_status, diagnostics_status, local_list_version FROM stations \
+             WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+        )
+        .bind(only.map(StationId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        let connectors = sqlx::query(
+            "SELECT station_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, \
+             updated_at FROM connectors WHERE ($1 IS NULL OR station_id = $1) \
+             ORDER BY station_id, connector_id",
+        )
+        .bind(only.map(StationId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_station: std::collections::HashMap<String, Vec<ConnectorView>> =
+            std::collections::HashMap::new();
+        for row in &connectors {
+            by_station
+                .entry(row.try_get("station_id")?)
+                .or_default()
+                .push(ConnectorView {
+                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
+                        .unwrap_or_default(),
+                    status: row.try_get("status")?,
+                    error_code: row.try_get("error_code")?,
+                    info: row.try_get("info")?,
+                    vendor_id: row.try_get("vendor_id")?,
+                    vendor_error_code: row.try_get("vendor_error_code")?,
+                    updated_at: row.try_get("updated_at")?,
+                });
+        }
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let registration: String = row.try_get("registration")?;
+                Ok(StationView {
+                    connectors: by_station.remove(&id).unwrap_or_default(),
+                    id,
+                    registration: registration.parse()?,
+                    connected: false,
+                    protocol: row.try_get("protocol")?,
+                    vendor: row.try_get("vendor")?,
+                    model: row.try_get("model")?,
+                    serial_number: row.try_get("serial_number")?,
+                    firmware_version: row.try_get("firmware_version")?,
+                    last_seen: row.try_get("last_seen_at")?,
+                    firmware_status: row.try_get("firmware_status")?,
+                    diagnostics_status: row.try_get("diagnostics_status")?,
+                    local_list_version: row.try_get("local_list_version")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a station with its connectors and configuration (transactions stay, as history).
+    pub async fn delete_station(&self, station: &StationId) -> Result<bool, EngineError> {
+        let done = sqlx::query("DELETE FROM stations WHERE id = $1")
+            .bind(station.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every id tag, with whether it is in a transaction now.
+    pub async fn id_tags(&self) -> Result<Vec<IdTagView>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT t.id_tag, t.status, t.expiry_date, t.parent_id_tag, \
+             EXISTS (SELECT 1 FROM transactions x WHERE x.id_tag = t.id_tag \
+             AND x.stopped_at IS NULL) AS in_transaction FROM id_tags t ORDER BY t.id_tag",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                Ok(IdTagView {
+                    id_tag: row.try_get("id_tag")?,
+                    status: status.parse()?,
+                    expiry_date: row.try_get("expiry_date")?,
+                    parent_id_tag: row.try_get("parent_id_tag")?,
+                    in_transaction: row.try_get("in_transaction")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes an id tag; false if there was none.
+    pub async fn delete_id_tag(&self, id_tag: &str) -> Result<bool, EngineError> {
+        let done = sqlx::query("DELETE FROM id_tags WHERE id_tag = $1")
+            .bind(id_tag)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Pre-registers a station (an operator adding it before it connects). False if it exists.

@@ -38,6 +38,11 @@ impl PayloadError {
     /// range, date-time format) a property violation, and an unknown field or anything else a
     /// formation violation.
     pub fn from_serde(action: &str, e: &serde_json::Error) -> PayloadError {
+        PayloadError::at_path(action, ".", e)
+    }
+
+    /// [`PayloadError::from_serde`] naming the field where decoding failed.
+    fn at_path(action: &str, path: &str, e: &serde_json::Error) -> PayloadError {
         let message = e.to_string();
         // Drop serde_json's " at line 1 column 42": the position in one payload helps nobody.
         let detail = message
@@ -53,13 +58,22 @@ impl PayloadError {
         } else {
             ErrorCode::FormationViolation
         };
-        PayloadError::new(code, format!("{action}: {detail}"))
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at `{path}`")
+        };
+        PayloadError::new(code, format!("{action}{at}: {detail}"))
     }
 }
 
 /// Decodes the payload of `R`.
 pub fn decode<R: DeserializeOwned>(action: &str, payload: &str) -> Result<R, PayloadError> {
-    serde_json::from_str(payload).map_err(|e| PayloadError::from_serde(action, &e))
+    let mut de = serde_json::Deserializer::from_str(payload);
+    let value: R = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| PayloadError::at_path(action, &e.path().to_string(), e.inner()))?;
+    de.end().map_err(|e| PayloadError::from_serde(action, &e))?;
+    Ok(value)
 }
 
 macro_rules! actions {
@@ -278,6 +292,8 @@ mod tests {
         assert_eq!(err.code, OccurrenceConstraintViolation);
         let err = station_err("Authorize", r#"{}"#);
         assert!(err.reason.contains("idTag"), "{}", err.reason);
+        let err = station_err("StatusNotification", status);
+        assert!(err.reason.contains("at `status`"), "{}", err.reason);
         assert!(!err.reason.contains("line"), "{}", err.reason);
         assert_eq!(ChargePointStatus::Charging.as_str(), "Charging");
     }

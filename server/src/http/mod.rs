@@ -1,5 +1,6 @@
 //! The routes of the one port Centrale listens on.
 
+mod api;
 mod error;
 mod events;
 mod health;
@@ -8,7 +9,7 @@ mod ocpp;
 pub use error::ApiError;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -58,6 +59,22 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
 
     let api = Router::new()
         .route("/events", get(events::stream))
+        .route("/stations", get(api::stations).post(api::add_station))
+        .route(
+            "/stations/{id}",
+            get(api::station)
+                .patch(api::change_station)
+                .delete(api::delete_station),
+        )
+        .route("/stations/{id}/commands/{action}", post(api::command))
+        .route("/stations/{id}/configuration", get(api::configuration))
+        .route("/transactions", get(api::transactions))
+        .route("/transactions/{id}", get(api::transaction))
+        .route("/id-tags", get(api::id_tags))
+        .route(
+            "/id-tags/{id_tag}",
+            put(api::put_id_tag).delete(api::delete_id_tag),
+        )
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
 
     let web = Router::new()

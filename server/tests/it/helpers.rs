@@ -86,8 +86,33 @@ pub struct HttpResponse {
 
 /// A plain HTTP/1.1 GET with `Connection: close`, read to the end.
 pub async fn http_get(addr: &str, path: &str) -> HttpResponse {
+    http(addr, "GET", path, None).await
+}
+
+impl HttpResponse {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+impl TestApp {
+    /// Any request with an optional JSON body.
+    pub async fn request(&self, method: &str, path: &str, body: Option<&str>) -> HttpResponse {
+        http(&self.server.addr().to_string(), method, path, body).await
+    }
+}
+
+/// A plain HTTP/1.1 request with `Connection: close`, read to the end.
+pub async fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw)).await;

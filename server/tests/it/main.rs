@@ -1,6 +1,7 @@
 //! Integration tests of the `centrale` server: a real server on port 0, a real SQLite file,
 //! real WebSocket stations (the simulator library) and raw HTTP.
 
+mod api;
 mod calls;
 mod helpers;
 mod http;

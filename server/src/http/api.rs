@@ -1,0 +1,312 @@
+//! The REST API: JSON in camelCase, errors as `{"error": "..."}` (see [`ApiError`]).
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /api/stations`, `GET /api/stations/{id}` | stations with connectors and connection state |
+//! | `POST /api/stations` `{id, registration?}` | pre-register a station (Accepted unless told) |
+//! | `PATCH /api/stations/{id}` `{registration}` | accept or reject a station |
+//! | `DELETE /api/stations/{id}` | remove a station (its transactions stay) |
+//! | `POST /api/stations/{id}/commands/{Action}` | send an OCPP call; the body is its payload |
+//! | `GET /api/stations/{id}/configuration` | the configuration last read or changed |
+//! | `GET /api/transactions?station=ID&active=BOOL`, `GET /api/transactions/{id}` | transactions |
+//! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
+
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use engine::EngineError;
+use engine::calls::CallError;
+use engine::model::{IdTag, Registration, TokenStatus};
+use protocol::StationId;
+use protocol::types::IdToken;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The largest number of transactions one list answers with.
+const TRANSACTIONS_LIMIT: u32 = 1000;
+
+/// Logs an engine failure and answers 503 without its details.
+fn unavailable(e: EngineError) -> ApiError {
+    tracing::error!(error = %e, "engine failure answering an API request");
+    ApiError::Unavailable("the central system cannot answer now; retry shortly".to_owned())
+}
+
+/// A JSON body, with a 400 that says what is wrong (axum's own rejection is plain text).
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+fn station_id(raw: String) -> Result<StationId, ApiError> {
+    StationId::parse(raw).map_err(|e| ApiError::BadRequest(format!("invalid station id: {e}")))
+}
+
+pub async fn stations(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let stations = state.engine.stations().await.map_err(unavailable)?;
+    Ok(Json(stations).into_response())
+}
+
+pub async fn station(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    match state.engine.station(&id).await.map_err(unavailable)? {
+        Some(station) => Ok(Json(station).into_response()),
+        None => Err(ApiError::NotFound(format!("no station {id}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewStation {
+    id: String,
+    registration: Option<Registration>,
+}
+
+pub async fn add_station(
+    State(state): State<AppState>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let new: NewStation = body(&bytes)?;
+    let id = station_id(new.id)?;
+    let registration = new.registration.unwrap_or(Registration::Accepted);
+    if !state
+        .engine
+        .add_station(&id, registration)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(ApiError::Conflict(format!("station {id} exists already")));
+    }
+    let created = state.engine.station(&id).await.map_err(unavailable)?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StationChange {
+    registration: Registration,
+}
+
+pub async fn change_station(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    let change: StationChange = body(&bytes)?;
+    if !state
+        .engine
+        .set_registration(&id, change.registration)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(ApiError::NotFound(format!("no station {id}")));
+    }
+    let changed = state.engine.station(&id).await.map_err(unavailable)?;
+    Ok(Json(changed).into_response())
+}
+
+pub async fn delete_station(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = station_id(id)?;
+    if state
+        .engine
+        .delete_station(&id)
+        .await
+        .map_err(unavailable)?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no station {id}")))
+    }
+}
+
+/// `POST /api/stations/{id}/commands/{Action}`: the body is the OCPP payload, validated before
+/// anything is sent; the answer is the station's response payload.
+pub async fn command(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    let payload = if bytes.iter().all(u8::is_ascii_whitespace) {
+        "{}".to_owned()
+    } else {
+        String::from_utf8(bytes.to_vec())
+            .map_err(|_| ApiError::BadRequest("the body must be UTF-8 JSON".to_owned()))?
+    };
+    if serde_json::from_str::<serde_json::Map<String, Value>>(&payload).is_err() {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object: the OCPP payload".to_owned(),
+        ));
+    }
+    match state.engine.call_json(&id, &action, &payload).await {
+        Ok(answer) => Ok(Json(answer).into_response()),
+        Err(e) => Err(call_error(e)),
+    }
+}
+
+/// The status of each way a call can fail.
+fn call_error(e: CallError) -> ApiError {
+    match e {
+        CallError::InvalidRequest(reason) => ApiError::BadRequest(reason.to_string()),
+        CallError::UnknownStation(_) => ApiError::NotFound(e.to_string()),
+        CallError::NotConnected(_) => ApiError::Conflict(e.to_string()),
+        CallError::Busy(_) => ApiError::TooManyRequests(e.to_string()),
+        CallError::Timeout(_) => ApiError::GatewayTimeout(e.to_string()),
+        CallError::Rejected { code, description } => ApiError::BadGateway(json!({
+            "error": format!("the station answered {code}: {description}"),
+            "code": code,
+            "description": description,
+        })),
+        CallError::InvalidResponse(_) | CallError::Closed => {
+            ApiError::BadGateway(json!({ "error": e.to_string() }))
+        }
+    }
+}
+
+pub async fn configuration(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    if state
+        .engine
+        .registration(&id)
+        .await
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!("no station {id}")));
+    }
+    let keys = state.engine.configuration(&id).await.map_err(unavailable)?;
+    Ok(Json(keys).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionFilter {
+    station: Option<String>,
+    active: Option<bool>,
+}
+
+pub async fn transactions(
+    State(state): State<AppState>,
+    Query(filter): Query<TransactionFilter>,
+) -> Result<Response, ApiError> {
+    let station = filter.station.map(station_id).transpose()?;
+    let list = state
+        .engine
+        .transactions(station.as_ref(), filter.active, TRANSACTIONS_LIMIT)
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(list).into_response())
+}
+
+pub async fn transaction(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {id:?}")))?;
+    let Some(found) = state.engine.transaction(id).await.map_err(unavailable)? else {
+        return Err(ApiError::NotFound(format!("no transaction {id}")));
+    };
+    let samples = state
+        .engine
+        .transaction_samples(id)
+        .await
+        .map_err(unavailable)?;
+    let mut value = serde_json::to_value(found)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("transaction not serialisable: {e}")))?;
+    value["meterValues"] = serde_json::to_value(samples)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("samples not serialisable: {e}")))?;
+    Ok(Json(value).into_response())
+}
+
+pub async fn id_tags(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.engine.id_tags().await.map_err(unavailable)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IdTagBody {
+    status: TokenStatus,
+    expiry_date: Option<String>,
+    parent_id_tag: Option<String>,
+}
+
+pub async fn put_id_tag(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let tag =
+        IdToken::parse(tag).map_err(|e| ApiError::BadRequest(format!("invalid idTag: {e}")))?;
+    let body: IdTagBody = body(&bytes)?;
+    if body.status == TokenStatus::ConcurrentTx {
+        return Err(ApiError::BadRequest(
+            "ConcurrentTx is an answer, not a status a tag can have".to_owned(),
+        ));
+    }
+    let expiry_date = body
+        .expiry_date
+        .map(|d| {
+            OffsetDateTime::parse(&d, &Rfc3339).map_err(|_| {
+                ApiError::BadRequest(format!("expiryDate {d:?} is not an RFC 3339 date-time"))
+            })
+        })
+        .transpose()?;
+    let parent_id_tag = body
+        .parent_id_tag
+        .map(|p| {
+            IdToken::parse(p).map_err(|e| ApiError::BadRequest(format!("invalid parentIdTag: {e}")))
+        })
+        .transpose()?
+        .map(IdToken::into_string);
+    let stored = IdTag {
+        id_tag: tag.into_string(),
+        status: body.status,
+        expiry_date,
+        parent_id_tag,
+    };
+    state
+        .engine
+        .put_id_tag(stored.clone())
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(json!({
+        "idTag": stored.id_tag,
+        "status": stored.status,
+        "expiryDate": stored.expiry_date.and_then(|d| d.format(&Rfc3339).ok()),
+        "parentIdTag": stored.parent_id_tag,
+    }))
+    .into_response())
+}
+
+pub async fn delete_id_tag(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .engine
+        .delete_id_tag(&tag)
+        .await
+        .map_err(unavailable)?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no id tag {tag}")))
+    }
+}

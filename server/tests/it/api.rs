@@ -1,0 +1,494 @@
+//! The REST API, over HTTP, against a real server and real stations.
+
+use crate::helpers::TestApp;
+use engine::model::RegistrationPolicy;
+use protocol::Frame;
+use serde_json::{Value, json};
+use simulator::Station;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn open(c: &mut server::Config) {
+    c.registration = RegistrationPolicy::Open;
+}
+
+async fn booted(app: &TestApp, id: &str) -> Station {
+    let mut cp = Station::connect(&app.ocpp_base(), id).await.unwrap();
+    cp.call(
+        "BootNotification",
+        json!({"chargePointVendor": "Acme", "chargePointModel": "M"}),
+    )
+    .await
+    .unwrap();
+    cp
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stations_can_be_added_accepted_listed_and_removed() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .request("POST", "/api/stations", Some(r#"{"id":"CP-API"}"#))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.json()["registration"], "Accepted");
+    assert_eq!(created.json()["connected"], false);
+
+    let again = app
+        .request("POST", "/api/stations", Some(r#"{"id":"CP-API"}"#))
+        .await;
+    assert_eq!(again.status, 409);
+    assert!(again.json()["error"].as_str().unwrap().contains("exists"));
+    for bad in [
+        r#"{"id":"a:b"}"#,
+        r#"{"id":1}"#,
+        "not json",
+        r#"{"id":"X","extra":1}"#,
+    ] {
+        let refused = app.request("POST", "/api/stations", Some(bad)).await;
+        assert_eq!(refused.status, 400, "{bad}");
+        assert!(refused.json()["error"].is_string(), "{bad}");
+    }
+
+    // A pending station shows up, is accepted through the API.
+    let mut cp = Station::connect(&app.ocpp_base(), "CP-PEND").await.unwrap();
+    cp.call(
+        "BootNotification",
+        json!({"chargePointVendor": "V", "chargePointModel": "M"}),
+    )
+    .await
+    .unwrap();
+    let list = app.request("GET", "/api/stations", None).await.json();
+    let pending = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "CP-PEND")
+        .unwrap();
+    assert_eq!(pending["registration"], "Pending");
+    assert_eq!(pending["connected"], true);
+    assert_eq!(pending["vendor"], "V");
+    let patched = app
+        .request(
+            "PATCH",
+            "/api/stations/CP-PEND",
+            Some(r#"{"registration":"Accepted"}"#),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.json()["registration"], "Accepted");
+    let bad = app
+        .request(
+            "PATCH",
+            "/api/stations/CP-PEND",
+            Some(r#"{"registration":"Maybe"}"#),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    let missing = app
+        .request(
+            "PATCH",
+            "/api/stations/NOPE",
+            Some(r#"{"registration":"Accepted"}"#),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    assert_eq!(
+        app.request("DELETE", "/api/stations/CP-API", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.request("GET", "/api/stations/CP-API", None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.request("DELETE", "/api/stations/CP-API", None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_shows_its_connectors_and_identity() {
+    let app = TestApp::spawn_with(open).await;
+    let mut cp = booted(&app, "CP-SHOW").await;
+    cp.call(
+        "StatusNotification",
+        json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging"}),
+    )
+    .await
+    .unwrap();
+    let station = app.request("GET", "/api/stations/CP-SHOW", None).await;
+    assert_eq!(station.status, 200);
+    let station = station.json();
+    assert_eq!(station["model"], "M");
+    assert_eq!(station["protocol"], "ocpp1.6");
+    assert_eq!(station["connectors"][0]["connectorId"], 1);
+    assert_eq!(station["connectors"][0]["status"], "Charging");
+    assert_eq!(station["connectors"][0]["errorCode"], "NoError");
+    assert!(station["lastSeen"].is_string());
+}
+
+/// A valid request of each central-system action and a valid answer a station would give.
+fn every_action() -> Vec<(&'static str, Value, Value)> {
+    let profile = json!({"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute", "chargingSchedule": {"chargingRateUnit": "A",
+        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}]}});
+    let hash = json!({"hashAlgorithm": "SHA256", "issuerNameHash": "a", "issuerKeyHash": "b", "serialNumber": "c"});
+    vec![
+        (
+            "CancelReservation",
+            json!({"reservationId": 1}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "CertificateSigned",
+            json!({"certificateChain": "-----BEGIN CERTIFICATE-----"}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "ChangeAvailability",
+            json!({"connectorId": 1, "type": "Inoperative"}),
+            json!({"status": "Scheduled"}),
+        ),
+        (
+            "ChangeConfiguration",
+            json!({"key": "MeterValueSampleInterval", "value": "60"}),
+            json!({"status": "Accepted"}),
+        ),
+        ("ClearCache", json!({}), json!({"status": "Accepted"})),
+        (
+            "ClearChargingProfile",
+            json!({"id": 1}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "DataTransfer",
+            json!({"vendorId": "com.acme", "messageId": "ping", "data": "1"}),
+            json!({"status": "Accepted", "data": "pong"}),
+        ),
+        (
+            "DeleteCertificate",
+            json!({"certificateHashData": hash}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "StatusNotification", "connectorId": 1}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "GetCompositeSchedule",
+            json!({"connectorId": 1, "duration": 3600}),
+            json!({"status": "Accepted", "connectorId": 1}),
+        ),
+        (
+            "GetConfiguration",
+            json!({"key": ["HeartbeatInterval"]}),
+            json!({"configurationKey": [{"key": "HeartbeatInterval", "readonly": false, "value": "300"}]}),
+        ),
+        (
+            "GetDiagnostics",
+            json!({"location": "ftp://logs.example.com/"}),
+            json!({"fileName": "diag.zip"}),
+        ),
+        (
+            "GetInstalledCertificateIds",
+            json!({"certificateType": "CentralSystemRootCertificate"}),
+            json!({"status": "NotFound"}),
+        ),
+        ("GetLocalListVersion", json!({}), json!({"listVersion": 3})),
+        (
+            "GetLog",
+            json!({"logType": "SecurityLog", "requestId": 1, "log": {"remoteLocation": "https://logs.example.com/"}}),
+            json!({"status": "Accepted", "filename": "security.log"}),
+        ),
+        (
+            "InstallCertificate",
+            json!({"certificateType": "ManufacturerRootCertificate", "certificate": "-----BEGIN CERTIFICATE-----"}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "RemoteStartTransaction",
+            json!({"connectorId": 1, "idTag": "REMOTE"}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "RemoteStopTransaction",
+            json!({"transactionId": 1}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "ReserveNow",
+            json!({"connectorId": 1, "expiryDate": "2026-12-01T00:00:00Z", "idTag": "R", "reservationId": 2}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "Reset",
+            json!({"type": "Soft"}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "SendLocalList",
+            json!({"listVersion": 4, "updateType": "Full", "localAuthorizationList": [{"idTag": "L1", "idTagInfo": {"status": "Accepted"}}]}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "SetChargingProfile",
+            json!({"connectorId": 1, "csChargingProfiles": profile}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "SignedUpdateFirmware",
+            json!({"requestId": 1, "firmware": {"location": "https://fw.example.com/f.bin", "retrieveDateTime": "2026-12-01T00:00:00Z", "signingCertificate": "C", "signature": "S"}}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "TriggerMessage",
+            json!({"requestedMessage": "Heartbeat"}),
+            json!({"status": "Accepted"}),
+        ),
+        (
+            "UnlockConnector",
+            json!({"connectorId": 1}),
+            json!({"status": "Unlocked"}),
+        ),
+        (
+            "UpdateFirmware",
+            json!({"location": "https://fw.example.com/f.bin", "retrieveDate": "2026-12-01T00:00:00Z"}),
+            json!({}),
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_central_system_action_goes_through_the_rest_api() {
+    let app = TestApp::spawn_with(open).await;
+    let mut cp = booted(&app, "CP-ALL").await;
+    let actions = every_action();
+    assert_eq!(actions.len(), protocol::v16::call::CENTRAL_ACTIONS.len());
+    for (action, request, answer) in actions {
+        let path = format!("/api/stations/CP-ALL/commands/{action}");
+        let body = request.to_string();
+        let (response, call) = tokio::join!(app.request("POST", &path, Some(&body)), async {
+            let call = cp.next_call(WAIT).await.unwrap();
+            cp.answer(&call, answer.clone()).await.unwrap();
+            call
+        });
+        let Frame::Call {
+            action: sent,
+            payload,
+            ..
+        } = &call
+        else {
+            panic!("not a call")
+        };
+        assert_eq!(sent, action);
+        assert_eq!(
+            serde_json::from_str::<Value>(payload.get()).unwrap(),
+            request,
+            "{action}: sent as given"
+        );
+        assert_eq!(response.status, 200, "{action}: {}", response.body);
+        assert_eq!(response.json(), answer, "{action}: the station's answer");
+    }
+    // Their effects were kept.
+    let config = app
+        .request("GET", "/api/stations/CP-ALL/configuration", None)
+        .await
+        .json();
+    assert!(
+        config
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["key"] == "MeterValueSampleInterval" && k["value"] == "60")
+    );
+    let station = app
+        .request("GET", "/api/stations/CP-ALL", None)
+        .await
+        .json();
+    assert_eq!(station["localListVersion"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_failures_have_their_status() {
+    let app = TestApp::spawn_with(|c| {
+        open(c);
+        c.call_timeout = 1;
+    })
+    .await;
+    let mut cp = booted(&app, "CP-FAIL").await;
+    let post = |path: &'static str, body: &'static str| app.request("POST", path, Some(body));
+
+    let invalid = post(
+        "/api/stations/CP-FAIL/commands/Reset",
+        r#"{"type":"Sideways"}"#,
+    )
+    .await;
+    assert_eq!(invalid.status, 400);
+    assert!(
+        invalid.json()["error"].as_str().unwrap().contains("type"),
+        "{}",
+        invalid.body
+    );
+    assert_eq!(
+        post("/api/stations/CP-FAIL/commands/Heartbeat", "{}")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        post("/api/stations/CP-FAIL/commands/Reset", "[1]")
+            .await
+            .status,
+        400
+    );
+    assert!(
+        cp.next_call(Duration::from_millis(200)).await.is_err(),
+        "nothing was sent"
+    );
+    assert_eq!(
+        post("/api/stations/NOBODY/commands/ClearCache", "{}")
+            .await
+            .status,
+        404
+    );
+
+    let (refused, _) = tokio::join!(
+        post("/api/stations/CP-FAIL/commands/ClearCache", ""),
+        async {
+            let call = cp.next_call(WAIT).await.unwrap();
+            cp.answer_error(&call, "InternalError", "cache is busy")
+                .await
+                .unwrap();
+        }
+    );
+    assert_eq!(refused.status, 502);
+    assert_eq!(refused.json()["code"], "InternalError");
+    assert_eq!(refused.json()["description"], "cache is busy");
+
+    let (timed_out, _) = tokio::join!(
+        post("/api/stations/CP-FAIL/commands/ClearCache", "{}"),
+        async { cp.next_call(WAIT).await.unwrap() }
+    );
+    assert_eq!(timed_out.status, 504);
+
+    drop(cp);
+    app.wait_connected(0).await;
+    let offline = post("/api/stations/CP-FAIL/commands/ClearCache", "{}").await;
+    assert_eq!(offline.status, 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_tags_and_transactions_through_the_api() {
+    let app = TestApp::spawn_with(open).await;
+    let put = app
+        .request("PUT", "/api/id-tags/CARD-1", Some(r#"{"status":"Accepted","expiryDate":"2030-01-01T00:00:00Z","parentIdTag":"FLEET"}"#))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    for bad in [
+        r#"{"status":"Sometimes"}"#,
+        r#"{"status":"Accepted","expiryDate":"tomorrow"}"#,
+        r#"{"status":"ConcurrentTx"}"#,
+    ] {
+        assert_eq!(
+            app.request("PUT", "/api/id-tags/CARD-2", Some(bad))
+                .await
+                .status,
+            400,
+            "{bad}"
+        );
+    }
+    let long = format!("/api/id-tags/{}", "X".repeat(21));
+    assert_eq!(
+        app.request("PUT", &long, Some(r#"{"status":"Accepted"}"#))
+            .await
+            .status,
+        400
+    );
+
+    let mut cp = booted(&app, "CP-TXAPI").await;
+    let auth = cp
+        .call("Authorize", json!({"idTag": "CARD-1"}))
+        .await
+        .unwrap();
+    assert!(
+        matches!(auth, simulator::Reply::Result(ref a) if a["idTagInfo"]["status"] == "Accepted")
+    );
+    let simulator::Reply::Result(started) = cp
+        .call("StartTransaction", json!({"connectorId": 1, "idTag": "CARD-1", "meterStart": 100, "timestamp": "2026-11-24T10:00:00Z"}))
+        .await
+        .unwrap()
+    else {
+        panic!("start refused")
+    };
+    let tx = started["transactionId"].as_i64().unwrap();
+    let tags = app.request("GET", "/api/id-tags", None).await.json();
+    assert_eq!(tags[0]["idTag"], "CARD-1");
+    assert_eq!(tags[0]["inTransaction"], true);
+
+    let active = app
+        .request(
+            "GET",
+            "/api/transactions?active=true&station=CP-TXAPI",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(active.as_array().unwrap().len(), 1);
+    cp.call("StopTransaction", json!({"transactionId": tx, "meterStop": 1600, "timestamp": "2026-11-24T11:00:00Z",
+        "transactionData": [{"timestamp": "2026-11-24T11:00:00Z", "sampledValue": [{"value": "1600"}]}]}))
+        .await
+        .unwrap();
+    let active = app
+        .request("GET", "/api/transactions?active=true", None)
+        .await
+        .json();
+    assert!(active.as_array().unwrap().is_empty());
+    let one = app
+        .request("GET", &format!("/api/transactions/{tx}"), None)
+        .await;
+    assert_eq!(one.status, 200);
+    let one = one.json();
+    assert_eq!(one["energyWh"], 1500);
+    assert_eq!(one["stationId"], "CP-TXAPI");
+    assert_eq!(one["meterValues"][0]["value"], "1600");
+    assert_eq!(
+        app.request("GET", "/api/transactions/999", None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.request("GET", "/api/transactions/abc", None)
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        app.request("GET", "/api/transactions?active=maybe", None)
+            .await
+            .status,
+        400
+    );
+
+    assert_eq!(
+        app.request("DELETE", "/api/id-tags/CARD-1", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.request("DELETE", "/api/id-tags/CARD-1", None)
+            .await
+            .status,
+        404
+    );
+}
