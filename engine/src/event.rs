@@ -99,6 +99,10 @@ pub enum Event {
         action: String,
         result: crate::calls::CallOutcome,
     },
+    /// An OCPP frame went in or out.
+    MessageLogged {
+        frame: crate::message_log::LoggedFrame,
+    },
     /// A station reported a security event.
     SecurityEvent {
         station_id: String,
@@ -148,6 +152,7 @@ impl Event {
             Event::SecurityEvent { .. } => "securityEvent",
             Event::CommandSent { .. } => "commandSent",
             Event::CommandAnswered { .. } => "commandAnswered",
+            Event::MessageLogged { .. } => "messageLogged",
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod calls;
 mod effects;
 pub mod event;
+pub mod message_log;
 pub mod model;
 pub mod operations;
 pub mod session;
@@ -54,6 +55,8 @@ pub struct EngineConfig {
     pub call_timeout: Duration,
     /// How often stations are pinged; one silent for two intervals is dropped.
     pub ping_interval: Duration,
+    /// How many frames the message log keeps (the oldest are pruned).
+    pub message_log_retention: u64,
 }
 
 impl Default for EngineConfig {
@@ -65,6 +68,7 @@ impl Default for EngineConfig {
             pending_retry: Duration::from_secs(30),
             call_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(30),
+            message_log_retention: 200_000,
         }
     }
 }
@@ -106,6 +110,7 @@ pub struct Engine {
 struct Inner {
     config: EngineConfig,
     store: Store,
+    message_log: message_log::MessageLog,
     events: broadcast::Sender<Event>,
     registry: Mutex<HashMap<StationId, Live>>,
     next_session: AtomicU64,
@@ -118,15 +123,24 @@ impl Engine {
     pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         let store = Store::open(&config.database_url).await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let shutdown = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let message_log = message_log::MessageLog::start(
+            store.clone(),
+            config.message_log_retention,
+            shutdown.clone(),
+            &tasks,
+        );
         Ok(Engine {
             inner: Arc::new(Inner {
                 config,
                 store,
+                message_log,
                 events,
                 registry: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
-                shutdown: CancellationToken::new(),
-                tasks: TaskTracker::new(),
+                shutdown,
+                tasks,
             }),
         })
     }

@@ -5,6 +5,7 @@
 //! writes to the station's socket.
 
 use crate::calls::{Answer, CallError, Command, Pending};
+use crate::message_log::Direction;
 use crate::model::Registration;
 use crate::{Engine, EngineError, Event, v16};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -163,15 +164,19 @@ impl Engine {
                             self.on_text(station, version, &mut registration, &mut pending, &text)
                                 .await
                         }
-                        Incoming::Binary(_) => Some(
-                            FrameError {
+                        Incoming::Binary(data) => {
+                            let shown = format!("<binary frame of {} bytes>", data.len());
+                            self.log_frame(station, Direction::In, &shown, None, None, None);
+                            let reply = FrameError {
                                 id: FrameError::UNKNOWN_ID.to_owned(),
                                 message_type: None,
                                 code: ErrorCode::RpcFrameworkError,
                                 reason: "OCPP-J messages are text frames, not binary".to_owned(),
                             }
-                            .to_call_error(version),
-                        ),
+                            .to_call_error(version);
+                            self.log_frame(station, Direction::Out, &reply, Some(4), Some(FrameError::UNKNOWN_ID), None);
+                            Some(reply)
+                        }
                         Incoming::Pong => None,
                     };
                     if let Some(reply) = reply
@@ -204,6 +209,7 @@ impl Engine {
                         }
                     };
                     tracing::debug!(message_id = %id, action = %command.action, "call to station");
+                    self.log_frame(station, Direction::Out, &text, Some(2), Some(&id), Some(&command.action));
                     if tx.send(Outgoing::Text(text)).await.is_err() {
                         let _ = command.reply.send(Err(CallError::Closed));
                         break Ok(());
@@ -245,7 +251,7 @@ impl Engine {
         outcome
     }
 
-    /// Handles one text frame; returns the text to answer with, if any.
+    /// Handles one text frame; returns the text to answer with, if any. Logs both.
     async fn on_text(
         &self,
         station: &StationId,
@@ -260,37 +266,77 @@ impl Engine {
                 action,
                 payload,
             }) => {
+                self.log_frame(
+                    station,
+                    Direction::In,
+                    text,
+                    Some(2),
+                    Some(id.as_str()),
+                    Some(&action),
+                );
                 let span = tracing::debug_span!("call", message_id = %id, %action);
                 let reply = self
                     .on_call(station, version, registration, &action, payload.get())
                     .instrument(span)
                     .await;
-                Some(
-                    match reply {
-                        Ok(payload) => Frame::CallResult { id, payload },
-                        Err((code, description)) => {
-                            Frame::call_error(id, code, description, version)
-                        }
+                let frame = match reply {
+                    Ok(payload) => Frame::CallResult { id, payload },
+                    Err((code, description)) => Frame::call_error(id, code, description, version),
+                };
+                let reply = frame.to_text();
+                self.log_frame(
+                    station,
+                    Direction::Out,
+                    &reply,
+                    Some(frame.message_type()),
+                    Some(frame.id().as_str()),
+                    Some(&action),
+                );
+                Some(reply)
+            }
+            Ok(frame @ (Frame::CallResult { .. } | Frame::CallError { .. })) => {
+                let action = pending
+                    .as_ref()
+                    .filter(|p| p.id == frame.id().as_str())
+                    .map(|p| p.action.clone());
+                self.log_frame(
+                    station,
+                    Direction::In,
+                    text,
+                    Some(frame.message_type()),
+                    Some(frame.id().as_str()),
+                    action.as_deref(),
+                );
+                match frame {
+                    Frame::CallResult { id, payload } => {
+                        complete(pending, &id, Answer::Result(payload.get().to_owned()));
                     }
-                    .to_text(),
-                )
-            }
-            Ok(Frame::CallResult { id, payload }) => {
-                complete(pending, &id, Answer::Result(payload.get().to_owned()));
-                None
-            }
-            Ok(Frame::CallError {
-                id,
-                code,
-                description,
-                ..
-            }) => {
-                complete(pending, &id, Answer::Error { code, description });
+                    Frame::CallError {
+                        id,
+                        code,
+                        description,
+                        ..
+                    } => {
+                        complete(pending, &id, Answer::Error { code, description });
+                    }
+                    Frame::Call { .. } => {}
+                }
                 None
             }
             Err(e) => {
                 tracing::warn!(error = %e, "malformed frame");
-                e.wants_answer().then(|| e.to_call_error(version))
+                let message_type = e.message_type.and_then(|t| u8::try_from(t).ok());
+                self.log_frame(
+                    station,
+                    Direction::In,
+                    text,
+                    message_type,
+                    Some(&e.id),
+                    None,
+                );
+                let reply = e.wants_answer().then(|| e.to_call_error(version))?;
+                self.log_frame(station, Direction::Out, &reply, Some(4), Some(&e.id), None);
+                Some(reply)
             }
         }
     }

@@ -5,6 +5,7 @@
 //! embedded in the binary, so a PostgreSQL store can follow by URL without touching the engine.
 
 use crate::EngineError;
+use crate::message_log::{Direction, LoggedFrame};
 use crate::model::{
     BootInfo, ConfigurationKey, ConnectorStatus, ConnectorView, IdTag, IdTagView, Registration,
     Sample, StationView, StopOutcome, StoredSample, TokenStatus, Transaction, TransactionStart,
@@ -37,6 +38,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "configuration",
         include_str!("../migrations/sqlite/0003_configuration.sql"),
+    ),
+    (
+        4,
+        "message log",
+        include_str!("../migrations/sqlite/0004_message_log.sql"),
     ),
 ];
 
@@ -580,6 +586,76 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Appends logged frames in one transaction.
+    pub async fn append_messages(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        for f in frames {
+            sqlx::query(
+                "INSERT INTO message_log (station_id, direction, message_type, message_id, action, \
+                 frame, logged_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&f.station_id)
+            .bind(f.direction.as_str())
+            .bind(f.message_type.map(i64::from))
+            .bind(&f.message_id)
+            .bind(&f.action)
+            .bind(&f.frame)
+            .bind(f.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps only the newest `keep` logged frames.
+    pub async fn prune_messages(&self, keep: u64) -> Result<(), EngineError> {
+        sqlx::query(
+            "DELETE FROM message_log WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM message_log) - $1",
+        )
+        .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest logged frames, newest first.
+    pub async fn messages(
+        &self,
+        station: Option<&StationId>,
+        limit: u32,
+    ) -> Result<Vec<LoggedFrame>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT id, station_id, direction, message_type, message_id, action, frame, logged_at \
+             FROM message_log WHERE ($1 IS NULL OR station_id = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(station.map(StationId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let direction: String = row.try_get("direction")?;
+                Ok(LoggedFrame {
+                    id: row.try_get("id")?,
+                    station_id: row.try_get("station_id")?,
+                    direction: if direction == "in" {
+                        Direction::In
+                    } else {
+                        Direction::Out
+                    },
+                    message_type: row
+                        .try_get::<Option<i64>, _>("message_type")?
+                        .and_then(|t| u8::try_from(t).ok()),
+                    message_id: row.try_get("message_id")?,
+                    action: row.try_get("action")?,
+                    frame: row.try_get("frame")?,
+                    at: row.try_get("logged_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Pre-registers a station (an operator adding it before it connects). False if it exists.

@@ -63,6 +63,11 @@ pub struct Config {
     /// WebSocket ping interval, in seconds; a station silent for two intervals is dropped.
     #[arg(long, env = "CENTRALE_PING_INTERVAL", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub ping_interval: u64,
+
+    /// How many OCPP frames the message log keeps: the oldest are pruned after every thousand
+    /// frames written, so the log holds at most this many plus a thousand.
+    #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub message_log_retention: u64,
 }
 
 fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
@@ -81,6 +86,7 @@ impl Config {
             heartbeat_interval: 300,
             call_timeout: 30,
             ping_interval: 30,
+            message_log_retention: 200_000,
         }
     }
 }
@@ -129,6 +135,7 @@ impl Server {
             heartbeat_interval: Duration::from_secs(config.heartbeat_interval),
             call_timeout: Duration::from_secs(config.call_timeout),
             ping_interval: Duration::from_secs(config.ping_interval),
+            message_log_retention: config.message_log_retention,
             ..EngineConfig::default()
         })
         .await

@@ -10,6 +10,7 @@
 //! | `GET /api/stations/{id}/configuration` | the configuration last read or changed |
 //! | `GET /api/transactions?station=ID&active=BOOL`, `GET /api/transactions/{id}` | transactions |
 //! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
+//! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
 
 use super::{ApiError, AppState};
 use axum::Json;
@@ -309,4 +310,28 @@ pub async fn delete_id_tag(
     } else {
         Err(ApiError::NotFound(format!("no id tag {tag}")))
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageFilter {
+    station: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The most frames one request answers with.
+const MESSAGES_LIMIT: u32 = 1000;
+
+pub async fn messages(
+    State(state): State<AppState>,
+    Query(filter): Query<MessageFilter>,
+) -> Result<Response, ApiError> {
+    let station = filter.station.map(station_id).transpose()?;
+    let limit = filter.limit.unwrap_or(200).clamp(1, MESSAGES_LIMIT);
+    let frames = state
+        .engine
+        .messages(station.as_ref(), limit)
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(frames).into_response())
 }

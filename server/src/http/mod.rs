@@ -70,6 +70,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
         .route("/stations/{id}/configuration", get(api::configuration))
         .route("/transactions", get(api::transactions))
         .route("/transactions/{id}", get(api::transaction))
+        .route("/messages", get(api::messages))
         .route("/id-tags", get(api::id_tags))
         .route(
             "/id-tags/{id_tag}",

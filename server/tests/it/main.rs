@@ -6,5 +6,6 @@ mod calls;
 mod helpers;
 mod http;
 mod lifecycle;
+mod messages;
 mod ocpp16;
 mod stations;

@@ -1,0 +1,152 @@
+//! The message log: every OCPP frame in and out, kept (bounded) for the trace viewer and
+//! announced on the event feed.
+//!
+//! Frames are handed to a background writer that inserts them in batches, so logging never
+//! delays a station's answer. The log is a trace, not acknowledged data: at a crash the last
+//! batch (at most [`FLUSH_EVERY`] old) may be missing.
+
+use crate::store::Store;
+use crate::{Engine, Event};
+use serde::Serialize;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How long a logged frame waits at most before it is written.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
+/// How many frames are written in one transaction at most.
+const BATCH: usize = 500;
+/// How many frames may wait for the writer; beyond that frames are dropped (and counted).
+const BACKLOG: usize = 20_000;
+
+/// Which way a frame went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// From the station.
+    In,
+    /// To the station.
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// One logged frame.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedFrame {
+    /// Row id, once stored (0 before).
+    pub id: i64,
+    pub station_id: String,
+    pub direction: Direction,
+    /// 2 (CALL), 3 (CALLRESULT), 4 (CALLERROR); none for an unreadable frame.
+    pub message_type: Option<u8>,
+    pub message_id: Option<String>,
+    /// The action, for results and errors the action of the call they answer.
+    pub action: Option<String>,
+    /// The frame exactly as sent or received.
+    pub frame: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// The writer's handle.
+#[derive(Debug, Clone)]
+pub(crate) struct MessageLog {
+    queue: mpsc::Sender<LoggedFrame>,
+}
+
+impl MessageLog {
+    /// Starts the writer; it drains what is queued and stops at `shutdown`.
+    pub(crate) fn start(
+        store: Store,
+        retention: u64,
+        shutdown: CancellationToken,
+        tasks: &tokio_util::task::TaskTracker,
+    ) -> MessageLog {
+        let (queue, mut frames) = mpsc::channel::<LoggedFrame>(BACKLOG);
+        tasks.spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut written_since_prune = 0u64;
+            loop {
+                let open = tokio::select! {
+                    () = shutdown.cancelled() => false,
+                    n = frames.recv_many(&mut batch, BATCH) => n > 0,
+                };
+                if !open {
+                    // Take what is still queued, then write it and stop.
+                    frames.close();
+                    while let Ok(frame) = frames.try_recv() {
+                        batch.push(frame);
+                    }
+                }
+                if !batch.is_empty() {
+                    if let Err(e) = store.append_messages(&batch).await {
+                        tracing::error!(error = %e, frames = batch.len(), "could not write the message log");
+                    }
+                    written_since_prune += batch.len() as u64;
+                    batch.clear();
+                }
+                if written_since_prune >= 1_000 || !open {
+                    written_since_prune = 0;
+                    if let Err(e) = store.prune_messages(retention).await {
+                        tracing::warn!(error = %e, "could not prune the message log");
+                    }
+                }
+                if !open {
+                    return;
+                }
+                // Let frames gather into the next batch.
+                tokio::time::sleep(FLUSH_EVERY).await;
+            }
+        });
+        MessageLog { queue }
+    }
+}
+
+impl Engine {
+    /// Logs a frame of `station` and announces it.
+    pub(crate) fn log_frame(
+        &self,
+        station: &protocol::StationId,
+        direction: Direction,
+        text: &str,
+        message_type: Option<u8>,
+        message_id: Option<&str>,
+        action: Option<&str>,
+    ) {
+        let frame = LoggedFrame {
+            id: 0,
+            station_id: station.to_string(),
+            direction,
+            message_type,
+            message_id: message_id.map(str::to_owned),
+            action: action.map(str::to_owned),
+            frame: text.to_owned(),
+            at: OffsetDateTime::now_utc(),
+        };
+        self.emit(Event::MessageLogged {
+            frame: frame.clone(),
+        });
+        if self.inner.message_log.queue.try_send(frame).is_err() {
+            tracing::warn!("message log backlog full: a frame was not logged");
+        }
+    }
+
+    /// The latest logged frames, newest first, of one station or all.
+    pub async fn messages(
+        &self,
+        station: Option<&protocol::StationId>,
+        limit: u32,
+    ) -> Result<Vec<LoggedFrame>, crate::EngineError> {
+        self.inner.store.messages(station, limit).await
+    }
+}
