@@ -18,13 +18,13 @@ export interface Centrale {
 }
 
 /** Starts `centrale --listen 127.0.0.1:0` on a new SQLite file and waits for its address. */
-async function startCentrale(): Promise<{ centrale: Centrale; proc: ChildProcess; dir: string }> {
+async function startCentrale(args: string[]): Promise<{ centrale: Centrale; proc: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'centrale-e2e-'));
   const bin = process.env.CENTRALE_BIN ?? join(ROOT, 'target', 'debug', 'centrale');
   const site = process.env.CENTRALE_SITE_ROOT ?? join(ROOT, 'target', 'site');
   const proc = spawn(
     bin,
-    ['--listen', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'centrale.db')}`, '--site-root', site],
+    ['--listen', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'centrale.db')}`, '--site-root', site, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'info' } },
   );
   let stderr = '';
@@ -84,9 +84,11 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ centrale: Centrale }>({
-  centrale: async ({}, use, testInfo) => {
-    const { centrale, proc, dir } = await startCentrale();
+export const test = base.extend<{ centrale: Centrale; centraleArgs: string[] }>({
+  /** Extra flags for `centrale`, e.g. `test.use({ centraleArgs: ['--registration', 'open'] })`. */
+  centraleArgs: [[], { option: true }],
+  centrale: async ({ centraleArgs }, use, testInfo) => {
+    const { centrale, proc, dir } = await startCentrale(centraleArgs);
     await use(centrale);
     const exited = new Promise((ok) => proc.once('exit', ok));
     proc.kill('SIGTERM');

@@ -60,3 +60,91 @@ async fn a_bad_database_url_is_a_clear_startup_error() {
     assert!(stderr.contains("mysql://nope"), "{stderr}");
     assert!(stderr.contains("sqlite://"), "{stderr}");
 }
+
+/// Starts the real binary on `database` and returns it with its address.
+async fn start_binary(
+    database: &str,
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--registration",
+            "open",
+            "--database",
+            database,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (line, reader) = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).map(|_| (line, reader))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (child, addr, reader)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
+    use serde_json::json;
+    use simulator::{Reply, Station};
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
+    let (mut child, addr, _out) = start_binary(&database).await;
+    let mut cp = Station::connect(&format!("ws://{addr}/ocpp"), "CP-KILL")
+        .await
+        .unwrap();
+    cp.call(
+        "BootNotification",
+        json!({"chargePointVendor": "A", "chargePointModel": "B"}),
+    )
+    .await
+    .unwrap();
+    let mut acknowledged = Vec::new();
+    for i in 0..20 {
+        let start = json!({"connectorId": 1, "idTag": format!("T{i}"), "meterStart": i, "timestamp": "2026-11-24T10:00:00Z"});
+        let Reply::Result(answer) = cp.call("StartTransaction", start).await.unwrap() else {
+            panic!("start refused");
+        };
+        acknowledged.push(answer["transactionId"].as_i64().unwrap());
+        let status = json!({"connectorId": 1, "errorCode": "NoError", "status": "Charging"});
+        cp.call("StatusNotification", status).await.unwrap();
+    }
+    // SIGKILL: no shutdown, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr, _out) = start_binary(&database).await;
+    for id in acknowledged {
+        let response = http_get(&addr, &format!("/api/transactions/{id}")).await;
+        assert_eq!(
+            response.status, 200,
+            "transaction {id} was acknowledged but is gone"
+        );
+    }
+    let station = http_get(&addr, "/api/stations/CP-KILL").await;
+    assert!(
+        station.body.contains("\"status\":\"Charging\""),
+        "{}",
+        station.body
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
