@@ -522,7 +522,12 @@ mod tests {
         engine.shutdown().await;
         assert_eq!(out_rx.next().await, Some(Outgoing::Close));
         session.await.unwrap().unwrap();
-        let event = events.recv().await;
+        // Every frame was announced as logged; the disconnect follows them.
+        let mut event = events.recv().await;
+        while let Ok(Event::MessageLogged { frame }) = &event {
+            assert_eq!(frame.station_id, "CP-CHAN");
+            event = events.recv().await;
+        }
         assert!(
             matches!(&event, Ok(Event::StationDisconnected { station_id, .. }) if station_id == "CP-CHAN"),
             "{event:?}"
