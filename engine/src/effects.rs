@@ -1,11 +1,14 @@
 //! What the central system keeps of a station's answers to its calls.
 
 use crate::Engine;
-use crate::model::ConfigurationKey;
+use crate::model::{ChargingProfileRecord, ConfigurationKey, Reservation};
 use protocol::StationId;
-use protocol::v16::types::{ConfigurationStatus, UpdateStatus};
+use protocol::v16::types::{
+    CancelReservationStatus, ChargingProfileStatus, ClearChargingProfileStatus,
+    ConfigurationStatus, RemoteStartStopStatus, ReservationStatus, UpdateStatus,
+};
 use protocol::v16::{CentralRequest, CentralResponse};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 
 impl Engine {
     /// Records the effect of an answered call. A failure to record is logged: the station has
@@ -56,6 +59,75 @@ impl Engine {
             {
                 store
                     .set_local_list_version(station, i64::from(req.list_version))
+                    .await
+            }
+            (CentralRequest::ReserveNow(req), CentralResponse::ReserveNow(res))
+                if res.status == ReservationStatus::Accepted =>
+            {
+                let reservation = Reservation {
+                    station_id: station.to_string(),
+                    reservation_id: i64::from(req.reservation_id),
+                    connector_id: u32::try_from(req.connector_id).unwrap_or_default(),
+                    id_tag: req.id_tag.to_string(),
+                    parent_id_tag: req.parent_id_tag.as_ref().map(|p| p.to_string()),
+                    expires_at: req.expiry_date.inner().to_offset(UtcOffset::UTC),
+                    status: "Active".to_owned(),
+                    transaction_id: None,
+                };
+                store.put_reservation(&reservation, at).await
+            }
+            (CentralRequest::CancelReservation(req), CentralResponse::CancelReservation(res))
+                if res.status == CancelReservationStatus::Accepted =>
+            {
+                let id = i64::from(req.reservation_id);
+                store
+                    .set_reservation_status(station, id, "Cancelled", None, at)
+                    .await
+            }
+            (CentralRequest::SetChargingProfile(req), CentralResponse::SetChargingProfile(res))
+                if res.status == ChargingProfileStatus::Accepted =>
+            {
+                let p = &req.cs_charging_profiles;
+                let record = ChargingProfileRecord {
+                    station_id: station.to_string(),
+                    connector_id: u32::try_from(req.connector_id).unwrap_or_default(),
+                    profile_id: i64::from(p.charging_profile_id),
+                    stack_level: i64::from(p.stack_level),
+                    purpose: p.charging_profile_purpose.as_str().to_owned(),
+                    transaction_id: p.transaction_id.map(i64::from),
+                    profile: serde_json::to_value(p).unwrap_or_default(),
+                    set_at: at,
+                };
+                store.put_charging_profile(&record).await
+            }
+            (
+                CentralRequest::ClearChargingProfile(req),
+                CentralResponse::ClearChargingProfile(res),
+            ) if res.status == ClearChargingProfileStatus::Accepted => store
+                .clear_charging_profiles(
+                    station,
+                    req.id.map(i64::from),
+                    req.connector_id.and_then(|c| u32::try_from(c).ok()),
+                    req.charging_profile_purpose.map(|p| p.as_str()),
+                    req.stack_level.map(i64::from),
+                )
+                .await
+                .map(|_| ()),
+            (
+                CentralRequest::RemoteStartTransaction(req),
+                CentralResponse::RemoteStartTransaction(res),
+            ) if res.status == RemoteStartStopStatus::Accepted => {
+                let connector = req.connector_id.and_then(|c| u32::try_from(c).ok());
+                store
+                    .add_remote_start(station, connector, &req.id_tag, at)
+                    .await
+            }
+            (
+                CentralRequest::RemoteStopTransaction(req),
+                CentralResponse::RemoteStopTransaction(res),
+            ) if res.status == RemoteStartStopStatus::Accepted => {
+                store
+                    .remote_stop_requested(station, i64::from(req.transaction_id), at)
                     .await
             }
             _ => Ok(()),

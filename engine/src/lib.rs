@@ -168,6 +168,17 @@ impl Engine {
         ids
     }
 
+    /// The live connections: (station, connection uuid, the URL it connected to), by station.
+    pub fn connections(&self) -> Vec<(StationId, uuid::Uuid, String)> {
+        let mut all: Vec<_> = self
+            .registry()
+            .iter()
+            .map(|(id, live)| (id.clone(), live.uuid, live.url.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// Cancelled when the engine starts shutting down; long-lived streams end on it.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.inner.shutdown.clone()
@@ -211,6 +222,7 @@ impl Engine {
         &self,
         station: &StationId,
         version: protocol::OcppVersion,
+        url: String,
     ) -> (
         u64,
         CancellationToken,
@@ -223,6 +235,8 @@ impl Engine {
             station.clone(),
             Live {
                 session,
+                uuid: uuid::Uuid::new_v4(),
+                url,
                 cancel: cancel.clone(),
                 version,
                 commands,

@@ -243,6 +243,12 @@ pub struct Transaction {
     pub stop_reason: Option<String>,
     /// Wh: the meter at stop minus the meter at start, once stopped.
     pub energy_wh: Option<i64>,
+    /// When an operator asked for this transaction (RemoteStartTransaction), if one did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub remote_start_requested_at: Option<OffsetDateTime>,
+    /// When an operator asked to stop it (RemoteStopTransaction), if one did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub remote_stop_requested_at: Option<OffsetDateTime>,
 }
 
 /// A stored meter value.
@@ -316,4 +322,37 @@ pub struct IdTagView {
     pub parent_id_tag: Option<String>,
     /// Whether the tag is in a transaction now.
     pub in_transaction: bool,
+}
+
+/// A reservation a station accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    pub station_id: String,
+    pub reservation_id: i64,
+    pub connector_id: u32,
+    pub id_tag: String,
+    pub parent_id_tag: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Active, Expired (active past its expiry), Cancelled or Used.
+    pub status: String,
+    /// The transaction that used it.
+    pub transaction_id: Option<i64>,
+}
+
+/// A charging profile a station accepted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChargingProfileRecord {
+    pub station_id: String,
+    pub connector_id: u32,
+    pub profile_id: i64,
+    pub stack_level: i64,
+    pub purpose: String,
+    pub transaction_id: Option<i64>,
+    /// The profile as it was sent.
+    pub profile: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub set_at: OffsetDateTime,
 }

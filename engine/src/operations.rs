@@ -155,6 +155,10 @@ impl Engine {
             .start_transaction(station, &start, authorization.status, at)
             .await?;
         if new {
+            self.inner
+                .store
+                .link_transaction(station, transaction_id, &start, at)
+                .await?;
             self.emit(Event::TransactionStarted {
                 station_id: station.to_string(),
                 connector_id: start.connector_id,
@@ -405,6 +409,22 @@ impl Engine {
     /// Removes an id tag; false if there was none.
     pub async fn delete_id_tag(&self, id_tag: &str) -> Result<bool, EngineError> {
         self.inner.store.delete_id_tag(id_tag).await
+    }
+
+    /// Reservations, newest first.
+    pub async fn reservations(&self) -> Result<Vec<crate::model::Reservation>, EngineError> {
+        self.inner
+            .store
+            .reservations(OffsetDateTime::now_utc())
+            .await
+    }
+
+    /// Charging profiles stations accepted, of one station or all.
+    pub async fn charging_profiles(
+        &self,
+        station: Option<&StationId>,
+    ) -> Result<Vec<crate::model::ChargingProfileRecord>, EngineError> {
+        self.inner.store.charging_profiles(station).await
     }
 
     /// Whether the station has a live connection.

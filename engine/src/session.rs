@@ -42,6 +42,10 @@ pub enum Outgoing {
 #[derive(Debug, Clone)]
 pub(crate) struct Live {
     pub(crate) session: u64,
+    /// A unique id of this connection, for `/connect`.
+    pub(crate) uuid: uuid::Uuid,
+    /// The URL the station connected to.
+    pub(crate) url: String,
     pub(crate) cancel: CancellationToken,
     pub(crate) version: OcppVersion,
     pub(crate) commands: mpsc::Sender<Command>,
@@ -52,10 +56,12 @@ impl Engine {
     /// session is replaced), or the engine shuts down.
     ///
     /// The caller has already chosen `version` from the subprotocols the station offered.
+    /// `url` is the URL the station connected to, as `/connect` shows it.
     pub async fn serve_station<Tx, Rx>(
         &self,
         station: StationId,
         version: OcppVersion,
+        url: String,
         tx: Tx,
         rx: Rx,
     ) -> Result<(), EngineError>
@@ -64,13 +70,16 @@ impl Engine {
         Rx: Stream<Item = Incoming> + Unpin,
     {
         let span = tracing::info_span!("station", station_id = %station, session = Empty);
-        self.serve(station, version, tx, rx).instrument(span).await
+        self.serve(station, version, url, tx, rx)
+            .instrument(span)
+            .await
     }
 
     async fn serve<Tx, Rx>(
         &self,
         station: StationId,
         version: OcppVersion,
+        url: String,
         mut tx: Tx,
         rx: Rx,
     ) -> Result<(), EngineError>
@@ -94,7 +103,7 @@ impl Engine {
                 return Err(e);
             }
         };
-        let (session, cancel, queue) = self.register(&station, version);
+        let (session, cancel, queue) = self.register(&station, version, url);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
         self.emit(Event::StationConnected {
@@ -488,7 +497,7 @@ mod tests {
             let engine = engine.clone();
             async move {
                 engine
-                    .serve_station(station, OcppVersion::V16, out_tx, in_rx)
+                    .serve_station(station, OcppVersion::V16, "ws://test".into(), out_tx, in_rx)
                     .await
             }
         });
@@ -543,7 +552,7 @@ mod tests {
         let station = StationId::parse("CP-GONE").unwrap();
         drop(in_tx);
         engine
-            .serve_station(station, OcppVersion::V16, out_tx, in_rx)
+            .serve_station(station, OcppVersion::V16, "ws://test".into(), out_tx, in_rx)
             .await
             .unwrap();
         assert!(engine.connected_stations().is_empty());

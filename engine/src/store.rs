@@ -7,9 +7,9 @@
 use crate::EngineError;
 use crate::message_log::{Direction, LoggedFrame};
 use crate::model::{
-    BootInfo, ConfigurationKey, ConnectorStatus, ConnectorView, IdTag, IdTagView, Registration,
-    Sample, StationView, StopOutcome, StoredSample, TokenStatus, Transaction, TransactionStart,
-    TransactionStop,
+    BootInfo, ChargingProfileRecord, ConfigurationKey, ConnectorStatus, ConnectorView, IdTag,
+    IdTagView, Registration, Reservation, Sample, StationView, StopOutcome, StoredSample,
+    TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
@@ -43,6 +43,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "message log",
         include_str!("../migrations/sqlite/0004_message_log.sql"),
+    ),
+    (
+        5,
+        "reservations and profiles",
+        include_str!("../migrations/sqlite/0005_reservations_profiles.sql"),
     ),
 ];
 
@@ -658,6 +663,264 @@ impl Store {
             .collect()
     }
 
+    /// Keeps a reservation a station accepted (the same id replaces the earlier one).
+    pub async fn put_reservation(
+        &self,
+        r: &Reservation,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO reservations (station_id, reservation_id, connector_id, id_tag, \
+             parent_id_tag, expires_at, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7, $7) \
+             ON CONFLICT (station_id, reservation_id) DO UPDATE SET \
+             connector_id = excluded.connector_id, id_tag = excluded.id_tag, \
+             parent_id_tag = excluded.parent_id_tag, expires_at = excluded.expires_at, \
+             status = 'Active', transaction_id = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(&r.station_id)
+        .bind(r.reservation_id)
+        .bind(i64::from(r.connector_id))
+        .bind(&r.id_tag)
+        .bind(&r.parent_id_tag)
+        .bind(r.expires_at)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets a reservation's status (Cancelled, or Used by a transaction).
+    pub async fn set_reservation_status(
+        &self,
+        station: &StationId,
+        reservation_id: i64,
+        status: &str,
+        transaction_id: Option<i64>,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "UPDATE reservations SET status = $3, transaction_id = COALESCE($4, transaction_id), \
+             updated_at = $5 WHERE station_id = $1 AND reservation_id = $2",
+        )
+        .bind(station.as_str())
+        .bind(reservation_id)
+        .bind(status)
+        .bind(transaction_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Reservations, newest first; an active one past its expiry shows as Expired.
+    pub async fn reservations(&self, now: OffsetDateTime) -> Result<Vec<Reservation>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT station_id, reservation_id, connector_id, id_tag, parent_id_tag, expires_at, \
+             status, transaction_id FROM reservations ORDER BY created_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let expires_at: OffsetDateTime = row.try_get("expires_at")?;
+                let status: String = row.try_get("status")?;
+                Ok(Reservation {
+                    station_id: row.try_get("station_id")?,
+                    reservation_id: row.try_get("reservation_id")?,
+                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
+                        .unwrap_or_default(),
+                    id_tag: row.try_get("id_tag")?,
+                    parent_id_tag: row.try_get("parent_id_tag")?,
+                    status: if status == "Active" && expires_at <= now {
+                        "Expired".to_owned()
+                    } else {
+                        status
+                    },
+                    expires_at,
+                    transaction_id: row.try_get("transaction_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps a charging profile a station accepted. A profile with the same id, or with the same
+    /// connector, stack level and purpose, is replaced, as the station does.
+    pub async fn put_charging_profile(&self, p: &ChargingProfileRecord) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM charging_profiles WHERE station_id = $1 AND (profile_id = $2 OR \
+             (connector_id = $3 AND stack_level = $4 AND purpose = $5))",
+        )
+        .bind(&p.station_id)
+        .bind(p.profile_id)
+        .bind(i64::from(p.connector_id))
+        .bind(p.stack_level)
+        .bind(&p.purpose)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO charging_profiles (station_id, profile_id, connector_id, stack_level, \
+             purpose, transaction_id, profile, set_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&p.station_id)
+        .bind(p.profile_id)
+        .bind(i64::from(p.connector_id))
+        .bind(p.stack_level)
+        .bind(&p.purpose)
+        .bind(p.transaction_id)
+        .bind(p.profile.to_string())
+        .bind(p.set_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the profiles a ClearChargingProfile matched: by id, or by every criterion given
+    /// (none given: all of the station's profiles).
+    pub async fn clear_charging_profiles(
+        &self,
+        station: &StationId,
+        profile_id: Option<i64>,
+        connector_id: Option<u32>,
+        purpose: Option<&str>,
+        stack_level: Option<i64>,
+    ) -> Result<u64, EngineError> {
+        let done = sqlx::query(
+            "DELETE FROM charging_profiles WHERE station_id = $1 AND \
+             (($2 IS NOT NULL AND profile_id = $2) OR ($2 IS NULL AND \
+             ($3 IS NULL OR connector_id = $3) AND ($4 IS NULL OR purpose = $4) AND \
+             ($5 IS NULL OR stack_level = $5)))",
+        )
+        .bind(station.as_str())
+        .bind(profile_id)
+        .bind(connector_id.map(i64::from))
+        .bind(purpose)
+        .bind(stack_level)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Charging profiles, of one station or all.
+    pub async fn charging_profiles(
+        &self,
+        station: Option<&StationId>,
+    ) -> Result<Vec<ChargingProfileRecord>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT station_id, profile_id, connector_id, stack_level, purpose, transaction_id, \
+             profile, set_at FROM charging_profiles WHERE ($1 IS NULL OR station_id = $1) \
+             ORDER BY station_id, connector_id, stack_level DESC",
+        )
+        .bind(station.map(StationId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let profile: String = row.try_get("profile")?;
+                Ok(ChargingProfileRecord {
+                    station_id: row.try_get("station_id")?,
+                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
+                        .unwrap_or_default(),
+                    profile_id: row.try_get("profile_id")?,
+                    stack_level: row.try_get("stack_level")?,
+                    purpose: row.try_get("purpose")?,
+                    transaction_id: row.try_get("transaction_id")?,
+                    profile: serde_json::from_str(&profile).unwrap_or(serde_json::Value::Null),
+                    set_at: row.try_get("set_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a RemoteStartTransaction the station accepted.
+    pub async fn add_remote_start(
+        &self,
+        station: &StationId,
+        connector_id: Option<u32>,
+        id_tag: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO remote_starts (station_id, connector_id, id_tag, requested_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(station.as_str())
+        .bind(connector_id.map(i64::from))
+        .bind(id_tag)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Links a new transaction to the oldest open remote start that asked for it (same station
+    /// and id tag, and connector if the request named one), and uses its reservation if any.
+    pub async fn link_transaction(
+        &self,
+        station: &StationId,
+        transaction_id: i64,
+        start: &TransactionStart,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        let remote: Option<(i64, OffsetDateTime)> = sqlx::query_as(
+            "SELECT id, requested_at FROM remote_starts WHERE station_id = $1 AND id_tag = $2 \
+             AND transaction_id IS NULL AND (connector_id IS NULL OR connector_id = $3) \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(station.as_str())
+        .bind(&start.id_tag)
+        .bind(i64::from(start.connector_id))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((remote_id, requested_at)) = remote {
+            sqlx::query("UPDATE remote_starts SET transaction_id = $2 WHERE id = $1")
+                .bind(remote_id)
+                .bind(transaction_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE transactions SET remote_start_requested_at = $2 WHERE id = $1")
+                .bind(transaction_id)
+                .bind(requested_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(reservation_id) = start.reservation_id {
+            sqlx::query(
+                "UPDATE reservations SET status = 'Used', transaction_id = $3, updated_at = $4 \
+                 WHERE station_id = $1 AND reservation_id = $2",
+            )
+            .bind(station.as_str())
+            .bind(reservation_id)
+            .bind(transaction_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records that an operator asked a station to stop a transaction.
+    pub async fn remote_stop_requested(
+        &self,
+        station: &StationId,
+        transaction_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "UPDATE transactions SET remote_stop_requested_at = $3 WHERE id = $1 AND station_id = $2",
+        )
+        .bind(transaction_id)
+        .bind(station.as_str())
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Pre-registers a station (an operator adding it before it connects). False if it exists.
     pub async fn add_station(
         &self,
@@ -885,7 +1148,8 @@ impl Store {
 }
 
 const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, start_status, \
-     meter_start, started_at, meter_stop, stopped_at, stop_reason FROM transactions";
+     meter_start, started_at, meter_stop, stopped_at, stop_reason, remote_start_requested_at, \
+     remote_stop_requested_at FROM transactions";
 
 fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, EngineError> {
     let meter_start: i64 = row.try_get("meter_start")?;
@@ -902,6 +1166,8 @@ fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, En
         stopped_at: row.try_get("stopped_at")?,
         stop_reason: row.try_get("stop_reason")?,
         energy_wh: meter_stop.map(|stop| stop - meter_start),
+        remote_start_requested_at: row.try_get("remote_start_requested_at")?,
+        remote_stop_requested_at: row.try_get("remote_stop_requested_at")?,
     })
 }
 

@@ -11,6 +11,9 @@
 //! | `GET /api/transactions?station=ID&active=BOOL`, `GET /api/transactions/{id}` | transactions |
 //! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
 //! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
+//! | `GET /api/reservations` | reservations stations accepted (Active, Expired, Cancelled, Used) |
+//! | `GET /api/charging-profiles?station=ID` | charging profiles stations accepted |
+//! | `GET /connect` | the live connections, as SpringOcpp showed them |
 
 use super::{ApiError, AppState};
 use axum::Json;
@@ -334,4 +337,39 @@ pub async fn messages(
         .await
         .map_err(unavailable)?;
     Ok(Json(frames).into_response())
+}
+
+pub async fn reservations(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(state.engine.reservations().await.map_err(unavailable)?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationFilter {
+    station: Option<String>,
+}
+
+pub async fn charging_profiles(
+    State(state): State<AppState>,
+    Query(filter): Query<StationFilter>,
+) -> Result<Response, ApiError> {
+    let station = filter.station.map(station_id).transpose()?;
+    let profiles = state
+        .engine
+        .charging_profiles(station.as_ref())
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(profiles).into_response())
+}
+
+/// `GET /connect`: one object per live connection, as SpringOcpp (the project Centrale grew
+/// from) answered: `{"id": <connection uuid>, "session": <the URL the station used>, "client": "ok"}`.
+pub async fn connections(State(state): State<AppState>) -> Response {
+    let list: Vec<Value> = state
+        .engine
+        .connections()
+        .into_iter()
+        .map(|(_, uuid, url)| json!({ "id": uuid.to_string(), "session": url, "client": "ok" }))
+        .collect();
+    Json(list).into_response()
 }

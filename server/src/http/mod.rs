@@ -71,6 +71,8 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
         .route("/transactions", get(api::transactions))
         .route("/transactions/{id}", get(api::transaction))
         .route("/messages", get(api::messages))
+        .route("/reservations", get(api::reservations))
+        .route("/charging-profiles", get(api::charging_profiles))
         .route("/id-tags", get(api::id_tags))
         .route(
             "/id-tags/{id_tag}",
@@ -80,6 +82,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
 
     let web = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/connect", get(api::connections))
         .nest("/api", api)
         .leptos_routes_with_context(
             &state,

@@ -6,7 +6,8 @@
 
 use super::{ApiError, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use engine::operations::Admission;
 use engine::{Incoming, Outgoing};
@@ -17,8 +18,15 @@ use protocol::{OcppVersion, StationId};
 pub async fn station_socket(
     State(state): State<AppState>,
     Path(station_id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let url = format!("ws://{host}{}", uri.path());
     let station = match StationId::parse(station_id) {
         Ok(station) => station,
         Err(e) => {
@@ -71,7 +79,7 @@ pub async fn station_socket(
                     _ => None,
                 })
             });
-        let session = engine.serve_station(station, version, tx, rx);
+        let session = engine.serve_station(station, version, url, tx, rx);
         if let Err(e) = engine.track(session).await {
             tracing::error!(error = %e, "station session failed");
         }

@@ -492,3 +492,246 @@ async fn id_tags_and_transactions_through_the_api() {
         404
     );
 }
+
+/// Sends `action` through the REST API while the station answers it with `answer`.
+async fn command(
+    app: &TestApp,
+    cp: &mut Station,
+    station: &str,
+    action: &str,
+    request: Value,
+    answer: Value,
+) -> Value {
+    let path = format!("/api/stations/{station}/commands/{action}");
+    let body = request.to_string();
+    let (response, _) = tokio::join!(app.request("POST", &path, Some(&body)), async {
+        let call = cp.next_call(WAIT).await.unwrap();
+        cp.answer(&call, answer).await.unwrap();
+    });
+    assert_eq!(response.status, 200, "{action}: {}", response.body);
+    response.json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservations_profiles_and_remote_starts_are_followed_through() {
+    let app = TestApp::spawn_with(open).await;
+    let mut cp = booted(&app, "CP-OPS").await;
+    let accepted = json!({"status": "Accepted"});
+
+    // Reservations: one used by a transaction, one expired, one cancelled.
+    let reserve = |id: i64, expiry: &str| json!({"connectorId": 1, "expiryDate": expiry, "idTag": "RES", "reservationId": id});
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "ReserveNow",
+        reserve(1, "2030-01-01T00:00:00Z"),
+        accepted.clone(),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "ReserveNow",
+        reserve(2, "2020-01-01T00:00:00+02:00"),
+        accepted.clone(),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "ReserveNow",
+        reserve(3, "2030-01-01T00:00:00Z"),
+        accepted.clone(),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "ReserveNow",
+        reserve(4, "2030-01-01T00:00:00Z"),
+        json!({"status": "Occupied"}),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "CancelReservation",
+        json!({"reservationId": 3}),
+        accepted.clone(),
+    )
+    .await;
+    let simulator::Reply::Result(started) = cp
+        .call("StartTransaction", json!({"connectorId": 1, "idTag": "RES", "meterStart": 0, "reservationId": 1, "timestamp": "2026-11-24T10:00:00Z"}))
+        .await
+        .unwrap()
+    else {
+        panic!("start refused")
+    };
+    let reservations = app.request("GET", "/api/reservations", None).await.json();
+    let status = |id: i64| {
+        reservations
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reservationId"] == id)
+            .map(|r| r["status"].clone())
+    };
+    assert_eq!(status(1), Some(json!("Used")));
+    assert_eq!(status(2), Some(json!("Expired")));
+    assert_eq!(status(3), Some(json!("Cancelled")));
+    assert_eq!(status(4), None, "a refused reservation is not kept");
+    let used = reservations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reservationId"] == 1)
+        .unwrap();
+    assert_eq!(used["transactionId"], started["transactionId"]);
+
+    // Charging profiles: kept when accepted, removed by ClearChargingProfile.
+    let profile = |id: i64, level: i64| {
+        json!({"connectorId": 1, "csChargingProfiles": {"chargingProfileId": id, "stackLevel": level,
+        "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}]}}})
+    };
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "SetChargingProfile",
+        profile(10, 0),
+        accepted.clone(),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "SetChargingProfile",
+        profile(11, 1),
+        accepted.clone(),
+    )
+    .await;
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "SetChargingProfile",
+        profile(12, 1),
+        accepted.clone(),
+    )
+    .await;
+    let profiles = app
+        .request("GET", "/api/charging-profiles?station=CP-OPS", None)
+        .await
+        .json();
+    let ids: Vec<i64> = profiles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profileId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![12, 10],
+        "profile 12 replaced 11: same connector, stack level and purpose"
+    );
+    assert_eq!(
+        profiles[0]["profile"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"],
+        16.0
+    );
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "ClearChargingProfile",
+        json!({"id": 12}),
+        accepted.clone(),
+    )
+    .await;
+    let profiles = app
+        .request("GET", "/api/charging-profiles", None)
+        .await
+        .json();
+    assert_eq!(profiles.as_array().unwrap().len(), 1);
+
+    // A remote start is linked to the transaction it caused; a remote stop is recorded.
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "RemoteStartTransaction",
+        json!({"connectorId": 2, "idTag": "APP-USER"}),
+        accepted.clone(),
+    )
+    .await;
+    let simulator::Reply::Result(remote) = cp
+        .call("StartTransaction", json!({"connectorId": 2, "idTag": "APP-USER", "meterStart": 5, "timestamp": "2026-11-24T11:00:00Z"}))
+        .await
+        .unwrap()
+    else {
+        panic!("start refused")
+    };
+    let tx = remote["transactionId"].as_i64().unwrap();
+    command(
+        &app,
+        &mut cp,
+        "CP-OPS",
+        "RemoteStopTransaction",
+        json!({"transactionId": tx}),
+        accepted.clone(),
+    )
+    .await;
+    let record = app
+        .request("GET", &format!("/api/transactions/{tx}"), None)
+        .await
+        .json();
+    assert!(record["remoteStartRequestedAt"].is_string(), "{record}");
+    assert!(record["remoteStopRequestedAt"].is_string(), "{record}");
+    let first = app
+        .request(
+            "GET",
+            &format!("/api/transactions/{}", started["transactionId"]),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        first["remoteStartRequestedAt"].is_null(),
+        "a local start is not a remote one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_lists_live_connections_as_springocpp_did() {
+    let app = TestApp::spawn_with(open).await;
+    let _a = booted(&app, "CP-A").await;
+    let _b = Station::connect(&format!("ws://{}/central", app.server.addr()), "CP-B")
+        .await
+        .unwrap();
+    app.wait_connected(2).await;
+    let list = app.request("GET", "/connect", None).await.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    for entry in list {
+        assert_eq!(entry["client"], "ok");
+        assert_eq!(entry["id"].as_str().unwrap().len(), 36, "a uuid: {entry}");
+    }
+    assert!(
+        list[0]["session"].as_str().unwrap().ends_with("/ocpp/CP-A"),
+        "{list:?}"
+    );
+    assert!(
+        list[1]["session"]
+            .as_str()
+            .unwrap()
+            .ends_with("/central/CP-B"),
+        "{list:?}"
+    );
+    assert_ne!(list[0]["id"], list[1]["id"]);
+}
