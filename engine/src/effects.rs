@@ -1,12 +1,23 @@
 //! What the central system keeps of a station's answers to its calls.
 
 use crate::Engine;
-use crate::model::{ChargingProfileRecord, ConfigurationKey, Reservation};
+use crate::model::{ChargingProfileRecord, ConfigurationKey, IdTag, Reservation, TokenStatus};
 use protocol::StationId;
 use protocol::v16::types::{
-    CancelReservationStatus, ChargingProfileStatus, ClearChargingProfileStatus,
-    ConfigurationStatus, RemoteStartStopStatus, ReservationStatus, UpdateStatus,
+    AuthorizationStatus, CancelReservationStatus, ChargingProfileStatus,
+    ClearChargingProfileStatus, ConfigurationStatus, RemoteStartStopStatus, ReservationStatus,
+    UpdateStatus, UpdateType,
 };
+
+fn token_status(status: AuthorizationStatus) -> TokenStatus {
+    match status {
+        AuthorizationStatus::Accepted => TokenStatus::Accepted,
+        AuthorizationStatus::Blocked => TokenStatus::Blocked,
+        AuthorizationStatus::Expired => TokenStatus::Expired,
+        AuthorizationStatus::Invalid => TokenStatus::Invalid,
+        AuthorizationStatus::ConcurrentTx => TokenStatus::ConcurrentTx,
+    }
+}
 use protocol::v16::{CentralRequest, CentralResponse};
 use time::{OffsetDateTime, UtcOffset};
 
@@ -57,8 +68,24 @@ impl Engine {
             (CentralRequest::SendLocalList(req), CentralResponse::SendLocalList(res))
                 if res.status == UpdateStatus::Accepted =>
             {
+                let entries: Vec<(String, Option<IdTag>)> = req
+                    .local_authorization_list
+                    .iter()
+                    .flatten()
+                    .map(|entry| {
+                        let tag = entry.id_tag.to_string();
+                        let info = entry.id_tag_info.as_ref().map(|info| IdTag {
+                            id_tag: tag.clone(),
+                            status: token_status(info.status),
+                            expiry_date: info.expiry_date.map(|d| d.inner()),
+                            parent_id_tag: info.parent_id_tag.as_ref().map(|p| p.to_string()),
+                        });
+                        (tag, info)
+                    })
+                    .collect();
+                let full = req.update_type == UpdateType::Full;
                 store
-                    .set_local_list_version(station, i64::from(req.list_version))
+                    .apply_local_list(station, i64::from(req.list_version), full, &entries)
                     .await
             }
             (CentralRequest::ReserveNow(req), CentralResponse::ReserveNow(res))

@@ -440,6 +440,11 @@ impl Engine {
         self.inner.store.configuration(station).await
     }
 
+    /// The local authorization list of a station as last sent.
+    pub async fn local_list(&self, station: &StationId) -> Result<Vec<IdTag>, EngineError> {
+        self.inner.store.local_list(station).await
+    }
+
     /// The version of a station's local authorization list, if known.
     pub async fn local_list_version(
         &self,

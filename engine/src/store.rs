@@ -49,6 +49,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "reservations and profiles",
         include_str!("../migrations/sqlite/0005_reservations_profiles.sql"),
     ),
+    (
+        6,
+        "local list",
+        include_str!("../migrations/sqlite/0006_local_list.sql"),
+    ),
 ];
 
 /// Migrations compiled into the binary (no files needed at run time).
@@ -1096,6 +1101,81 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Applies a SendLocalList the station accepted: a full update replaces the list, a
+    /// differential one adds or replaces entries and removes those sent without a status.
+    pub async fn apply_local_list(
+        &self,
+        station: &StationId,
+        version: i64,
+        full: bool,
+        entries: &[(String, Option<IdTag>)],
+    ) -> Result<(), EngineError> {
+        let mut tx = self.pool.begin().await?;
+        if full {
+            sqlx::query("DELETE FROM local_auth_list WHERE station_id = $1")
+                .bind(station.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (id_tag, info) in entries {
+            match info {
+                Some(tag) => {
+                    sqlx::query(
+                        "INSERT INTO local_auth_list (station_id, id_tag, status, expiry_date, \
+                         parent_id_tag) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (station_id, id_tag) DO UPDATE SET status = excluded.status, \
+                         expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag",
+                    )
+                    .bind(station.as_str())
+                    .bind(id_tag)
+                    .bind(tag.status.as_str())
+                    .bind(tag.expiry_date)
+                    .bind(&tag.parent_id_tag)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "DELETE FROM local_auth_list WHERE station_id = $1 AND id_tag = $2",
+                    )
+                    .bind(station.as_str())
+                    .bind(id_tag)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        sqlx::query("UPDATE stations SET local_list_version = $2 WHERE id = $1")
+            .bind(station.as_str())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The local authorization list of a station as last sent.
+    pub async fn local_list(&self, station: &StationId) -> Result<Vec<IdTag>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT id_tag, status, expiry_date, parent_id_tag FROM local_auth_list \
+             WHERE station_id = $1 ORDER BY id_tag",
+        )
+        .bind(station.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("status")?;
+                Ok(IdTag {
+                    id_tag: row.try_get("id_tag")?,
+                    status: status.parse()?,
+                    expiry_date: row.try_get("expiry_date")?,
+                    parent_id_tag: row.try_get("parent_id_tag")?,
+                })
+            })
+            .collect()
     }
 
     /// The version of the station's local authorization list, if known.

@@ -8,6 +8,7 @@
 //! | `DELETE /api/stations/{id}` | remove a station (its transactions stay) |
 //! | `POST /api/stations/{id}/commands/{Action}` | send an OCPP call; the body is its payload |
 //! | `GET /api/stations/{id}/configuration` | the configuration last read or changed |
+//! | `GET /api/stations/{id}/local-list` | the local authorization list last sent, with its version |
 //! | `GET /api/transactions?station=ID&active=BOOL`, `GET /api/transactions/{id}` | transactions |
 //! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
 //! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
@@ -372,4 +373,41 @@ pub async fn connections(State(state): State<AppState>) -> Response {
         .map(|(_, uuid, url)| json!({ "id": uuid.to_string(), "session": url, "client": "ok" }))
         .collect();
     Json(list).into_response()
+}
+
+pub async fn local_list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    if state
+        .engine
+        .registration(&id)
+        .await
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!("no station {id}")));
+    }
+    let version = state
+        .engine
+        .local_list_version(&id)
+        .await
+        .map_err(unavailable)?;
+    let entries: Vec<Value> = state
+        .engine
+        .local_list(&id)
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .map(|tag| {
+            json!({
+                "idTag": tag.id_tag,
+                "status": tag.status,
+                "expiryDate": tag.expiry_date.and_then(|d| d.format(&Rfc3339).ok()),
+                "parentIdTag": tag.parent_id_tag,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "listVersion": version, "entries": entries })).into_response())
 }

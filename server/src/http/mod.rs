@@ -68,6 +68,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
         )
         .route("/stations/{id}/commands/{action}", post(api::command))
         .route("/stations/{id}/configuration", get(api::configuration))
+        .route("/stations/{id}/local-list", get(api::local_list))
         .route("/transactions", get(api::transactions))
         .route("/transactions/{id}", get(api::transaction))
         .route("/messages", get(api::messages))
