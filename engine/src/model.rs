@@ -6,6 +6,35 @@
 //! measurand) are kept as the text the station sent; the version is known from the station.
 
 use serde::Serialize;
+
+/// `as_str`, `FromStr` and `Display` for an enum stored and shown by its variant names.
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident),* $(,)? }) => {
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant),)*
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $(stringify!($variant) => Ok($name::$variant),)*
+                    _ => Err(UnknownValue(s.to_owned())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
 use std::fmt;
 use std::str::FromStr;
 use time::OffsetDateTime;
@@ -21,33 +50,11 @@ pub enum Registration {
     Rejected,
 }
 
-impl Registration {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Registration::Accepted => "Accepted",
-            Registration::Pending => "Pending",
-            Registration::Rejected => "Rejected",
-        }
-    }
-}
-
-impl FromStr for Registration {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, UnknownValue> {
-        match s {
-            "Accepted" => Ok(Registration::Accepted),
-            "Pending" => Ok(Registration::Pending),
-            "Rejected" => Ok(Registration::Rejected),
-            _ => Err(UnknownValue(s.to_owned())),
-        }
-    }
-}
-
-impl fmt::Display for Registration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+string_enum!(Registration {
+    Accepted,
+    Pending,
+    Rejected
+});
 
 /// How stations that are not known yet are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,31 +110,13 @@ pub enum TokenStatus {
     ConcurrentTx,
 }
 
-impl TokenStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenStatus::Accepted => "Accepted",
-            TokenStatus::Blocked => "Blocked",
-            TokenStatus::Expired => "Expired",
-            TokenStatus::Invalid => "Invalid",
-            TokenStatus::ConcurrentTx => "ConcurrentTx",
-        }
-    }
-}
-
-impl FromStr for TokenStatus {
-    type Err = UnknownValue;
-    fn from_str(s: &str) -> Result<Self, UnknownValue> {
-        match s {
-            "Accepted" => Ok(TokenStatus::Accepted),
-            "Blocked" => Ok(TokenStatus::Blocked),
-            "Expired" => Ok(TokenStatus::Expired),
-            "Invalid" => Ok(TokenStatus::Invalid),
-            "ConcurrentTx" => Ok(TokenStatus::ConcurrentTx),
-            _ => Err(UnknownValue(s.to_owned())),
-        }
-    }
-}
+string_enum!(TokenStatus {
+    Accepted,
+    Blocked,
+    Expired,
+    Invalid,
+    ConcurrentTx
+});
 
 /// An id token as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

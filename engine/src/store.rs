@@ -294,16 +294,7 @@ impl Store {
         .bind(id_tag)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            let status: String = row.try_get("status")?;
-            Ok(IdTag {
-                id_tag: row.try_get("id_tag")?,
-                status: status.parse()?,
-                expiry_date: row.try_get("expiry_date")?,
-                parent_id_tag: row.try_get("parent_id_tag")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(id_tag_from_row).transpose()
     }
 
     /// Creates or replaces an id tag.
@@ -1165,17 +1156,7 @@ impl Store {
         .bind(station.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let status: String = row.try_get("status")?;
-                Ok(IdTag {
-                    id_tag: row.try_get("id_tag")?,
-                    status: status.parse()?,
-                    expiry_date: row.try_get("expiry_date")?,
-                    parent_id_tag: row.try_get("parent_id_tag")?,
-                })
-            })
-            .collect()
+        rows.iter().map(id_tag_from_row).collect()
     }
 
     /// The version of the station's local authorization list, if known.
@@ -1230,6 +1211,16 @@ impl Store {
 const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, start_status, \
      meter_start, started_at, meter_stop, stopped_at, stop_reason, remote_start_requested_at, \
      remote_stop_requested_at FROM transactions";
+
+fn id_tag_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<IdTag, EngineError> {
+    let status: String = row.try_get("status")?;
+    Ok(IdTag {
+        id_tag: row.try_get("id_tag")?,
+        status: status.parse()?,
+        expiry_date: row.try_get("expiry_date")?,
+        parent_id_tag: row.try_get("parent_id_tag")?,
+    })
+}
 
 fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, EngineError> {
     let meter_start: i64 = row.try_get("meter_start")?;

@@ -48,6 +48,15 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
+/// A station id that names a known station (404 otherwise).
+async fn known_station(state: &AppState, raw: String) -> Result<StationId, ApiError> {
+    let id = station_id(raw)?;
+    match state.engine.registration(&id).await.map_err(unavailable)? {
+        Some(_) => Ok(id),
+        None => Err(ApiError::NotFound(format!("no station {id}"))),
+    }
+}
+
 fn station_id(raw: String) -> Result<StationId, ApiError> {
     StationId::parse(raw).map_err(|e| ApiError::BadRequest(format!("invalid station id: {e}")))
 }
@@ -184,16 +193,7 @@ pub async fn configuration(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = station_id(id)?;
-    if state
-        .engine
-        .registration(&id)
-        .await
-        .map_err(unavailable)?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(format!("no station {id}")));
-    }
+    let id = known_station(&state, id).await?;
     let keys = state.engine.configuration(&id).await.map_err(unavailable)?;
     Ok(Json(keys).into_response())
 }
@@ -379,16 +379,7 @@ pub async fn local_list(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = station_id(id)?;
-    if state
-        .engine
-        .registration(&id)
-        .await
-        .map_err(unavailable)?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(format!("no station {id}")));
-    }
+    let id = known_station(&state, id).await?;
     let version = state
         .engine
         .local_list_version(&id)

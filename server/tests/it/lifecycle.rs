@@ -8,30 +8,8 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_prints_where_to_open_it_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_centrale"))
-        .args(["--listen", "127.0.0.1:0"])
-        // The default database, sqlite://centrale.db, lands in the working directory.
-        .current_dir(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    // Keep the reader: the server's stdout stays open, as in a terminal.
-    let (line, _reader) = tokio::task::spawn_blocking(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        reader.read_line(&mut line).map(|_| (line, reader))
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    // The default database, sqlite://centrale.db, lands in the working directory.
+    let (mut child, addr, _reader) = start_binary(&[], Some(dir.path())).await;
 
     assert_eq!(http_get(&addr, "/healthz").await.status, 200);
     assert!(dir.path().join("centrale.db").exists());
@@ -61,27 +39,26 @@ async fn a_bad_database_url_is_a_clear_startup_error() {
     assert!(stderr.contains("sqlite://"), "{stderr}");
 }
 
-/// Starts the real binary on `database` and returns it with its address.
+/// Starts the real binary with `args` (in `cwd`, if given) and returns it with its address and
+/// its stdout, kept open as a terminal would.
 async fn start_binary(
-    database: &str,
+    args: &[&str],
+    cwd: Option<&std::path::Path>,
 ) -> (
     std::process::Child,
     String,
     BufReader<std::process::ChildStdout>,
 ) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_centrale"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--registration",
-            "open",
-            "--database",
-            database,
-        ])
+    let mut command = Command::new(env!("CARGO_BIN_EXE_centrale"));
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
+    let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (line, reader) = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
@@ -107,7 +84,8 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
 
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
-    let (mut child, addr, _out) = start_binary(&database).await;
+    let (mut child, addr, _out) =
+        start_binary(&["--registration", "open", "--database", &database], None).await;
     let mut cp = Station::connect(&format!("ws://{addr}/ocpp"), "CP-KILL")
         .await
         .unwrap();
@@ -131,7 +109,8 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let (mut child, addr, _out) = start_binary(&database).await;
+    let (mut child, addr, _out) =
+        start_binary(&["--registration", "open", "--database", &database], None).await;
     for id in acknowledged {
         let response = http_get(&addr, &format!("/api/transactions/{id}")).await;
         assert_eq!(
