@@ -273,8 +273,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(ConnectorStatus {
-                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
-                        .unwrap_or_default(),
+                    connector_id: connector_of(row)?,
                     status: row.try_get("status")?,
                     error_code: row.try_get("error_code")?,
                     info: row.try_get("info")?,
@@ -515,8 +514,7 @@ impl Store {
                 .entry(row.try_get("station_id")?)
                 .or_default()
                 .push(ConnectorView {
-                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
-                        .unwrap_or_default(),
+                    connector_id: connector_of(row)?,
                     status: row.try_get("status")?,
                     error_code: row.try_get("error_code")?,
                     info: row.try_get("info")?,
@@ -724,8 +722,7 @@ impl Store {
                 Ok(Reservation {
                     station_id: row.try_get("station_id")?,
                     reservation_id: row.try_get("reservation_id")?,
-                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
-                        .unwrap_or_default(),
+                    connector_id: connector_of(row)?,
                     id_tag: row.try_get("id_tag")?,
                     parent_id_tag: row.try_get("parent_id_tag")?,
                     status: if status == "Active" && expires_at <= now {
@@ -817,8 +814,7 @@ impl Store {
                 let profile: String = row.try_get("profile")?;
                 Ok(ChargingProfileRecord {
                     station_id: row.try_get("station_id")?,
-                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
-                        .unwrap_or_default(),
+                    connector_id: connector_of(row)?,
                     profile_id: row.try_get("profile_id")?,
                     stack_level: row.try_get("stack_level")?,
                     purpose: row.try_get("purpose")?,
@@ -977,8 +973,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(StoredSample {
-                    connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?)
-                        .unwrap_or_default(),
+                    connector_id: connector_of(row)?,
                     transaction_id: row.try_get("transaction_id")?,
                     timestamp: row.try_get("sampled_at")?,
                     value: row.try_get("value")?,
@@ -1212,6 +1207,12 @@ const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, 
      meter_start, started_at, meter_stop, stopped_at, stop_reason, remote_start_requested_at, \
      remote_stop_requested_at FROM transactions";
 
+/// The `connector_id` column (stored from a `u32`).
+fn connector_of(row: &sqlx::sqlite::SqliteRow) -> Result<u32, EngineError> {
+    let id: i64 = row.try_get("connector_id")?;
+    Ok(u32::try_from(id).unwrap_or_default())
+}
+
 fn id_tag_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<IdTag, EngineError> {
     let status: String = row.try_get("status")?;
     Ok(IdTag {
@@ -1228,7 +1229,7 @@ fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, En
     Ok(Transaction {
         id: row.try_get("id")?,
         station_id: row.try_get("station_id")?,
-        connector_id: u32::try_from(row.try_get::<i64, _>("connector_id")?).unwrap_or_default(),
+        connector_id: connector_of(row)?,
         id_tag: row.try_get("id_tag")?,
         start_status: row.try_get("start_status")?,
         meter_start,
