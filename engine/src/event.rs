@@ -61,6 +61,18 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+    /// Meter values arrived for an active transaction: its latest energy and power.
+    TransactionUpdated {
+        station_id: String,
+        connector_id: u32,
+        transaction_id: i64,
+        /// Wh delivered so far: the latest energy register minus the meter at start.
+        energy_wh: Option<f64>,
+        /// The latest active power import, in W.
+        power_w: Option<f64>,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
     /// A transaction stopped.
     TransactionStopped {
         station_id: String,
@@ -146,6 +158,7 @@ impl Event {
             Event::RegistrationChanged { .. } => "registrationChanged",
             Event::ConnectorStatusChanged { .. } => "connectorStatusChanged",
             Event::TransactionStarted { .. } => "transactionStarted",
+            Event::TransactionUpdated { .. } => "transactionUpdated",
             Event::TransactionStopped { .. } => "transactionStopped",
             Event::MeterValues { .. } => "meterValues",
             Event::StationReport { .. } => "stationReport",

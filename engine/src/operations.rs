@@ -224,6 +224,32 @@ impl Engine {
             .store
             .add_samples(station, connector_id, transaction_id, &samples)
             .await?;
+        if let Some(id) = transaction_id
+            && let Some((meter_start, None)) = self.inner.store.transaction_energy(id).await?
+        {
+            let latest = |measurand: &str| {
+                samples
+                    .iter()
+                    .filter(|s| s.measurand == measurand && s.phase.is_none())
+                    .max_by_key(|s| s.timestamp)
+                    .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
+            };
+            let energy = latest("Energy.Active.Import.Register");
+            let power = latest("Power.Active.Import");
+            if energy.is_some() || power.is_some() {
+                let at = energy
+                    .or(power)
+                    .map_or_else(OffsetDateTime::now_utc, |(t, _)| t);
+                self.emit(Event::TransactionUpdated {
+                    station_id: station.to_string(),
+                    connector_id,
+                    transaction_id: id,
+                    energy_wh: energy.map(|(_, wh)| wh - meter_start as f64),
+                    power_w: power.map(|(_, w)| w),
+                    at,
+                });
+            }
+        }
         self.emit(Event::MeterValues {
             station_id: station.to_string(),
             connector_id,
@@ -460,4 +486,16 @@ impl Engine {
     ) -> Result<Vec<ConnectorStatus>, EngineError> {
         self.inner.store.connectors(station).await
     }
+}
+
+/// A sample's value in Wh or W (kWh and kW are scaled); `None` if it is not a plain number
+/// (e.g. signed data) or in another unit.
+fn in_base_unit(sample: &Sample) -> Option<f64> {
+    let value: f64 = sample.value.trim().parse().ok()?;
+    let scale = match sample.unit.as_deref() {
+        None | Some("Wh") | Some("W") => 1.0,
+        Some("kWh") | Some("kW") => 1000.0,
+        Some(_) => return None,
+    };
+    Some(value * scale)
 }

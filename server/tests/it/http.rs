@@ -90,6 +90,43 @@ async fn event_stream_carries_station_events_with_their_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meter_values_update_their_transaction_on_the_event_stream() {
+    let app =
+        TestApp::spawn_with(|c| c.registration = engine::model::RegistrationPolicy::Open).await;
+    let addr = app.server.addr().to_string();
+    let mut sse = TcpStream::connect(&addr).await.unwrap();
+    sse.write_all(format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    read_until(&mut sse, "\r\n\r\n").await;
+    let mut cp = Station::connect(&app.ocpp_base(), "CP-LIVE").await.unwrap();
+    let start = serde_json::json!({"connectorId": 1, "idTag": "X", "meterStart": 1000, "timestamp": "2026-11-24T10:00:00Z"});
+    let simulator::Reply::Result(started) = cp.call("StartTransaction", start).await.unwrap()
+    else {
+        panic!("start refused");
+    };
+    let mv = serde_json::json!({"connectorId": 1, "transactionId": started["transactionId"], "meterValue": [{
+        "timestamp": "2026-11-24T10:05:00Z", "sampledValue": [
+            {"value": "2.5", "unit": "kWh"},
+            {"value": "7.2", "measurand": "Power.Active.Import", "unit": "kW"}]}]});
+    cp.call("MeterValues", mv).await.unwrap();
+    // Read whole events until the transactionUpdated one is complete.
+    let mut seen = String::new();
+    let event = loop {
+        seen.push_str(&read_until(&mut sse, "\n\n").await);
+        if let Some(at) = seen.find("event: transactionUpdated")
+            && let Some(end) = seen[at..].find("\n\n")
+        {
+            break seen[at..at + end].to_owned();
+        }
+    };
+    let seen = event;
+    assert!(seen.contains("event: transactionUpdated"), "{seen}");
+    assert!(seen.contains("\"energyWh\":1500.0"), "{seen}");
+    assert!(seen.contains("\"powerW\":7200.0"), "{seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn engine_events_decode_as_the_dashboards_live_events() {
     // The browser reads /api/events with app::dto::LiveEvent: the two shapes must agree.
     let at = time::OffsetDateTime::now_utc();
