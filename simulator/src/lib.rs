@@ -1,9 +1,14 @@
 //! Charge point simulator: OCPP-J stations for tests, demos and load, against Centrale or any
 //! other central system.
 //!
-//! [`Station`] is one station's connection: it offers a subprotocol, sends CALLs and waits for
-//! their answers, and keeps what the central system sends on its own. The `centrale-sim` binary
-//! runs many of them.
+//! - [`Station`]: one station's raw connection: it offers a subprotocol, sends CALLs and waits for
+//!   their answers, and keeps what the central system sends on its own. Tests use it to say
+//!   exactly what a station says.
+//! - [`charger::Charger`]: a station that behaves like a real one (boot, heartbeats, charging
+//!   sessions, answers to every central-system call, reconnects). The `centrale-sim` binary runs
+//!   many of them.
+
+pub mod charger;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::{Frame, MessageId};

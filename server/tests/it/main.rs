@@ -8,4 +8,5 @@ mod http;
 mod lifecycle;
 mod messages;
 mod ocpp16;
+mod simulated;
 mod stations;

@@ -1,0 +1,860 @@
+//! A simulated charging station that behaves like a real one: it boots (retrying while Pending
+//! or Rejected), reports its connectors, sends heartbeats at the interval it was given, charges
+//! (Preparing → Authorize → StartTransaction → Charging with rising meter values →
+//! StopTransaction → Finishing → Available), answers every central-system call sensibly, and
+//! reconnects with backoff when the link drops.
+//!
+//! Per connection, a reader task routes answers to the call awaiting them and handles the
+//! central system's calls, a writer task owns the socket's sink, and the charger's own
+//! behaviour is sequential code over [`Link::call`], which keeps one CALL outstanding.
+
+use crate::{SimError, station_url};
+use futures_util::{SinkExt, StreamExt};
+use protocol::{Frame, MessageId};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+/// How a simulated station is set up.
+#[derive(Debug, Clone)]
+pub struct ChargerConfig {
+    /// Base URL; the station connects to `{base_url}/{id}`.
+    pub base_url: String,
+    pub id: String,
+    /// Connectors 1..=n (0 is the station itself).
+    pub connectors: u32,
+    /// How often a charging connector sends MeterValues.
+    pub meter_interval: Duration,
+    /// Charging power in W while a session runs.
+    pub power_w: f64,
+    /// How long a call waits for its answer.
+    pub call_timeout: Duration,
+}
+
+impl ChargerConfig {
+    pub fn new(base_url: impl Into<String>, id: impl Into<String>) -> ChargerConfig {
+        ChargerConfig {
+            base_url: base_url.into(),
+            id: id.into(),
+            connectors: 2,
+            meter_interval: Duration::from_secs(10),
+            power_w: 11_000.0,
+            call_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Counters of one or many stations, for the CLI's summary line.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub connected: AtomicU64,
+    pub sessions: AtomicU64,
+    pub messages: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// A connector's state, as the charger sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectorState {
+    pub status: String,
+    pub transaction_id: Option<i64>,
+    pub meter_wh: f64,
+    pub reservation_id: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Connector {
+    state: ConnectorState,
+    /// Wakes the running session to stop it.
+    stop: Option<Arc<Notify>>,
+    /// Why it is being stopped (a StopTransaction reason).
+    stop_reason: &'static str,
+}
+
+impl Connector {
+    /// Asks the running session, if any, to stop for `reason`.
+    fn request_stop(&mut self, reason: &'static str) -> bool {
+        match &self.stop {
+            Some(stop) => {
+                self.stop_reason = reason;
+                stop.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    connectors: Vec<Connector>,
+    /// key -> (value, readonly)
+    configuration: BTreeMap<String, (String, bool)>,
+    heartbeat: Duration,
+    local_list_version: i32,
+}
+
+/// A running simulated station.
+pub struct Charger {
+    config: ChargerConfig,
+    state: Mutex<State>,
+    stats: Arc<Stats>,
+    /// Set to reboot: the connection is closed and the station boots again.
+    reboot: Notify,
+    /// A triggered BootNotification was accepted: stop waiting to retry the boot.
+    boot_accepted: Notify,
+}
+
+/// The handle of a spawned charger.
+pub struct ChargerHandle {
+    charger: Arc<Charger>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ChargerHandle {
+    /// The state of connector `n` (1-based).
+    pub fn connector(&self, n: u32) -> Option<ConnectorState> {
+        let state = self.charger.lock();
+        state.connectors.get(n as usize).map(|c| c.state.clone())
+    }
+
+    /// Stops the station and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl Charger {
+    /// Starts a station; it runs until stopped.
+    pub fn spawn(config: ChargerConfig, stats: Arc<Stats>) -> ChargerHandle {
+        let connectors = (0..=config.connectors)
+            .map(|_| Connector {
+                state: ConnectorState {
+                    status: "Available".to_owned(),
+                    transaction_id: None,
+                    meter_wh: 0.0,
+                    reservation_id: None,
+                },
+                stop: None,
+                stop_reason: "Local",
+            })
+            .collect();
+        let configuration = BTreeMap::from([
+            ("HeartbeatInterval".to_owned(), ("300".to_owned(), false)),
+            (
+                "MeterValueSampleInterval".to_owned(),
+                (config.meter_interval.as_secs().to_string(), false),
+            ),
+            (
+                "NumberOfConnectors".to_owned(),
+                (config.connectors.to_string(), true),
+            ),
+            (
+                "AuthorizeRemoteTxRequests".to_owned(),
+                ("true".to_owned(), false),
+            ),
+            (
+                "ChargePointModel".to_owned(),
+                ("centrale-sim".to_owned(), true),
+            ),
+        ]);
+        let charger = Arc::new(Charger {
+            config,
+            state: Mutex::new(State {
+                connectors,
+                configuration,
+                heartbeat: Duration::from_secs(300),
+                local_list_version: 0,
+            }),
+            stats,
+            reboot: Notify::new(),
+            boot_accepted: Notify::new(),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(Arc::clone(&charger).run(stopped));
+        ChargerHandle {
+            charger,
+            stop,
+            task,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connects, serves, and reconnects with backoff until stopped.
+    async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            if *stopped.borrow() {
+                return;
+            }
+            let outcome = tokio::select! {
+                _ = stopped.changed() => return,
+                outcome = Arc::clone(&self).connection() => outcome,
+            };
+            match outcome {
+                Ok(()) => backoff = Duration::from_millis(500),
+                Err(e) => {
+                    self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(station = %self.config.id, error = %e, "link lost");
+                }
+            }
+            tokio::select! {
+                _ = stopped.changed() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    /// One connection: boot, report, heartbeat, serve calls, until it drops or a reset.
+    async fn connection(self: Arc<Self>) -> Result<(), SimError> {
+        let url = station_url(&self.config.base_url, &self.config.id);
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| SimError::Request(e.to_string()))?;
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("ocpp1.6"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let (mut sink, mut stream) = socket.split();
+        self.stats.connected.fetch_add(1, Ordering::Relaxed);
+        let (out, mut outbox) = mpsc::unbounded_channel::<Message>();
+        let link = Arc::new(Link {
+            out,
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            call_lock: tokio::sync::Mutex::new(()),
+            timeout: self.config.call_timeout,
+            stats: Arc::clone(&self.stats),
+        });
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async move {
+            while let Some(message) = outbox.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let reader = {
+            let (charger, link) = (Arc::clone(&self), Arc::clone(&link));
+            async move {
+                while let Some(Ok(message)) = stream.next().await {
+                    let Message::Text(text) = message else {
+                        continue;
+                    };
+                    charger.stats.messages.fetch_add(1, Ordering::Relaxed);
+                    match Frame::parse(&text) {
+                        Ok(Frame::Call {
+                            id,
+                            action,
+                            payload,
+                        }) => {
+                            let payload: Value =
+                                serde_json::from_str(payload.get()).unwrap_or_default();
+                            let reply = Arc::clone(&charger).on_call(&link, &action, payload);
+                            link.send(&reply.frame(id));
+                        }
+                        Ok(Frame::CallResult { id, payload }) => {
+                            let value = serde_json::from_str(payload.get()).unwrap_or_default();
+                            link.answered(id.as_str(), Ok(value));
+                        }
+                        Ok(Frame::CallError {
+                            id,
+                            code,
+                            description,
+                            ..
+                        }) => {
+                            link.answered(
+                                id.as_str(),
+                                Err(SimError::Request(format!("{code}: {description}"))),
+                            );
+                        }
+                        Err(_) => {
+                            charger.stats.errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+        };
+        let behaviour = Arc::clone(&self).behave(Arc::clone(&link));
+        let result = tokio::select! {
+            () = reader => Err(SimError::Closed(None)),
+            result = behaviour => result,
+            () = self.reboot.notified() => Ok(()),
+        };
+        tasks.abort_all();
+        self.stats.connected.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+
+    /// Boot until accepted, report the connectors, then heartbeat forever.
+    async fn behave(self: Arc<Self>, link: Arc<Link>) -> Result<(), SimError> {
+        loop {
+            let answer = link
+                .call(
+                    "BootNotification",
+                    json!({"chargePointVendor": "Centrale", "chargePointModel": "centrale-sim"}),
+                )
+                .await?;
+            let interval = Duration::from_secs(answer["interval"].as_u64().unwrap_or(60).max(1));
+            if answer["status"] == "Accepted" {
+                self.lock().heartbeat = interval;
+                break;
+            }
+            // Pending or Rejected: ask again after the interval (calls are still answered),
+            // unless a BootNotification the central system triggered is accepted first.
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = self.boot_accepted.notified() => break,
+            }
+        }
+        for n in 0..=self.config.connectors {
+            self.send_status(&link, n).await?;
+        }
+        loop {
+            let interval = self.lock().heartbeat;
+            tokio::time::sleep(interval).await;
+            link.call("Heartbeat", json!({})).await?;
+        }
+    }
+
+    async fn send_status(&self, link: &Link, n: u32) -> Result<(), SimError> {
+        let status = {
+            let state = self.lock();
+            state
+                .connectors
+                .get(n as usize)
+                .map(|c| c.state.status.clone())
+        };
+        let Some(status) = status else { return Ok(()) };
+        link.call(
+            "StatusNotification",
+            json!({"connectorId": n, "errorCode": "NoError", "status": status, "timestamp": now()}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn set_status(&self, link: &Link, n: u32, status: &str) -> Result<(), SimError> {
+        if let Some(c) = self.lock().connectors.get_mut(n as usize) {
+            c.state.status = status.to_owned();
+        }
+        self.send_status(link, n).await
+    }
+
+    /// One charging session on connector `n`, until stopped by `stop` or the link.
+    async fn session(
+        self: Arc<Self>,
+        link: Arc<Link>,
+        n: u32,
+        id_tag: String,
+        stop: Arc<Notify>,
+    ) -> Result<(), SimError> {
+        self.set_status(&link, n, "Preparing").await?;
+        let auth = link.call("Authorize", json!({"idTag": id_tag})).await?;
+        if auth["idTagInfo"]["status"] != "Accepted" {
+            self.end_session(&link, n).await?;
+            return self.set_status(&link, n, "Available").await;
+        }
+        let meter_start = self.lock().connectors[n as usize].state.meter_wh.round() as i64;
+        let reservation = self.lock().connectors[n as usize]
+            .state
+            .reservation_id
+            .take();
+        let mut start = json!({"connectorId": n, "idTag": id_tag, "meterStart": meter_start, "timestamp": now()});
+        if let Some(r) = reservation {
+            start["reservationId"] = json!(r);
+        }
+        let started = link.call("StartTransaction", start).await?;
+        let Some(transaction_id) = started["transactionId"].as_i64() else {
+            return Err(SimError::BadFrame(started.to_string()));
+        };
+        self.lock().connectors[n as usize].state.transaction_id = Some(transaction_id);
+        self.stats.sessions.fetch_add(1, Ordering::Relaxed);
+        let reason = if started["idTagInfo"]["status"] != "Accepted" {
+            "DeAuthorized"
+        } else {
+            self.set_status(&link, n, "Charging").await?;
+            let mut tick = tokio::time::interval(self.config.meter_interval);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    () = stop.notified() => break self.lock().connectors[n as usize].stop_reason,
+                    _ = tick.tick() => {
+                        let wh = {
+                            let mut state = self.lock();
+                            let c = &mut state.connectors[n as usize].state;
+                            c.meter_wh += self.config.power_w * self.config.meter_interval.as_secs_f64() / 3600.0;
+                            c.meter_wh
+                        };
+                        link.call("MeterValues", json!({"connectorId": n, "transactionId": transaction_id,
+                            "meterValue": [{"timestamp": now(), "sampledValue": [
+                                {"value": format!("{wh:.0}"), "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": "Sample.Periodic"},
+                                {"value": format!("{:.0}", self.config.power_w), "measurand": "Power.Active.Import", "unit": "W", "context": "Sample.Periodic"}]}]}))
+                            .await?;
+                    }
+                }
+            }
+        };
+        let meter_stop = self.lock().connectors[n as usize].state.meter_wh.round() as i64;
+        link.call("StopTransaction", json!({"transactionId": transaction_id, "idTag": id_tag, "meterStop": meter_stop, "timestamp": now(), "reason": reason}))
+            .await?;
+        self.end_session(&link, n).await?;
+        self.set_status(&link, n, "Finishing").await?;
+        self.set_status(&link, n, "Available").await
+    }
+
+    async fn end_session(&self, _link: &Link, n: u32) -> Result<(), SimError> {
+        let mut state = self.lock();
+        let c = &mut state.connectors[n as usize];
+        c.state.transaction_id = None;
+        c.stop = None;
+        Ok(())
+    }
+
+    /// Starts a session in the background if connector `n` is free.
+    fn start_session(self: &Arc<Self>, link: &Arc<Link>, n: u32, id_tag: String) -> bool {
+        let stop = Arc::new(Notify::new());
+        {
+            let mut state = self.lock();
+            let Some(c) = state.connectors.get_mut(n as usize) else {
+                return false;
+            };
+            let free =
+                c.stop.is_none() && matches!(c.state.status.as_str(), "Available" | "Reserved");
+            if n == 0 || !free {
+                return false;
+            }
+            c.stop = Some(Arc::clone(&stop));
+        }
+        let (charger, link) = (Arc::clone(self), Arc::clone(link));
+        tokio::spawn(async move {
+            if let Err(e) = charger.session(link, n, id_tag, stop).await {
+                tracing::debug!(error = %e, "session ended by the link");
+            }
+        });
+        true
+    }
+
+    /// Answers one central-system call, starting what it asks for.
+    fn on_call(self: Arc<Self>, link: &Arc<Link>, action: &str, p: Value) -> Reply {
+        let accepted = Reply::Ok(json!({"status": "Accepted"}));
+        let rejected = Reply::Ok(json!({"status": "Rejected"}));
+        match action {
+            "RemoteStartTransaction" => {
+                let id_tag = p["idTag"].as_str().unwrap_or_default().to_owned();
+                let wanted = p["connectorId"].as_u64().map(|c| c as u32);
+                let candidates: Vec<u32> = match wanted {
+                    Some(c) => vec![c],
+                    None => (1..=self.config.connectors).collect(),
+                };
+                if candidates
+                    .into_iter()
+                    .any(|n| self.start_session(link, n, id_tag.clone()))
+                {
+                    accepted
+                } else {
+                    rejected
+                }
+            }
+            "RemoteStopTransaction" => {
+                let wanted = p["transactionId"].as_i64();
+                let mut state = self.lock();
+                let found = state
+                    .connectors
+                    .iter_mut()
+                    .find(|c| c.state.transaction_id.is_some() && c.state.transaction_id == wanted);
+                if found.is_some_and(|c| c.request_stop("Remote")) {
+                    accepted
+                } else {
+                    rejected
+                }
+            }
+            "Reset" => {
+                let reason = if p["type"] == "Hard" {
+                    "HardReset"
+                } else {
+                    "SoftReset"
+                };
+                for c in &mut self.lock().connectors {
+                    c.request_stop(reason);
+                }
+                let charger = Arc::clone(&self);
+                // Answer first, then reboot.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    charger.reboot.notify_waiters();
+                });
+                accepted
+            }
+            "ChangeAvailability" => {
+                let n = p["connectorId"].as_u64().unwrap_or(0) as usize;
+                let status = if p["type"] == "Inoperative" {
+                    "Unavailable"
+                } else {
+                    "Available"
+                };
+                let mut state = self.lock();
+                let targets: Vec<usize> = if n == 0 {
+                    (1..state.connectors.len()).collect()
+                } else {
+                    vec![n]
+                };
+                let mut scheduled = false;
+                for t in targets {
+                    let Some(c) = state.connectors.get_mut(t) else {
+                        return rejected;
+                    };
+                    if c.stop.is_some() {
+                        scheduled = true;
+                    } else {
+                        c.state.status = status.to_owned();
+                    }
+                }
+                drop(state);
+                let (charger, link) = (Arc::clone(&self), Arc::clone(link));
+                tokio::spawn(async move {
+                    for n in 0..=charger.config.connectors {
+                        let _ = charger.send_status(&link, n).await;
+                    }
+                });
+                if scheduled {
+                    Reply::Ok(json!({"status": "Scheduled"}))
+                } else {
+                    accepted
+                }
+            }
+            "GetConfiguration" => {
+                let state = self.lock();
+                let asked: Option<Vec<String>> = p["key"].as_array().map(|k| {
+                    k.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                });
+                let mut keys = Vec::new();
+                let mut unknown = Vec::new();
+                match asked {
+                    Some(asked) if !asked.is_empty() => {
+                        for k in asked {
+                            match state.configuration.get(&k) {
+                                Some((v, ro)) => {
+                                    keys.push(json!({"key": k, "value": v, "readonly": ro}))
+                                }
+                                None => unknown.push(json!(k)),
+                            }
+                        }
+                    }
+                    _ => {
+                        for (k, (v, ro)) in &state.configuration {
+                            keys.push(json!({"key": k, "value": v, "readonly": ro}));
+                        }
+                    }
+                }
+                let mut answer = json!({"configurationKey": keys});
+                if !unknown.is_empty() {
+                    answer["unknownKey"] = json!(unknown);
+                }
+                Reply::Ok(answer)
+            }
+            "ChangeConfiguration" => {
+                let key = p["key"].as_str().unwrap_or_default().to_owned();
+                let value = p["value"].as_str().unwrap_or_default().to_owned();
+                let mut state = self.lock();
+                match state.configuration.get_mut(&key) {
+                    None => Reply::Ok(json!({"status": "NotSupported"})),
+                    Some((_, true)) => rejected,
+                    Some((v, false)) => {
+                        *v = value.clone();
+                        if key == "HeartbeatInterval"
+                            && let Ok(secs) = value.parse::<u64>()
+                        {
+                            state.heartbeat = Duration::from_secs(secs.max(1));
+                        }
+                        accepted
+                    }
+                }
+            }
+            "TriggerMessage" | "ExtendedTriggerMessage" => {
+                let what = p["requestedMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let connector = p["connectorId"].as_u64().map(|c| c as u32);
+                let supported = [
+                    "BootNotification",
+                    "Heartbeat",
+                    "StatusNotification",
+                    "MeterValues",
+                    "DiagnosticsStatusNotification",
+                    "FirmwareStatusNotification",
+                ];
+                if !supported.contains(&what.as_str()) {
+                    return Reply::Ok(json!({"status": "NotImplemented"}));
+                }
+                let (charger, link) = (Arc::clone(&self), Arc::clone(link));
+                tokio::spawn(async move {
+                    let _ = charger.triggered(&link, &what, connector).await;
+                });
+                accepted
+            }
+            "ReserveNow" => {
+                let n = p["connectorId"].as_u64().unwrap_or(0) as usize;
+                let mut state = self.lock();
+                match state.connectors.get_mut(n) {
+                    Some(c) if n > 0 && c.state.status == "Available" => {
+                        c.state.status = "Reserved".to_owned();
+                        c.state.reservation_id = p["reservationId"].as_i64();
+                        drop(state);
+                        let (charger, link) = (Arc::clone(&self), Arc::clone(link));
+                        tokio::spawn(async move {
+                            let _ = charger.send_status(&link, n as u32).await;
+                        });
+                        accepted
+                    }
+                    Some(_) => Reply::Ok(json!({"status": "Occupied"})),
+                    None => rejected,
+                }
+            }
+            "CancelReservation" => {
+                let wanted = p["reservationId"].as_i64();
+                let mut state = self.lock();
+                let found = state.connectors.iter_mut().position(|c| {
+                    c.state.reservation_id.is_some() && c.state.reservation_id == wanted
+                });
+                match found {
+                    Some(n) => {
+                        let c = &mut state.connectors[n];
+                        c.state.reservation_id = None;
+                        c.state.status = "Available".to_owned();
+                        drop(state);
+                        let (charger, link) = (Arc::clone(&self), Arc::clone(link));
+                        tokio::spawn(async move {
+                            let _ = charger.send_status(&link, n as u32).await;
+                        });
+                        accepted
+                    }
+                    None => rejected,
+                }
+            }
+            "UnlockConnector" => Reply::Ok(json!({"status": "Unlocked"})),
+            "ClearCache" => accepted,
+            "GetLocalListVersion" => {
+                Reply::Ok(json!({"listVersion": self.lock().local_list_version}))
+            }
+            "SendLocalList" => {
+                self.lock().local_list_version = p["listVersion"].as_i64().unwrap_or(0) as i32;
+                accepted
+            }
+            "SetChargingProfile" => accepted,
+            "ClearChargingProfile" => accepted,
+            "GetCompositeSchedule" => rejected,
+            "DataTransfer" => Reply::Ok(json!({"status": "UnknownVendorId"})),
+            "UpdateFirmware" | "SignedUpdateFirmware" => {
+                let signed = action == "SignedUpdateFirmware";
+                let (charger, link) = (Arc::clone(&self), Arc::clone(link));
+                tokio::spawn(async move {
+                    let (call, steps): (&str, &[&str]) = if signed {
+                        (
+                            "SignedFirmwareStatusNotification",
+                            &[
+                                "Downloading",
+                                "Downloaded",
+                                "SignatureVerified",
+                                "Installing",
+                                "Installed",
+                            ],
+                        )
+                    } else {
+                        (
+                            "FirmwareStatusNotification",
+                            &["Downloading", "Downloaded", "Installing", "Installed"],
+                        )
+                    };
+                    for step in steps {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        let mut payload = json!({"status": step});
+                        if signed {
+                            payload["requestId"] = json!(0);
+                        }
+                        if link.call(call, payload).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = charger;
+                });
+                if signed {
+                    accepted
+                } else {
+                    Reply::Ok(json!({}))
+                }
+            }
+            "GetDiagnostics" => {
+                let link = Arc::clone(link);
+                tokio::spawn(async move {
+                    for step in ["Uploading", "Uploaded"] {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        if link
+                            .call("DiagnosticsStatusNotification", json!({"status": step}))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+                Reply::Ok(json!({"fileName": format!("{}-diagnostics.log", self.config.id)}))
+            }
+            "GetLog" => Reply::Ok(json!({"status": "Rejected"})),
+            "GetInstalledCertificateIds" => Reply::Ok(json!({"status": "NotFound"})),
+            "CertificateSigned" | "InstallCertificate" => rejected,
+            "DeleteCertificate" => Reply::Ok(json!({"status": "NotFound"})),
+            _ => Reply::Error(
+                "NotImplemented",
+                format!("{action} is not implemented by this station"),
+            ),
+        }
+    }
+
+    /// Sends what a TriggerMessage asked for.
+    async fn triggered(
+        &self,
+        link: &Link,
+        what: &str,
+        connector: Option<u32>,
+    ) -> Result<(), SimError> {
+        match what {
+            "BootNotification" => {
+                let answer = link
+                    .call("BootNotification", json!({"chargePointVendor": "Centrale", "chargePointModel": "centrale-sim"}))
+                    .await?;
+                if let Some(interval) = answer["interval"].as_u64()
+                    && answer["status"] == "Accepted"
+                {
+                    self.lock().heartbeat = Duration::from_secs(interval.max(1));
+                    self.boot_accepted.notify_one();
+                }
+                Ok(())
+            }
+            "Heartbeat" => link.call("Heartbeat", json!({})).await.map(|_| ()),
+            "StatusNotification" => match connector {
+                Some(n) => self.send_status(link, n).await,
+                None => {
+                    for n in 0..=self.config.connectors {
+                        self.send_status(link, n).await?;
+                    }
+                    Ok(())
+                }
+            },
+            "MeterValues" => {
+                let n = connector.unwrap_or(1);
+                let wh = self
+                    .lock()
+                    .connectors
+                    .get(n as usize)
+                    .map_or(0.0, |c| c.state.meter_wh);
+                link.call(
+                    "MeterValues",
+                    json!({"connectorId": n, "meterValue": [{"timestamp": now(),
+                    "sampledValue": [{"value": format!("{wh:.0}"), "context": "Trigger"}]}]}),
+                )
+                .await
+                .map(|_| ())
+            }
+            "DiagnosticsStatusNotification" => {
+                link.call(what, json!({"status": "Idle"})).await.map(|_| ())
+            }
+            "FirmwareStatusNotification" => {
+                link.call(what, json!({"status": "Idle"})).await.map(|_| ())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What the station answers a call with.
+enum Reply {
+    Ok(Value),
+    Error(&'static str, String),
+}
+
+impl Reply {
+    fn frame(self, id: MessageId) -> String {
+        match self {
+            Reply::Ok(payload) => Frame::call_result(id.clone(), &payload)
+                .map(|f| f.to_text())
+                .unwrap_or_else(|_| json!([4, id.as_str(), "InternalError", "", {}]).to_string()),
+            Reply::Error(code, description) => {
+                json!([4, id.as_str(), code, description, {}]).to_string()
+            }
+        }
+    }
+}
+
+/// One connection's way to send: frames go to the writer task; a call waits for its answer.
+struct Link {
+    out: mpsc::UnboundedSender<Message>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Result<Value, SimError>>>>,
+    next_id: AtomicU64,
+    /// One outstanding CALL at a time, as OCPP-J asks.
+    call_lock: tokio::sync::Mutex<()>,
+    timeout: Duration,
+    stats: Arc<Stats>,
+}
+
+impl Link {
+    fn send(&self, text: &str) {
+        self.stats.messages.fetch_add(1, Ordering::Relaxed);
+        let _ = self.out.send(Message::text(text));
+    }
+
+    fn answered(&self, id: &str, result: Result<Value, SimError>) {
+        let waiting = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+        if let Some(waiting) = waiting {
+            let _ = waiting.send(result);
+        }
+    }
+
+    async fn call(&self, action: &str, payload: Value) -> Result<Value, SimError> {
+        let _one_at_a_time = self.call_lock.lock().await;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed).to_string();
+        let (tx, rx) = oneshot::channel();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), tx);
+        let frame = json!([2, id, action, payload]).to_string();
+        self.send(&frame);
+        let answer = tokio::time::timeout(self.timeout, rx).await;
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        match answer {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(SimError::Closed(None)),
+            Err(_) => Err(SimError::Timeout(self.timeout)),
+        }
+    }
+}
+
+/// Now, as OCPP writes it.
+fn now() -> String {
+    protocol::types::DateTime::now().to_string()
+}
