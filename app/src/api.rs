@@ -1,7 +1,7 @@
 //! Server functions: each gets the engine from the Leptos context, calls one method and maps
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
-use crate::dto::{AppError, FleetSummary};
+use crate::dto::{AppError, FleetSummary, StationRow};
 use leptos::prelude::*;
 
 /// Counters of the fleet and the stations online now.
@@ -22,6 +22,39 @@ pub async fn fleet_overview() -> Result<FleetSummary, AppError> {
     })
 }
 
+/// Every station with its connectors, for the Stations page.
+#[server(prefix = "/_app")]
+pub async fn list_stations() -> Result<Vec<StationRow>, AppError> {
+    let engine = ssr::engine()?;
+    let stations = engine
+        .stations()
+        .await
+        .map_err(ssr::unavailable("Could not read the stations."))?;
+    Ok(stations.into_iter().map(ssr::station_row).collect())
+}
+
+/// Accepts or rejects a station.
+#[server(prefix = "/_app")]
+pub async fn set_registration(station_id: String, accept: bool) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    let id = protocol::StationId::parse(station_id)
+        .map_err(|e| AppError::Invalid(format!("invalid station id: {e}")))?;
+    let registration = if accept {
+        engine::model::Registration::Accepted
+    } else {
+        engine::model::Registration::Rejected
+    };
+    let found = engine
+        .set_registration(&id, registration)
+        .await
+        .map_err(ssr::unavailable("Could not change the registration."))?;
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!("there is no station {id}")))
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::dto::AppError;
@@ -33,6 +66,34 @@ mod ssr {
             tracing::error!("no engine in the Leptos context: the server must provide one");
             AppError::Unavailable("The central system is not ready.".to_owned())
         })
+    }
+
+    /// A station as the Stations page shows it.
+    pub fn station_row(s: engine::model::StationView) -> crate::dto::StationRow {
+        crate::dto::StationRow {
+            id: s.id,
+            registration: s.registration.to_string(),
+            connected: s.connected,
+            vendor: s.vendor,
+            model: s.model,
+            firmware_version: s.firmware_version,
+            last_seen: s.last_seen.map(rfc3339),
+            connectors: s
+                .connectors
+                .into_iter()
+                .map(|c| crate::dto::ConnectorBadge {
+                    connector_id: c.connector_id,
+                    status: c.status,
+                    error_code: c.error_code,
+                    info: c.info,
+                })
+                .collect(),
+        }
+    }
+
+    fn rfc3339(t: time::OffsetDateTime) -> String {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
     }
 
     /// Logs an engine error and turns it into what the user is told.

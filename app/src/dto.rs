@@ -19,6 +19,99 @@ pub struct FleetSummary {
     pub connected: Vec<String>,
 }
 
+/// A station as the Stations page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StationRow {
+    pub id: String,
+    /// Accepted, Pending or Rejected.
+    pub registration: String,
+    pub connected: bool,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware_version: Option<String>,
+    /// RFC 3339.
+    pub last_seen: Option<String>,
+    pub connectors: Vec<ConnectorBadge>,
+}
+
+/// A connector's status as a badge shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorBadge {
+    pub connector_id: u32,
+    pub status: String,
+    pub error_code: String,
+    pub info: Option<String>,
+}
+
+impl StationRow {
+    /// Whether any connector (not the station itself) has this status.
+    pub fn has_status(&self, status: &str) -> bool {
+        self.connectors
+            .iter()
+            .any(|c| c.connector_id > 0 && c.status == status)
+    }
+
+    /// Applies a live event about this station; false if the event is not about it.
+    pub fn apply(&mut self, event: &LiveEvent) -> bool {
+        if event.station_id() != Some(self.id.as_str()) {
+            return false;
+        }
+        match event {
+            LiveEvent::StationConnected { .. } => self.connected = true,
+            LiveEvent::StationDisconnected { at, .. } => {
+                self.connected = false;
+                self.last_seen = Some(at.clone());
+            }
+            LiveEvent::StationBooted {
+                registration,
+                vendor,
+                model,
+                firmware_version,
+                at,
+                ..
+            } => {
+                self.registration = registration.clone();
+                self.vendor = Some(vendor.clone());
+                self.model = Some(model.clone());
+                self.firmware_version = firmware_version.clone();
+                self.last_seen = Some(at.clone());
+            }
+            LiveEvent::RegistrationChanged { registration, .. } => {
+                self.registration = registration.clone();
+            }
+            LiveEvent::ConnectorStatusChanged {
+                connector_id,
+                status,
+                error_code,
+                info,
+                ..
+            } => {
+                let badge = ConnectorBadge {
+                    connector_id: *connector_id,
+                    status: status.clone(),
+                    error_code: error_code.clone(),
+                    info: info.clone(),
+                };
+                match self
+                    .connectors
+                    .iter_mut()
+                    .find(|c| c.connector_id == *connector_id)
+                {
+                    Some(existing) => *existing = badge,
+                    None => {
+                        self.connectors.push(badge);
+                        self.connectors.sort_by_key(|c| c.connector_id);
+                    }
+                }
+            }
+            LiveEvent::Other => return false,
+        }
+        true
+    }
+}
+
 /// One event of `/api/events`, as the engine's `Event` serialises it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
@@ -36,6 +129,26 @@ pub enum LiveEvent {
         station_id: String,
         at: String,
     },
+    StationBooted {
+        station_id: String,
+        registration: String,
+        vendor: String,
+        model: String,
+        firmware_version: Option<String>,
+        at: String,
+    },
+    RegistrationChanged {
+        station_id: String,
+        registration: String,
+    },
+    ConnectorStatusChanged {
+        station_id: String,
+        connector_id: u32,
+        status: String,
+        error_code: String,
+        info: Option<String>,
+        at: String,
+    },
     /// A kind this page does not know yet.
     #[serde(other)]
     Other,
@@ -43,7 +156,13 @@ pub enum LiveEvent {
 
 impl LiveEvent {
     /// The SSE event names the page listens to (`event:` lines of `/api/events`).
-    pub const KINDS: &'static [&'static str] = &["stationConnected", "stationDisconnected"];
+    pub const KINDS: &'static [&'static str] = &[
+        "stationConnected",
+        "stationDisconnected",
+        "stationBooted",
+        "registrationChanged",
+        "connectorStatusChanged",
+    ];
 
     /// The SSE event name that tells a subscriber it fell behind and must refetch.
     pub const RESYNC: &'static str = "resync";
@@ -52,7 +171,10 @@ impl LiveEvent {
     pub fn station_id(&self) -> Option<&str> {
         match self {
             LiveEvent::StationConnected { station_id, .. }
-            | LiveEvent::StationDisconnected { station_id, .. } => Some(station_id),
+            | LiveEvent::StationDisconnected { station_id, .. }
+            | LiveEvent::StationBooted { station_id, .. }
+            | LiveEvent::RegistrationChanged { station_id, .. }
+            | LiveEvent::ConnectorStatusChanged { station_id, .. } => Some(station_id),
             LiveEvent::Other => None,
         }
     }
@@ -70,6 +192,27 @@ impl LiveEvent {
             LiveEvent::StationDisconnected { station_id, .. } => {
                 format!("{station_id} disconnected")
             }
+            LiveEvent::StationBooted {
+                station_id,
+                registration,
+                ..
+            } => {
+                format!("{station_id} booted: {registration}")
+            }
+            LiveEvent::RegistrationChanged {
+                station_id,
+                registration,
+            } => {
+                format!("{station_id} is now {registration}")
+            }
+            LiveEvent::ConnectorStatusChanged {
+                station_id,
+                connector_id,
+                status,
+                ..
+            } => {
+                format!("{station_id} connector {connector_id}: {status}")
+            }
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -77,10 +220,11 @@ impl LiveEvent {
     /// When it happened (RFC 3339), if the event says.
     pub fn at(&self) -> Option<&str> {
         match self {
-            LiveEvent::StationConnected { at, .. } | LiveEvent::StationDisconnected { at, .. } => {
-                Some(at)
-            }
-            LiveEvent::Other => None,
+            LiveEvent::StationConnected { at, .. }
+            | LiveEvent::StationDisconnected { at, .. }
+            | LiveEvent::StationBooted { at, .. }
+            | LiveEvent::ConnectorStatusChanged { at, .. } => Some(at),
+            LiveEvent::RegistrationChanged { .. } | LiveEvent::Other => None,
         }
     }
 }
@@ -98,6 +242,9 @@ pub enum AppError {
     /// The engine could not answer (e.g. the database is unavailable). Retrying may help.
     #[error("{0} Please retry in a moment; if it persists, check the server log.")]
     Unavailable(String),
+    /// The request is not valid (e.g. no such station).
+    #[error("{0}")]
+    Invalid(String),
     /// The request did not reach the server function, or its answer did not come back.
     #[error("could not reach the server: {0}")]
     Transport(String),
@@ -124,6 +271,57 @@ mod tests {
         assert_eq!(e.station_id(), Some("CP1"));
         let e: LiveEvent = serde_json::from_str(r#"{"type":"somethingNew","x":1}"#).unwrap();
         assert_eq!(e, LiveEvent::Other);
+    }
+
+    #[test]
+    fn station_rows_follow_their_events_only() {
+        let mut row = StationRow {
+            id: "CP1".into(),
+            registration: "Pending".into(),
+            connected: false,
+            vendor: None,
+            model: None,
+            firmware_version: None,
+            last_seen: None,
+            connectors: vec![],
+        };
+        let status = |id: &str, connector_id, status: &str| LiveEvent::ConnectorStatusChanged {
+            station_id: id.into(),
+            connector_id,
+            status: status.into(),
+            error_code: "NoError".into(),
+            info: None,
+            at: "t".into(),
+        };
+        assert!(
+            !row.apply(&status("OTHER", 1, "Charging")),
+            "not about this station"
+        );
+        assert!(row.apply(&status("CP1", 2, "Available")));
+        assert!(row.apply(&status("CP1", 1, "Charging")));
+        assert!(row.apply(&status("CP1", 1, "Finishing")));
+        let seen: Vec<_> = row
+            .connectors
+            .iter()
+            .map(|c| (c.connector_id, c.status.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![(1, "Finishing"), (2, "Available")],
+            "one badge per connector, in order"
+        );
+        assert!(row.apply(&LiveEvent::RegistrationChanged {
+            station_id: "CP1".into(),
+            registration: "Accepted".into()
+        }));
+        assert_eq!(row.registration, "Accepted");
+        assert!(row.apply(&LiveEvent::StationConnected {
+            station_id: "CP1".into(),
+            protocol: "ocpp1.6".into(),
+            at: "t".into()
+        }));
+        assert!(row.connected);
+        assert!(!row.apply(&LiveEvent::Other));
     }
 
     #[test]

@@ -68,12 +68,18 @@ pub fn App() -> impl IntoView {
                     </A>
                     <nav>
                         <A href="/">"Overview"</A>
+                        <A href="/stations">"Stations"</A>
                     </nav>
                     <components::LinkBadge state=live.state />
                 </header>
                 <main>
                     <Routes fallback=pages::not_found::NotFound>
                         <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/stations")
+                            view=pages::stations::StationsPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
             </div>

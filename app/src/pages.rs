@@ -2,3 +2,4 @@
 
 pub mod not_found;
 pub mod overview;
+pub mod stations;

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect, RawStation, waitForHydration, watchConsole } from './fixtures';
+
+const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
+
+/** Sends a CALL and waits for its answer. */
+async function call(station: RawStation, id: string, action: string, payload: object): Promise<any> {
+  const before = station.received.length;
+  station.socket.send(JSON.stringify([2, id, action, payload]));
+  await expect.poll(() => station.received.slice(before).some((m: any) => m[1] === id)).toBe(true);
+  return station.received.slice(before).find((m: any) => m[1] === id);
+}
+
+test.describe('open registration', () => {
+  test.use({ centraleArgs: ['--registration', 'open'] });
+
+  test('a station appears live, its connector turns Charging, then it goes offline', async ({ page, centrale }) => {
+    const errors = watchConsole(page);
+    await page.goto(centrale.url + '/stations');
+    await expect(page.getByTestId('stations-empty')).toBeVisible();
+    await waitForHydration(page);
+    await expect(page.locator('.link-badge')).toHaveAttribute('data-state', 'live');
+
+    const station = await RawStation.connect(centrale, 'E2E-ST-1');
+    await call(station, 'b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'Wallbox 22', firmwareVersion: '1.4.2' });
+    const row = page.getByTestId('station-E2E-ST-1');
+    await expect(row).toContainText('online');
+    await expect(row).toContainText('Acme Wallbox 22');
+    await expect(page.getByTestId('stat-online')).toHaveText('1');
+
+    await call(station, 's1', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    const badge = page.getByTestId('connector-E2E-ST-1-1');
+    await expect(badge).toHaveAttribute('data-status', 'Available');
+    const sent = Date.now();
+    await call(station, 's2', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Charging' });
+    await expect(badge).toHaveAttribute('data-status', 'Charging');
+    console.log(`StatusNotification -> badge on the Stations page: ${Date.now() - sent} ms`);
+    await expect(page.getByTestId('stat-charging')).toHaveText('1');
+
+    await call(station, 's3', 'StatusNotification', { connectorId: 2, errorCode: 'GroundFailure', status: 'Faulted', info: 'RCD tripped' });
+    const faulted = page.getByTestId('connector-E2E-ST-1-2');
+    await expect(faulted).toHaveAttribute('data-status', 'Faulted');
+    await expect(faulted).toHaveAttribute('title', 'GroundFailure (RCD tripped)');
+    await expect(page.getByTestId('stat-faulted')).toHaveText('1');
+
+    // Filters work in the browser.
+    await page.getByLabel('Filter by status').selectOption('Faulted');
+    await expect(row).toBeVisible();
+    await page.getByLabel('Filter stations').fill('nothing-matches');
+    await expect(row).toHaveCount(0);
+    await page.getByLabel('Filter stations').fill('');
+    await page.getByLabel('Filter by status').selectOption('');
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'stations.png'), fullPage: true });
+
+    await station.close();
+    await expect(row).toContainText('offline');
+    await expect(page.getByTestId('stat-online')).toHaveText('0');
+    expect(errors).toEqual([]);
+  });
+});
+
+test('a pending station is accepted with a click and then boots Accepted', async ({ page, centrale }) => {
+  const errors = watchConsole(page);
+  const station = await RawStation.connect(centrale, 'E2E-PENDING');
+  const boot = await call(station, 'b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
+  expect(boot[2].status).toBe('Pending');
+
+  await page.goto(centrale.url + '/stations');
+  await waitForHydration(page);
+  const row = page.getByTestId('station-E2E-PENDING');
+  await expect(row.locator('.registration')).toHaveText('Pending');
+  await expect(page.getByTestId('stat-pending')).toHaveText('1');
+  await row.getByRole('button', { name: 'Accept' }).click();
+  await expect(row.locator('.registration')).toHaveText('Accepted');
+
+  // Centrale asks the station to boot again at once; it does, and is accepted.
+  await expect.poll(() => station.received.find((m: any) => m[0] === 2 && m[2] === 'TriggerMessage')).toBeTruthy();
+  const trigger: any = station.received.find((m: any) => m[0] === 2 && m[2] === 'TriggerMessage');
+  expect(trigger[3]).toEqual({ requestedMessage: 'BootNotification' });
+  station.socket.send(JSON.stringify([3, trigger[1], { status: 'Accepted' }]));
+  const again = await call(station, 'b2', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
+  expect(again[2].status).toBe('Accepted');
+  await expect(page.getByTestId('stat-pending')).toHaveText('0');
+  expect(errors).toEqual([]);
+  await station.close();
+});
