@@ -1,7 +1,7 @@
 //! Server functions: each gets the engine from the Leptos context, calls one method and maps
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
-use crate::dto::{AppError, FleetSummary, StationRow};
+use crate::dto::{AppError, FleetSummary, IdTagRow, StationRow};
 use leptos::prelude::*;
 
 /// Counters of the fleet and the stations online now.
@@ -55,6 +55,57 @@ pub async fn set_registration(station_id: String, accept: bool) -> Result<(), Ap
     }
 }
 
+/// Every id tag.
+#[server(prefix = "/_app")]
+pub async fn list_id_tags() -> Result<Vec<IdTagRow>, AppError> {
+    let engine = ssr::engine()?;
+    let tags = engine
+        .id_tags()
+        .await
+        .map_err(ssr::unavailable("Could not read the id tags."))?;
+    Ok(tags
+        .into_iter()
+        .map(|t| IdTagRow {
+            id_tag: t.id_tag,
+            status: t.status.as_str().to_owned(),
+            expiry_date: t.expiry_date.map(ssr::rfc3339),
+            parent_id_tag: t.parent_id_tag,
+            in_transaction: t.in_transaction,
+        })
+        .collect())
+}
+
+/// Creates or changes an id tag. `expiry_date` is a `datetime-local` value (UTC) or empty.
+#[server(prefix = "/_app")]
+pub async fn save_id_tag(
+    id_tag: String,
+    status: String,
+    expiry_date: String,
+    parent_id_tag: String,
+) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    let tag = ssr::id_tag_input(&id_tag, &status, &expiry_date, &parent_id_tag)?;
+    engine
+        .put_id_tag(tag)
+        .await
+        .map_err(ssr::unavailable("Could not save the id tag."))
+}
+
+/// Deletes an id tag.
+#[server(prefix = "/_app")]
+pub async fn delete_id_tag(id_tag: String) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    let found = engine
+        .delete_id_tag(&id_tag)
+        .await
+        .map_err(ssr::unavailable("Could not delete the id tag."))?;
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(format!("there is no id tag {id_tag}")))
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::dto::AppError;
@@ -91,7 +142,60 @@ mod ssr {
         }
     }
 
-    fn rfc3339(t: time::OffsetDateTime) -> String {
+    /// Validates the id tag form: what is wrong is said, nothing is stored.
+    pub fn id_tag_input(
+        id_tag: &str,
+        status: &str,
+        expiry_date: &str,
+        parent_id_tag: &str,
+    ) -> Result<engine::model::IdTag, AppError> {
+        let invalid = |m: String| AppError::Invalid(m);
+        let id = protocol::types::IdToken::parse(id_tag.trim())
+            .map_err(|e| invalid(format!("The id tag {e}.")))?;
+        if id.is_empty() {
+            return Err(invalid("The id tag must not be empty.".to_owned()));
+        }
+        let status: engine::model::TokenStatus = status
+            .parse()
+            .ok()
+            .filter(|s| *s != engine::model::TokenStatus::ConcurrentTx)
+            .ok_or_else(|| invalid(format!("{status:?} is not a status a tag can have.")))?;
+        let expiry_date = match expiry_date.trim() {
+            "" => None,
+            text => Some(parse_local(text).ok_or_else(|| {
+                invalid(format!(
+                    "{text:?} is not a date and time (YYYY-MM-DDTHH:MM)."
+                ))
+            })?),
+        };
+        let parent_id_tag = match parent_id_tag.trim() {
+            "" => None,
+            parent => Some(
+                protocol::types::IdToken::parse(parent)
+                    .map_err(|e| invalid(format!("The parent id tag {e}.")))?
+                    .into_string(),
+            ),
+        };
+        Ok(engine::model::IdTag {
+            id_tag: id.into_string(),
+            status,
+            expiry_date,
+            parent_id_tag,
+        })
+    }
+
+    /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`, seconds optional), taken as UTC.
+    fn parse_local(text: &str) -> Option<time::OffsetDateTime> {
+        use time::macros::format_description;
+        let minutes = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        time::PrimitiveDateTime::parse(text, minutes)
+            .or_else(|_| time::PrimitiveDateTime::parse(text, seconds))
+            .ok()
+            .map(time::PrimitiveDateTime::assume_utc)
+    }
+
+    pub fn rfc3339(t: time::OffsetDateTime) -> String {
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default()
     }

@@ -112,6 +112,23 @@ impl StationRow {
     }
 }
 
+/// An id tag as the Id tags page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdTagRow {
+    pub id_tag: String,
+    /// Accepted, Blocked, Expired or Invalid.
+    pub status: String,
+    /// RFC 3339, UTC.
+    pub expiry_date: Option<String>,
+    pub parent_id_tag: Option<String>,
+    /// Whether the tag is in a transaction now.
+    pub in_transaction: bool,
+}
+
+/// The statuses an operator can give a tag.
+pub const TAG_STATUSES: &[&str] = &["Accepted", "Blocked", "Expired", "Invalid"];
+
 /// One event of `/api/events`, as the engine's `Event` serialises it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(

@@ -69,12 +69,18 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Overview"</A>
                         <A href="/stations">"Stations"</A>
+                        <A href="/id-tags">"Id tags"</A>
                     </nav>
                     <components::LinkBadge state=live.state />
                 </header>
                 <main>
                     <Routes fallback=pages::not_found::NotFound>
                         <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/id-tags")
+                            view=pages::id_tags::IdTagsPage
+                            ssr=SsrMode::Async
+                        />
                         <Route
                             path=path!("/stations")
                             view=pages::stations::StationsPage

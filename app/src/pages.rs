@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod id_tags;
 pub mod not_found;
 pub mod overview;
 pub mod stations;
