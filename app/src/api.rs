@@ -1,7 +1,7 @@
 //! Server functions: each gets the engine from the Leptos context, calls one method and maps
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
-use crate::dto::{AppError, FleetSummary, IdTagRow, StationRow};
+use crate::dto::{AppError, FleetSummary, IdTagRow, StationRow, TransactionRow};
 use leptos::prelude::*;
 
 /// Counters of the fleet and the stations online now.
@@ -53,6 +53,30 @@ pub async fn set_registration(station_id: String, accept: bool) -> Result<(), Ap
     } else {
         Err(AppError::Invalid(format!("there is no station {id}")))
     }
+}
+
+/// The latest transactions, newest first; only active or finished ones if asked.
+#[server(prefix = "/_app")]
+pub async fn list_transactions(active: Option<bool>) -> Result<Vec<TransactionRow>, AppError> {
+    let engine = ssr::engine()?;
+    let list = engine
+        .transactions(None, active, 500)
+        .await
+        .map_err(ssr::unavailable("Could not read the transactions."))?;
+    Ok(list
+        .into_iter()
+        .map(|t| TransactionRow {
+            id: t.id,
+            station_id: t.station_id,
+            connector_id: t.connector_id,
+            id_tag: t.id_tag,
+            started_at: ssr::rfc3339(t.started_at),
+            stopped_at: t.stopped_at.map(ssr::rfc3339),
+            stop_reason: t.stop_reason,
+            energy_wh: t.energy_wh.map(|wh| wh as f64),
+            power_w: None,
+        })
+        .collect())
 }
 
 /// Every id tag.

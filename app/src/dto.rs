@@ -106,7 +106,10 @@ impl StationRow {
                     }
                 }
             }
-            LiveEvent::Other => return false,
+            LiveEvent::TransactionStarted { .. }
+            | LiveEvent::TransactionUpdated { .. }
+            | LiveEvent::TransactionStopped { .. }
+            | LiveEvent::Other => return false,
         }
         true
     }
@@ -126,11 +129,65 @@ pub struct IdTagRow {
     pub in_transaction: bool,
 }
 
+/// A transaction as the Transactions page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionRow {
+    pub id: i64,
+    pub station_id: String,
+    pub connector_id: u32,
+    pub id_tag: String,
+    /// RFC 3339.
+    pub started_at: String,
+    pub stopped_at: Option<String>,
+    pub stop_reason: Option<String>,
+    /// Wh delivered: final once stopped, the latest reading while active.
+    pub energy_wh: Option<f64>,
+    /// The latest power while active, in W.
+    pub power_w: Option<f64>,
+}
+
+impl TransactionRow {
+    /// Applies a live update of this transaction; false if it is about another one.
+    pub fn apply(&mut self, event: &LiveEvent) -> bool {
+        match event {
+            LiveEvent::TransactionUpdated {
+                transaction_id,
+                energy_wh,
+                power_w,
+                ..
+            } if *transaction_id == self.id && self.stopped_at.is_none() => {
+                if energy_wh.is_some() {
+                    self.energy_wh = *energy_wh;
+                }
+                if power_w.is_some() {
+                    self.power_w = *power_w;
+                }
+                true
+            }
+            LiveEvent::TransactionStopped {
+                transaction_id,
+                energy_wh,
+                reason,
+                at,
+                ..
+            } if *transaction_id == self.id => {
+                self.stopped_at = Some(at.clone());
+                self.stop_reason = reason.clone();
+                self.energy_wh = *energy_wh;
+                self.power_w = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The statuses an operator can give a tag.
 pub const TAG_STATUSES: &[&str] = &["Accepted", "Blocked", "Expired", "Invalid"];
 
 /// One event of `/api/events`, as the engine's `Event` serialises it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -166,6 +223,23 @@ pub enum LiveEvent {
         info: Option<String>,
         at: String,
     },
+    TransactionStarted {
+        station_id: String,
+        transaction_id: i64,
+    },
+    TransactionUpdated {
+        station_id: String,
+        transaction_id: i64,
+        energy_wh: Option<f64>,
+        power_w: Option<f64>,
+    },
+    TransactionStopped {
+        station_id: String,
+        transaction_id: i64,
+        energy_wh: Option<f64>,
+        reason: Option<String>,
+        at: String,
+    },
     /// A kind this page does not know yet.
     #[serde(other)]
     Other,
@@ -179,6 +253,9 @@ impl LiveEvent {
         "stationBooted",
         "registrationChanged",
         "connectorStatusChanged",
+        "transactionStarted",
+        "transactionUpdated",
+        "transactionStopped",
     ];
 
     /// The SSE event name that tells a subscriber it fell behind and must refetch.
@@ -191,7 +268,10 @@ impl LiveEvent {
             | LiveEvent::StationDisconnected { station_id, .. }
             | LiveEvent::StationBooted { station_id, .. }
             | LiveEvent::RegistrationChanged { station_id, .. }
-            | LiveEvent::ConnectorStatusChanged { station_id, .. } => Some(station_id),
+            | LiveEvent::ConnectorStatusChanged { station_id, .. }
+            | LiveEvent::TransactionStarted { station_id, .. }
+            | LiveEvent::TransactionUpdated { station_id, .. }
+            | LiveEvent::TransactionStopped { station_id, .. } => Some(station_id),
             LiveEvent::Other => None,
         }
     }
@@ -230,6 +310,26 @@ impl LiveEvent {
             } => {
                 format!("{station_id} connector {connector_id}: {status}")
             }
+            LiveEvent::TransactionStarted {
+                station_id,
+                transaction_id,
+            } => {
+                format!("{station_id}: transaction {transaction_id} started")
+            }
+            LiveEvent::TransactionUpdated {
+                station_id,
+                transaction_id,
+                ..
+            } => {
+                format!("{station_id}: transaction {transaction_id} metered")
+            }
+            LiveEvent::TransactionStopped {
+                station_id,
+                transaction_id,
+                ..
+            } => {
+                format!("{station_id}: transaction {transaction_id} stopped")
+            }
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -241,7 +341,11 @@ impl LiveEvent {
             | LiveEvent::StationDisconnected { at, .. }
             | LiveEvent::StationBooted { at, .. }
             | LiveEvent::ConnectorStatusChanged { at, .. } => Some(at),
-            LiveEvent::RegistrationChanged { .. } | LiveEvent::Other => None,
+            LiveEvent::RegistrationChanged { .. }
+            | LiveEvent::TransactionStarted { .. }
+            | LiveEvent::TransactionUpdated { .. }
+            | LiveEvent::TransactionStopped { .. }
+            | LiveEvent::Other => None,
         }
     }
 }

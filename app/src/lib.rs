@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Overview"</A>
                         <A href="/stations">"Stations"</A>
+                        <A href="/transactions">"Transactions"</A>
                         <A href="/id-tags">"Id tags"</A>
                     </nav>
                     <components::LinkBadge state=live.state />
@@ -76,6 +77,11 @@ pub fn App() -> impl IntoView {
                 <main>
                     <Routes fallback=pages::not_found::NotFound>
                         <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/transactions")
+                            view=pages::transactions::TransactionsPage
+                            ssr=SsrMode::Async
+                        />
                         <Route
                             path=path!("/id-tags")
                             view=pages::id_tags::IdTagsPage

@@ -15,7 +15,11 @@ pub fn OverviewPage() -> impl IntoView {
         |_| fleet_overview(),
     );
     live.for_each_event(move |event| {
-        if event.station_id().is_some() {
+        use crate::dto::LiveEvent::{StationBooted, StationConnected, StationDisconnected};
+        if matches!(
+            event,
+            StationConnected { .. } | StationDisconnected { .. } | StationBooted { .. }
+        ) {
             changes.update(|n| *n += 1);
         }
     });

@@ -1,0 +1,126 @@
+use crate::api::list_transactions;
+use crate::components::ErrorList;
+use crate::dto::{LiveEvent, TransactionRow, clock};
+use crate::live::LiveEvents;
+use leptos::prelude::*;
+
+/// Charging sessions, active and finished, with energy rising live while they run.
+#[component]
+pub fn TransactionsPage() -> impl IntoView {
+    let live = expect_context::<LiveEvents>();
+    // "active", "finished" or "" (all).
+    let which = RwSignal::new("active".to_owned());
+    let reload = RwSignal::new(0u64);
+    let snapshot = Resource::new(
+        move || (which.get(), live.epoch.get(), reload.get()),
+        |(which, _, _)| {
+            list_transactions(match which.as_str() {
+                "active" => Some(true),
+                "finished" => Some(false),
+                _ => None,
+            })
+        },
+    );
+    let rows = RwSignal::new(None::<Vec<TransactionRow>>);
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = snapshot.get() {
+            rows.set(Some(list));
+        }
+    });
+    live.for_each_event(move |event| match event {
+        // A new transaction: its row comes with the list.
+        LiveEvent::TransactionStarted { .. } => reload.update(|n| *n += 1),
+        LiveEvent::TransactionUpdated { .. } | LiveEvent::TransactionStopped { .. } => {
+            let only_active = which.get_untracked() == "active";
+            rows.update(|rows| {
+                if let Some(rows) = rows {
+                    // Ids are unique: at most one row is this transaction.
+                    rows.iter_mut().any(|row| row.apply(event));
+                    if only_active {
+                        rows.retain(|row| row.stopped_at.is_none());
+                    }
+                }
+            });
+        }
+        _ => {}
+    });
+    let current = Signal::derive(move || {
+        rows.get()
+            .or_else(|| snapshot.get().and_then(Result::ok))
+            .unwrap_or_default()
+    });
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Transactions"</h1>
+                <select
+                    aria-label="Which transactions"
+                    prop:value=move || which.get()
+                    on:change=move |ev| {
+                        rows.set(None);
+                        which.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="active">"Active"</option>
+                    <option value="finished">"Finished"</option>
+                    <option value="">"All"</option>
+                </select>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the transactions…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
+                    <Show
+                        when=move || !current.with(Vec::is_empty)
+                        fallback=|| {
+                            view! {
+                                <p class="empty muted" data-testid="transactions-empty">
+                                    "No transaction here yet."
+                                </p>
+                            }
+                        }
+                    >
+                        <div class="table-wrap">
+                            <table class="stations">
+                                <thead>
+                                    <tr>
+                                        <th>"#"</th>
+                                        <th>"Station"</th>
+                                        <th>"Id tag"</th>
+                                        <th>"Started"</th>
+                                        <th>"Stopped"</th>
+                                        <th>"Energy"</th>
+                                        <th>"Power"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    <For each=move || current.get() key=|t| format!("{t:?}") let(t)>
+                                        <tr data-testid=format!("transaction-{}", t.id)>
+                                            <td class="mono">{t.id}</td>
+                                            <td>{format!("{} / {}", t.station_id, t.connector_id)}</td>
+                                            <td class="mono">{t.id_tag.clone()}</td>
+                                            <td>{clock(&t.started_at).to_owned()}</td>
+                                            <td>
+                                                {match (&t.stopped_at, &t.stop_reason) {
+                                                    (Some(at), Some(reason)) => format!("{} ({reason})", clock(at)),
+                                                    (Some(at), None) => clock(at).to_owned(),
+                                                    (None, _) => "charging".to_owned(),
+                                                }}
+                                            </td>
+                                            <td data-testid="energy">
+                                                {t.energy_wh.map_or_else(|| "—".to_owned(), |wh| format!("{:.2} kWh", wh / 1000.0))}
+                                            </td>
+                                            <td>
+                                                {t.power_w.map_or_else(|| "—".to_owned(), |w| format!("{:.1} kW", w / 1000.0))}
+                                            </td>
+                                        </tr>
+                                    </For>
+                                </tbody>
+                            </table>
+                        </div>
+                    </Show>
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
