@@ -57,6 +57,58 @@ impl LiveEvents {
     }
 }
 
+/// A list a page loads through a resource and then keeps current by applying events.
+///
+/// Build it once, outside any `Suspend` (signals made inside one are disposed when the
+/// resource reloads); the view reads [`LiveList::current`].
+#[derive(Debug)]
+pub struct LiveList<T: Send + Sync + 'static> {
+    /// The live copy, once the snapshot is in the browser.
+    rows: RwSignal<Option<Vec<T>>>,
+    /// What the page shows: the live copy, or the snapshot until the copy exists.
+    pub current: Signal<Vec<T>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for LiveList<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for LiveList<T> {}
+
+impl<T: Clone + Send + Sync + 'static> LiveList<T> {
+    /// Follows `snapshot`: each time it (re)loads, the live copy starts over from it.
+    pub fn new<E: Clone + Send + Sync + 'static>(snapshot: Resource<Result<Vec<T>, E>>) -> Self {
+        let rows = RwSignal::new(None::<Vec<T>>);
+        Effect::new(move |_| {
+            if let Some(Ok(list)) = snapshot.get() {
+                rows.set(Some(list));
+            }
+        });
+        let current = Signal::derive(move || {
+            rows.get()
+                .or_else(|| snapshot.get().and_then(Result::ok))
+                .unwrap_or_default()
+        });
+        LiveList { rows, current }
+    }
+
+    /// Edits the live copy; before it exists (server render, loading) there is nothing to edit.
+    pub fn update(self, edit: impl FnOnce(&mut Vec<T>)) {
+        self.rows.update(|rows| {
+            if let Some(rows) = rows {
+                edit(rows);
+            }
+        });
+    }
+
+    /// Drops the live copy: the page shows the next snapshot.
+    pub fn reset(self) {
+        self.rows.set(None);
+    }
+}
+
 /// Setters kept together so the reconnect loop can be restarted from a timer.
 #[derive(Clone, Copy)]
 struct Links {

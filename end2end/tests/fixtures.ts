@@ -61,6 +61,14 @@ export class RawStation {
     return new RawStation(socket);
   }
 
+  /** Sends a CALL and waits for its answer: the CALLRESULT or CALLERROR frame of that id. */
+  async call(id: string, action: string, payload: object): Promise<any[]> {
+    const answer = () => this.received.find((m: any) => m[0] !== 2 && m[1] === id) as any[] | undefined;
+    this.socket.send(JSON.stringify([2, id, action, payload]));
+    await expect.poll(() => answer() !== undefined).toBe(true);
+    return answer()!;
+  }
+
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     const closed = new Promise((ok) => this.socket.once('close', ok));

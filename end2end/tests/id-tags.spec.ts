@@ -8,10 +8,7 @@ test.use({ centraleArgs: ['--registration', 'open'] });
 
 /** Authorize `idTag` from a station; returns the idTagInfo status. */
 async function authorize(station: RawStation, idTag: string): Promise<string> {
-  const id = `a${station.received.length}-${idTag}`;
-  station.socket.send(JSON.stringify([2, id, 'Authorize', { idTag }]));
-  await expect.poll(() => station.received.some((m: any) => m[1] === id)).toBe(true);
-  const answer: any = station.received.find((m: any) => m[1] === id);
+  const answer = await station.call(`a${station.received.length}-${idTag}`, 'Authorize', { idTag });
   return answer[2].idTagInfo.status;
 }
 

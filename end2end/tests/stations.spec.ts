@@ -4,14 +4,6 @@ import { test, expect, RawStation, waitForHydration, watchConsole } from './fixt
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
-/** Sends a CALL and waits for its answer. */
-async function call(station: RawStation, id: string, action: string, payload: object): Promise<any> {
-  const before = station.received.length;
-  station.socket.send(JSON.stringify([2, id, action, payload]));
-  await expect.poll(() => station.received.slice(before).some((m: any) => m[1] === id)).toBe(true);
-  return station.received.slice(before).find((m: any) => m[1] === id);
-}
-
 test.describe('open registration', () => {
   test.use({ centraleArgs: ['--registration', 'open'] });
 
@@ -23,22 +15,22 @@ test.describe('open registration', () => {
     await expect(page.locator('.link-badge')).toHaveAttribute('data-state', 'live');
 
     const station = await RawStation.connect(centrale, 'E2E-ST-1');
-    await call(station, 'b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'Wallbox 22', firmwareVersion: '1.4.2' });
+    await station.call('b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'Wallbox 22', firmwareVersion: '1.4.2' });
     const row = page.getByTestId('station-E2E-ST-1');
     await expect(row).toContainText('online');
     await expect(row).toContainText('Acme Wallbox 22');
     await expect(page.getByTestId('stat-online')).toHaveText('1');
 
-    await call(station, 's1', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    await station.call('s1', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
     const badge = page.getByTestId('connector-E2E-ST-1-1');
     await expect(badge).toHaveAttribute('data-status', 'Available');
     const sent = Date.now();
-    await call(station, 's2', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Charging' });
+    await station.call('s2', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Charging' });
     await expect(badge).toHaveAttribute('data-status', 'Charging');
     console.log(`StatusNotification -> badge on the Stations page: ${Date.now() - sent} ms`);
     await expect(page.getByTestId('stat-charging')).toHaveText('1');
 
-    await call(station, 's3', 'StatusNotification', { connectorId: 2, errorCode: 'GroundFailure', status: 'Faulted', info: 'RCD tripped' });
+    await station.call('s3', 'StatusNotification', { connectorId: 2, errorCode: 'GroundFailure', status: 'Faulted', info: 'RCD tripped' });
     const faulted = page.getByTestId('connector-E2E-ST-1-2');
     await expect(faulted).toHaveAttribute('data-status', 'Faulted');
     await expect(faulted).toHaveAttribute('title', 'GroundFailure (RCD tripped)');
@@ -65,7 +57,7 @@ test.describe('open registration', () => {
 test('a pending station is accepted with a click and then boots Accepted', async ({ page, centrale }) => {
   const errors = watchConsole(page);
   const station = await RawStation.connect(centrale, 'E2E-PENDING');
-  const boot = await call(station, 'b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
+  const boot = await station.call('b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
   expect(boot[2].status).toBe('Pending');
 
   await page.goto(centrale.url + '/stations');
@@ -81,7 +73,7 @@ test('a pending station is accepted with a click and then boots Accepted', async
   const trigger: any = station.received.find((m: any) => m[0] === 2 && m[2] === 'TriggerMessage');
   expect(trigger[3]).toEqual({ requestedMessage: 'BootNotification' });
   station.socket.send(JSON.stringify([3, trigger[1], { status: 'Accepted' }]));
-  const again = await call(station, 'b2', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
+  const again = await station.call('b2', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
   expect(again[2].status).toBe('Accepted');
   await expect(page.getByTestId('stat-pending')).toHaveText('0');
   expect(errors).toEqual([]);

@@ -6,12 +6,6 @@ const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
 test.use({ centraleArgs: ['--registration', 'open'] });
 
-async function call(station: RawStation, id: string, action: string, payload: object): Promise<any> {
-  station.socket.send(JSON.stringify([2, id, action, payload]));
-  await expect.poll(() => station.received.some((m: any) => m[1] === id)).toBe(true);
-  return (station.received.find((m: any) => m[1] === id) as any)[2];
-}
-
 test('a transaction appears live, its energy rises with meter values, and it finishes', async ({ page, centrale }) => {
   const errors = watchConsole(page);
   await page.goto(centrale.url + '/transactions');
@@ -20,7 +14,7 @@ test('a transaction appears live, its energy rises with meter values, and it fin
   await expect(page.locator('.link-badge')).toHaveAttribute('data-state', 'live');
 
   const station = await RawStation.connect(centrale, 'E2E-TX');
-  const started = await call(station, 'st', 'StartTransaction', { connectorId: 1, idTag: 'DRIVER', meterStart: 1000, timestamp: new Date().toISOString() });
+  const started = (await station.call('st', 'StartTransaction', { connectorId: 1, idTag: 'DRIVER', meterStart: 1000, timestamp: new Date().toISOString() }))[2];
   const row = page.getByTestId(`transaction-${started.transactionId}`);
   await expect(row).toContainText('E2E-TX / 1');
   await expect(row).toContainText('charging');
@@ -29,16 +23,16 @@ test('a transaction appears live, its energy rises with meter values, and it fin
     timestamp: new Date().toISOString(), sampledValue: [
       { value: String(wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
       { value: '11000', measurand: 'Power.Active.Import', unit: 'W' }] }] });
-  await call(station, 'm1', 'MeterValues', meter(1500));
+  await station.call('m1', 'MeterValues', meter(1500));
   await expect(row.getByTestId('energy')).toHaveText('0.50 kWh');
   await expect(row).toContainText('11.0 kW');
-  await call(station, 'm2', 'MeterValues', meter(2500));
+  await station.call('m2', 'MeterValues', meter(2500));
   await expect(row.getByTestId('energy')).toHaveText('1.50 kWh');
 
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'transactions.png'), fullPage: true });
 
-  await call(station, 'sp', 'StopTransaction', { transactionId: started.transactionId, meterStop: 3000, timestamp: new Date().toISOString(), reason: 'EVDisconnected' });
+  await station.call('sp', 'StopTransaction', { transactionId: started.transactionId, meterStop: 3000, timestamp: new Date().toISOString(), reason: 'EVDisconnected' });
   await expect(row).toHaveCount(0);
   await page.getByLabel('Which transactions').selectOption('finished');
   await expect(row).toContainText('EVDisconnected');

@@ -183,24 +183,19 @@ impl Engine {
         stop: TransactionStop,
     ) -> Result<(StopOutcome, Option<Authorization>), EngineError> {
         let at = OffsetDateTime::now_utc();
-        let (outcome, connector_id) = self
+        let recorded = self
             .inner
             .store
             .stop_transaction(station, &stop, at)
             .await?;
+        let outcome = recorded.outcome;
         if outcome == StopOutcome::Stopped {
-            let energy_wh = self
-                .inner
-                .store
-                .transaction_energy(stop.transaction_id)
-                .await?
-                .map(|(start, _)| stop.meter_stop - start);
             self.emit(Event::TransactionStopped {
                 station_id: station.to_string(),
-                connector_id: connector_id.unwrap_or(0),
+                connector_id: recorded.connector_id.unwrap_or(0),
                 transaction_id: stop.transaction_id,
                 meter_stop: stop.meter_stop,
-                energy_wh,
+                energy_wh: recorded.meter_start.map(|start| stop.meter_stop - start),
                 reason: stop.reason.clone(),
                 at: stop.timestamp,
             });
@@ -220,12 +215,13 @@ impl Engine {
         transaction_id: Option<i64>,
         samples: Vec<Sample>,
     ) -> Result<(), EngineError> {
-        self.inner
+        let running = self
+            .inner
             .store
             .add_samples(station, connector_id, transaction_id, &samples)
             .await?;
         if let Some(id) = transaction_id
-            && let Some((meter_start, None)) = self.inner.store.transaction_energy(id).await?
+            && let Some(meter_start) = running
         {
             let latest = |measurand: &str| {
                 samples

@@ -387,15 +387,20 @@ impl Store {
         station: &StationId,
         stop: &TransactionStop,
         at: OffsetDateTime,
-    ) -> Result<(StopOutcome, Option<u32>), EngineError> {
+    ) -> Result<StopRecorded, EngineError> {
         let mut tx = self.pool.begin().await?;
         let found = sqlx::query(
-            "SELECT connector_id, stopped_at FROM transactions WHERE id = $1 AND station_id = $2",
+            "SELECT connector_id, meter_start, stopped_at FROM transactions \
+             WHERE id = $1 AND station_id = $2",
         )
         .bind(stop.transaction_id)
         .bind(station.as_str())
         .fetch_optional(&mut *tx)
         .await?;
+        let meter_start: Option<i64> = found
+            .as_ref()
+            .map(|row| row.try_get("meter_start"))
+            .transpose()?;
         let (outcome, connector) = match found {
             None => {
                 sqlx::query(
@@ -446,21 +451,37 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok((outcome, connector))
+        Ok(StopRecorded {
+            outcome,
+            connector_id: connector,
+            meter_start,
+        })
     }
 
-    /// Keeps meter values a station sent for a connector (and transaction, if any).
+    /// Keeps meter values a station sent for a connector (and transaction, if any). Returns the
+    /// meter start of that transaction if it is still running, read in the same transaction.
     pub async fn add_samples(
         &self,
         station: &StationId,
         connector_id: u32,
         transaction_id: Option<i64>,
         samples: &[Sample],
-    ) -> Result<(), EngineError> {
+    ) -> Result<Option<i64>, EngineError> {
         let mut tx = self.pool.begin().await?;
         insert_samples(&mut tx, station, connector_id, transaction_id, samples).await?;
+        let running = match transaction_id {
+            Some(id) => {
+                sqlx::query_scalar(
+                    "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
         tx.commit().await?;
-        Ok(())
+        Ok(running)
     }
 
     /// Keeps a security event a station reported.
@@ -1167,19 +1188,6 @@ impl Store {
         Ok(v.flatten())
     }
 
-    /// A transaction's id tag, meter start and stop, for events and answers.
-    pub async fn transaction_energy(
-        &self,
-        id: i64,
-    ) -> Result<Option<(i64, Option<i64>)>, EngineError> {
-        let row = sqlx::query("SELECT meter_start, meter_stop FROM transactions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok((row.try_get("meter_start")?, row.try_get("meter_stop")?)))
-            .transpose()
-    }
-
     /// Records the last time `station` was heard from.
     pub async fn station_seen(
         &self,
@@ -1241,6 +1249,16 @@ fn transaction_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Transaction, En
         remote_start_requested_at: row.try_get("remote_start_requested_at")?,
         remote_stop_requested_at: row.try_get("remote_stop_requested_at")?,
     })
+}
+
+/// How a StopTransaction was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopRecorded {
+    pub outcome: StopOutcome,
+    /// The transaction's connector, when the transaction is known.
+    pub connector_id: Option<u32>,
+    /// The transaction's meter start, when the transaction is known.
+    pub meter_start: Option<i64>,
 }
 
 /// The processes whose latest status a station reports.

@@ -1,7 +1,7 @@
 use crate::api::{SetRegistration, list_stations};
 use crate::components::{ErrorList, Stat};
 use crate::dto::{LiveEvent, StationRow};
-use crate::live::LiveEvents;
+use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
 /// Statuses the filter offers, besides the connection and registration states.
@@ -30,27 +30,13 @@ pub fn StationsPage() -> impl IntoView {
         move || (live.epoch.get(), reload.get()),
         |_| list_stations(),
     );
-    // The live copy, once the snapshot is in the browser.
-    let rows = RwSignal::new(None::<Vec<StationRow>>);
-    Effect::new(move |_| {
-        if let Some(Ok(list)) = snapshot.get() {
-            rows.set(Some(list));
-        }
-    });
-    // Built once: the table reads the live copy, or the snapshot until the copy exists.
-    let current = Signal::derive(move || {
-        rows.get()
-            .or_else(|| snapshot.get().and_then(Result::ok))
-            .unwrap_or_default()
-    });
+    let list = LiveList::new(snapshot);
     live.for_each_event(move |event| {
         let mut unknown = false;
-        rows.update(|rows| {
-            if let Some(rows) = rows {
-                // Ids are unique: at most one row is about this station.
-                let applied = rows.iter_mut().any(|row| row.apply(event));
-                unknown = !applied && event.station_id().is_some();
-            }
+        list.update(|rows| {
+            // Ids are unique: at most one row is about this station.
+            let applied = rows.iter_mut().any(|row| row.apply(event));
+            unknown = !applied && event.station_id().is_some();
         });
         if unknown
             && matches!(
@@ -71,7 +57,7 @@ pub fn StationsPage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     // Reading the snapshot here makes the server wait for it and shows its error.
                     {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
-                    <StationTable rows=current />
+                    <StationTable rows=list.current />
                 </ErrorBoundary>
             </Transition>
         </section>

@@ -1,7 +1,7 @@
 use crate::api::list_transactions;
 use crate::components::ErrorList;
-use crate::dto::{LiveEvent, TransactionRow, clock};
-use crate::live::LiveEvents;
+use crate::dto::{LiveEvent, clock};
+use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
 /// Charging sessions, active and finished, with energy rising live while they run.
@@ -21,34 +21,23 @@ pub fn TransactionsPage() -> impl IntoView {
             })
         },
     );
-    let rows = RwSignal::new(None::<Vec<TransactionRow>>);
-    Effect::new(move |_| {
-        if let Some(Ok(list)) = snapshot.get() {
-            rows.set(Some(list));
-        }
-    });
+    let list = LiveList::new(snapshot);
     live.for_each_event(move |event| match event {
         // A new transaction: its row comes with the list.
         LiveEvent::TransactionStarted { .. } => reload.update(|n| *n += 1),
         LiveEvent::TransactionUpdated { .. } | LiveEvent::TransactionStopped { .. } => {
             let only_active = which.get_untracked() == "active";
-            rows.update(|rows| {
-                if let Some(rows) = rows {
-                    // Ids are unique: at most one row is this transaction.
-                    rows.iter_mut().any(|row| row.apply(event));
-                    if only_active {
-                        rows.retain(|row| row.stopped_at.is_none());
-                    }
+            list.update(|rows| {
+                // Ids are unique: at most one row is this transaction.
+                rows.iter_mut().any(|row| row.apply(event));
+                if only_active {
+                    rows.retain(|row| row.stopped_at.is_none());
                 }
             });
         }
         _ => {}
     });
-    let current = Signal::derive(move || {
-        rows.get()
-            .or_else(|| snapshot.get().and_then(Result::ok))
-            .unwrap_or_default()
-    });
+    let current = list.current;
 
     view! {
         <section class="page">
@@ -58,7 +47,7 @@ pub fn TransactionsPage() -> impl IntoView {
                     aria-label="Which transactions"
                     prop:value=move || which.get()
                     on:change=move |ev| {
-                        rows.set(None);
+                        list.reset();
                         which.set(event_target_value(&ev));
                     }
                 >
