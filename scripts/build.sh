@@ -20,4 +20,4 @@ cp style/main.css "$SITE_DIR/pkg/centrale.css"
 cp -R public/. "$SITE_DIR/"
 
 step "building the server"
-cargo build --locked -p server --bin centrale
+cargo build --locked -p server --bin centrale -p simulator --bin centrale-sim

@@ -1,7 +1,10 @@
 //! Server functions: each gets the engine from the Leptos context, calls one method and maps
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
-use crate::dto::{AppError, FleetSummary, IdTagRow, StationRow, TransactionRow};
+use crate::dto::{
+    AppError, CommandReply, FleetSummary, IdTagRow, MessageRow, ProfileRow, ReservationRow,
+    StationDetail, StationRow, TransactionDetail, TransactionRow,
+};
 use leptos::prelude::*;
 
 /// Counters of the fleet and the stations online now.
@@ -37,8 +40,7 @@ pub async fn list_stations() -> Result<Vec<StationRow>, AppError> {
 #[server(prefix = "/_app")]
 pub async fn set_registration(station_id: String, accept: bool) -> Result<(), AppError> {
     let engine = ssr::engine()?;
-    let id = protocol::StationId::parse(station_id)
-        .map_err(|e| AppError::Invalid(format!("invalid station id: {e}")))?;
+    let id = ssr::station_id(station_id)?;
     let registration = if accept {
         engine::model::Registration::Accepted
     } else {
@@ -51,8 +53,109 @@ pub async fn set_registration(station_id: String, accept: bool) -> Result<(), Ap
     if found {
         Ok(())
     } else {
-        Err(AppError::Invalid(format!("there is no station {id}")))
+        Err(ssr::not_found(format!("There is no station {id}.")))
     }
+}
+
+/// Everything the station page shows about one station.
+#[server(prefix = "/_app")]
+pub async fn load_station(station_id: String) -> Result<StationDetail, AppError> {
+    let engine = ssr::engine()?;
+    let id = ssr::station_id(station_id)?;
+    let failed = || ssr::unavailable("Could not read the station.");
+    let station = engine
+        .station(&id)
+        .await
+        .map_err(failed())?
+        .ok_or_else(|| ssr::not_found(format!("There is no station {id}.")))?;
+    let configuration = engine.configuration(&id).await.map_err(failed())?;
+    let active = engine
+        .transactions(Some(&id), Some(true), 64)
+        .await
+        .map_err(failed())?;
+    let reservations = engine.reservations().await.map_err(failed())?;
+    let profiles = engine
+        .charging_profiles(Some(&id))
+        .await
+        .map_err(failed())?;
+    Ok(StationDetail {
+        protocol: station.protocol.clone(),
+        serial_number: station.serial_number.clone(),
+        firmware_status: station.firmware_status.clone(),
+        diagnostics_status: station.diagnostics_status.clone(),
+        local_list_version: station.local_list_version,
+        station: ssr::station_row(station),
+        configuration: configuration
+            .into_iter()
+            .map(|k| crate::dto::ConfigKeyRow {
+                key: k.key,
+                value: k.value,
+                readonly: k.readonly,
+            })
+            .collect(),
+        active_transactions: ssr::with_progress(&engine, active)
+            .await
+            .map_err(failed())?,
+        reservations: reservations
+            .into_iter()
+            .filter(|r| r.station_id == id.as_str())
+            .map(ssr::reservation_row)
+            .collect(),
+        charging_profiles: profiles.into_iter().map(ssr::profile_row).collect(),
+    })
+}
+
+/// Sends an OCPP request (its JSON, as the commands panel built it) to a station and waits
+/// for the answer. A request that breaks the specification is refused before sending.
+#[server(prefix = "/_app")]
+pub async fn send_command(
+    station_id: String,
+    action: String,
+    payload: String,
+) -> Result<CommandReply, AppError> {
+    use engine::calls::CallError;
+    let engine = ssr::engine()?;
+    let id = ssr::station_id(station_id)?;
+    match engine.call_json(&id, &action, &payload).await {
+        Ok(answer) => Ok(CommandReply::Answered {
+            status: answer["status"].as_str().map(str::to_owned),
+            payload: serde_json::to_string_pretty(&answer).unwrap_or_else(|_| answer.to_string()),
+        }),
+        Err(CallError::InvalidRequest(e)) => Err(AppError::Invalid(e.to_string())),
+        Err(CallError::Rejected { code, description }) => {
+            Ok(CommandReply::Refused { code, description })
+        }
+        Err(e @ CallError::Timeout(_)) => Ok(CommandReply::TimedOut {
+            message: e.to_string(),
+        }),
+        Err(e) => Ok(CommandReply::Failed {
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// The latest frames of the message log, newest first, of one station or all.
+#[server(prefix = "/_app")]
+pub async fn list_messages(station_id: Option<String>) -> Result<Vec<MessageRow>, AppError> {
+    let engine = ssr::engine()?;
+    let id = station_id.map(ssr::station_id).transpose()?;
+    let frames = engine
+        .messages(id.as_ref(), 300)
+        .await
+        .map_err(ssr::unavailable("Could not read the message log."))?;
+    Ok(frames
+        .into_iter()
+        .map(|f| MessageRow {
+            id: f.id,
+            station_id: f.station_id,
+            direction: f.direction.as_str().to_owned(),
+            message_type: f.message_type,
+            message_id: f.message_id,
+            action: f.action,
+            frame: f.frame,
+            at: ssr::rfc3339(f.at),
+        })
+        .collect())
 }
 
 /// The latest transactions, newest first; only active or finished ones if asked.
@@ -63,20 +166,65 @@ pub async fn list_transactions(active: Option<bool>) -> Result<Vec<TransactionRo
         .transactions(None, active, 500)
         .await
         .map_err(ssr::unavailable("Could not read the transactions."))?;
-    Ok(list
-        .into_iter()
-        .map(|t| TransactionRow {
-            id: t.id,
-            station_id: t.station_id,
-            connector_id: t.connector_id,
-            id_tag: t.id_tag,
-            started_at: ssr::rfc3339(t.started_at),
-            stopped_at: t.stopped_at.map(ssr::rfc3339),
-            stop_reason: t.stop_reason,
-            energy_wh: t.energy_wh.map(|wh| wh as f64),
-            power_w: None,
-        })
-        .collect())
+    ssr::with_progress(&engine, list)
+        .await
+        .map_err(ssr::unavailable("Could not read the transactions."))
+}
+
+/// One transaction with its energy and power over time.
+#[server(prefix = "/_app")]
+pub async fn load_transaction(id: i64) -> Result<TransactionDetail, AppError> {
+    let engine = ssr::engine()?;
+    let failed = || ssr::unavailable("Could not read the transaction.");
+    let t = engine
+        .transaction(id)
+        .await
+        .map_err(failed())?
+        .ok_or_else(|| ssr::not_found(format!("There is no transaction {id}.")))?;
+    let points = engine.transaction_series(&t).await.map_err(failed())?;
+    let mut transaction = ssr::transaction_row(t.clone());
+    if transaction.stopped_at.is_none() {
+        transaction.energy_wh = points.iter().rev().find_map(|p| p.energy_wh);
+        transaction.power_w = points.iter().rev().find_map(|p| p.power_w);
+    }
+    Ok(TransactionDetail {
+        transaction,
+        start_status: t.start_status,
+        meter_start: t.meter_start,
+        meter_stop: t.meter_stop,
+        remote_start_requested_at: t.remote_start_requested_at.map(ssr::rfc3339),
+        remote_stop_requested_at: t.remote_stop_requested_at.map(ssr::rfc3339),
+        points: points
+            .into_iter()
+            .map(|p| crate::dto::ChartPoint {
+                at: ssr::rfc3339(p.at),
+                energy_wh: p.energy_wh,
+                power_w: p.power_w,
+            })
+            .collect(),
+    })
+}
+
+/// Every reservation, newest first.
+#[server(prefix = "/_app")]
+pub async fn list_reservations() -> Result<Vec<ReservationRow>, AppError> {
+    let engine = ssr::engine()?;
+    let list = engine
+        .reservations()
+        .await
+        .map_err(ssr::unavailable("Could not read the reservations."))?;
+    Ok(list.into_iter().map(ssr::reservation_row).collect())
+}
+
+/// Every charging profile stations hold.
+#[server(prefix = "/_app")]
+pub async fn list_charging_profiles() -> Result<Vec<ProfileRow>, AppError> {
+    let engine = ssr::engine()?;
+    let list = engine
+        .charging_profiles(None)
+        .await
+        .map_err(ssr::unavailable("Could not read the charging profiles."))?;
+    Ok(list.into_iter().map(ssr::profile_row).collect())
 }
 
 /// Every id tag.
@@ -126,7 +274,7 @@ pub async fn delete_id_tag(id_tag: String) -> Result<(), AppError> {
     if found {
         Ok(())
     } else {
-        Err(AppError::Invalid(format!("there is no id tag {id_tag}")))
+        Err(ssr::not_found(format!("There is no id tag {id_tag}.")))
     }
 }
 
@@ -163,6 +311,93 @@ mod ssr {
                     info: c.info,
                 })
                 .collect(),
+        }
+    }
+
+    /// The error for something that does not exist; the response says 404.
+    pub fn not_found(message: String) -> AppError {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+        AppError::Invalid(message)
+    }
+
+    /// A station id from the browser.
+    pub fn station_id(text: String) -> Result<protocol::StationId, AppError> {
+        protocol::StationId::parse(text)
+            .map_err(|e| AppError::Invalid(format!("Invalid station id: {e}.")))
+    }
+
+    pub fn transaction_row(t: engine::model::Transaction) -> crate::dto::TransactionRow {
+        crate::dto::TransactionRow {
+            id: t.id,
+            station_id: t.station_id,
+            connector_id: t.connector_id,
+            id_tag: t.id_tag,
+            started_at: rfc3339(t.started_at),
+            stopped_at: t.stopped_at.map(rfc3339),
+            stop_reason: t.stop_reason,
+            energy_wh: t.energy_wh.map(|wh| wh as f64),
+            power_w: None,
+        }
+    }
+
+    /// Rows of transactions, the active ones with their energy and power so far.
+    pub async fn with_progress(
+        engine: &engine::Engine,
+        list: Vec<engine::model::Transaction>,
+    ) -> Result<Vec<crate::dto::TransactionRow>, engine::EngineError> {
+        let mut rows = Vec::with_capacity(list.len());
+        for t in list {
+            let progress = match t.stopped_at {
+                None => Some(engine.progress(&t).await?),
+                Some(_) => None,
+            };
+            let mut row = transaction_row(t);
+            if let Some((energy_wh, power_w)) = progress {
+                row.energy_wh = energy_wh;
+                row.power_w = power_w;
+            }
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    pub fn reservation_row(r: engine::model::Reservation) -> crate::dto::ReservationRow {
+        crate::dto::ReservationRow {
+            station_id: r.station_id,
+            reservation_id: r.reservation_id,
+            connector_id: r.connector_id,
+            id_tag: r.id_tag,
+            expires_at: rfc3339(r.expires_at),
+            status: r.status,
+            transaction_id: r.transaction_id,
+        }
+    }
+
+    pub fn profile_row(p: engine::model::ChargingProfileRecord) -> crate::dto::ProfileRow {
+        let schedule = &p.profile["chargingSchedule"];
+        let unit = schedule["chargingRateUnit"].as_str().unwrap_or("?");
+        let periods = schedule["chargingSchedulePeriod"]
+            .as_array()
+            .map(|periods| {
+                periods
+                    .iter()
+                    .map(|period| format!("{}s→{}", period["startPeriod"], period["limit"]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        crate::dto::ProfileRow {
+            station_id: p.station_id,
+            connector_id: p.connector_id,
+            profile_id: p.profile_id,
+            stack_level: p.stack_level,
+            purpose: p.purpose,
+            transaction_id: p.transaction_id,
+            schedule: format!("{unit}: {periods}"),
+            profile: serde_json::to_string_pretty(&p.profile).unwrap_or_default(),
+            set_at: rfc3339(p.set_at),
         }
     }
 

@@ -1,5 +1,9 @@
 //! Small reusable views.
 
+mod message_log;
+
+pub use message_log::MessageLog;
+
 use crate::live::LinkState;
 use leptos::prelude::*;
 

@@ -20,7 +20,7 @@ pub struct FleetSummary {
 }
 
 /// A station as the Stations page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StationRow {
     pub id: String,
@@ -109,6 +109,9 @@ impl StationRow {
             LiveEvent::TransactionStarted { .. }
             | LiveEvent::TransactionUpdated { .. }
             | LiveEvent::TransactionStopped { .. }
+            | LiveEvent::StationReport { .. }
+            | LiveEvent::CommandAnswered { .. }
+            | LiveEvent::MessageLogged { .. }
             | LiveEvent::Other => return false,
         }
         true
@@ -130,7 +133,7 @@ pub struct IdTagRow {
 }
 
 /// A transaction as the Transactions page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionRow {
     pub id: i64,
@@ -178,6 +181,247 @@ impl TransactionRow {
                 self.power_w = None;
                 true
             }
+            _ => false,
+        }
+    }
+}
+
+/// Everything the station page shows about one station.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StationDetail {
+    pub station: StationRow,
+    /// The OCPP version of its last connection.
+    pub protocol: Option<String>,
+    pub serial_number: Option<String>,
+    pub firmware_status: Option<String>,
+    pub diagnostics_status: Option<String>,
+    pub local_list_version: Option<i64>,
+    /// The configuration as last read (GetConfiguration) or changed (ChangeConfiguration).
+    pub configuration: Vec<ConfigKeyRow>,
+    /// Its active transactions, one per connector at most.
+    pub active_transactions: Vec<TransactionRow>,
+    pub reservations: Vec<ReservationRow>,
+    pub charging_profiles: Vec<ProfileRow>,
+}
+
+impl StationDetail {
+    /// Applies a live event about this station; false if the page must refetch instead.
+    pub fn apply(&mut self, event: &LiveEvent) -> bool {
+        match event {
+            LiveEvent::TransactionUpdated { .. } => {
+                self.active_transactions.iter_mut().any(|t| t.apply(event))
+            }
+            LiveEvent::StationReport { report, status, .. } => {
+                match report.as_str() {
+                    "firmware" => self.firmware_status = Some(status.clone()),
+                    "diagnostics" => self.diagnostics_status = Some(status.clone()),
+                    _ => {}
+                }
+                true
+            }
+            _ => self.station.apply(event),
+        }
+    }
+}
+
+/// One configuration key of a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigKeyRow {
+    pub key: String,
+    pub value: Option<String>,
+    pub readonly: bool,
+}
+
+/// A reservation as the lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservationRow {
+    pub station_id: String,
+    pub reservation_id: i64,
+    pub connector_id: u32,
+    pub id_tag: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Active, Expired, Cancelled or Used.
+    pub status: String,
+    pub transaction_id: Option<i64>,
+}
+
+/// A charging profile a station accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileRow {
+    pub station_id: String,
+    pub connector_id: u32,
+    pub profile_id: i64,
+    pub stack_level: i64,
+    pub purpose: String,
+    pub transaction_id: Option<i64>,
+    /// A one-line summary of its schedule, e.g. `A: 0s→16, 3600s→32`.
+    pub schedule: String,
+    /// The profile as sent, pretty-printed.
+    pub profile: String,
+    /// RFC 3339.
+    pub set_at: String,
+}
+
+/// One OCPP frame of the message log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRow {
+    /// Row id once stored; 0 for a frame announced live before it was written.
+    pub id: i64,
+    pub station_id: String,
+    /// `in` (from the station) or `out`.
+    pub direction: String,
+    /// 2 (CALL), 3 (CALLRESULT), 4 (CALLERROR).
+    pub message_type: Option<u8>,
+    pub message_id: Option<String>,
+    pub action: Option<String>,
+    /// The frame as it went over the wire.
+    pub frame: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+impl MessageRow {
+    /// A key unique among the frames a page shows.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.at, self.station_id, self.direction, self.frame
+        )
+    }
+
+    /// CALL, CALLRESULT, CALLERROR or `?` for an unreadable frame.
+    pub fn kind(&self) -> &'static str {
+        match self.message_type {
+            Some(2) => "CALL",
+            Some(3) => "CALLRESULT",
+            Some(4) => "CALLERROR",
+            _ => "?",
+        }
+    }
+
+    /// The frame as indented JSON, or as it came if it is not JSON.
+    pub fn pretty(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.frame)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| self.frame.clone())
+    }
+}
+
+/// A transaction with its energy and power curve.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionDetail {
+    pub transaction: TransactionRow,
+    /// The authorization status the start was answered with.
+    pub start_status: String,
+    /// Wh.
+    pub meter_start: i64,
+    pub meter_stop: Option<i64>,
+    pub remote_start_requested_at: Option<String>,
+    pub remote_stop_requested_at: Option<String>,
+    pub points: Vec<ChartPoint>,
+}
+
+impl TransactionDetail {
+    /// Applies a live event about this transaction: a new point while it charges, its stop.
+    pub fn apply(&mut self, event: &LiveEvent) -> bool {
+        if !self.transaction.apply(event) {
+            return false;
+        }
+        if let LiveEvent::TransactionUpdated {
+            energy_wh,
+            power_w,
+            at,
+            ..
+        } = event
+        {
+            self.points.push(ChartPoint {
+                at: at.clone(),
+                energy_wh: *energy_wh,
+                power_w: *power_w,
+            });
+        }
+        true
+    }
+}
+
+/// A point of a transaction's curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartPoint {
+    /// RFC 3339.
+    pub at: String,
+    /// Wh since the start.
+    pub energy_wh: Option<f64>,
+    /// W.
+    pub power_w: Option<f64>,
+}
+
+/// What became of a command sent to a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "outcome",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum CommandReply {
+    /// The station answered (CALLRESULT). `status` is the answer's `status` field, if any.
+    Answered {
+        status: Option<String>,
+        /// The answer, pretty-printed.
+        payload: String,
+    },
+    /// The station answered with a CALLERROR.
+    Refused { code: String, description: String },
+    /// The station did not answer in time.
+    TimedOut { message: String },
+    /// The command could not be delivered or its answer was unusable.
+    Failed { message: String },
+}
+
+impl CommandReply {
+    /// The word the result badge shows.
+    pub fn label(&self) -> String {
+        match self {
+            CommandReply::Answered {
+                status: Some(status),
+                ..
+            } => status.clone(),
+            CommandReply::Answered { status: None, .. } => "Answered".to_owned(),
+            CommandReply::Refused { code, .. } => format!("CALLERROR {code}"),
+            CommandReply::TimedOut { .. } => "Timeout".to_owned(),
+            CommandReply::Failed { .. } => "Failed".to_owned(),
+        }
+    }
+
+    /// Whether the station did what it was asked (answered, and not with a refusal status).
+    pub fn succeeded(&self) -> bool {
+        match self {
+            CommandReply::Answered { status, .. } => !matches!(
+                status.as_deref(),
+                Some(
+                    "Rejected"
+                        | "NotSupported"
+                        | "UnlockFailed"
+                        | "Faulted"
+                        | "Occupied"
+                        | "Unavailable"
+                        | "Failed"
+                        | "VersionMismatch"
+                        | "NotImplemented"
+                        | "UnknownVendorId"
+                        | "UnknownMessageId"
+                        | "Unknown"
+                        | "NotFound"
+                )
+            ),
             _ => false,
         }
     }
@@ -232,6 +476,7 @@ pub enum LiveEvent {
         transaction_id: i64,
         energy_wh: Option<f64>,
         power_w: Option<f64>,
+        at: String,
     },
     TransactionStopped {
         station_id: String,
@@ -239,6 +484,23 @@ pub enum LiveEvent {
         energy_wh: Option<f64>,
         reason: Option<String>,
         at: String,
+    },
+    /// Firmware, diagnostics or log upload status.
+    StationReport {
+        station_id: String,
+        /// `firmware`, `diagnostics` or `log`.
+        report: String,
+        status: String,
+        at: String,
+    },
+    /// A command sent to a station was answered (or failed).
+    CommandAnswered {
+        station_id: String,
+        action: String,
+    },
+    /// An OCPP frame went in or out.
+    MessageLogged {
+        frame: MessageRow,
     },
     /// A kind this page does not know yet.
     #[serde(other)]
@@ -256,6 +518,9 @@ impl LiveEvent {
         "transactionStarted",
         "transactionUpdated",
         "transactionStopped",
+        "stationReport",
+        "commandAnswered",
+        "messageLogged",
     ];
 
     /// The SSE event name that tells a subscriber it fell behind and must refetch.
@@ -271,7 +536,10 @@ impl LiveEvent {
             | LiveEvent::ConnectorStatusChanged { station_id, .. }
             | LiveEvent::TransactionStarted { station_id, .. }
             | LiveEvent::TransactionUpdated { station_id, .. }
-            | LiveEvent::TransactionStopped { station_id, .. } => Some(station_id),
+            | LiveEvent::TransactionStopped { station_id, .. }
+            | LiveEvent::StationReport { station_id, .. }
+            | LiveEvent::CommandAnswered { station_id, .. } => Some(station_id),
+            LiveEvent::MessageLogged { frame } => Some(&frame.station_id),
             LiveEvent::Other => None,
         }
     }
@@ -330,6 +598,21 @@ impl LiveEvent {
             } => {
                 format!("{station_id}: transaction {transaction_id} stopped")
             }
+            LiveEvent::StationReport {
+                station_id,
+                report,
+                status,
+                ..
+            } => format!("{station_id}: {report} {status}"),
+            LiveEvent::CommandAnswered { station_id, action } => {
+                format!("{station_id} answered {action}")
+            }
+            LiveEvent::MessageLogged { frame } => format!(
+                "{} {} {}",
+                frame.station_id,
+                frame.direction,
+                frame.action.as_deref().unwrap_or("?")
+            ),
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -340,11 +623,14 @@ impl LiveEvent {
             LiveEvent::StationConnected { at, .. }
             | LiveEvent::StationDisconnected { at, .. }
             | LiveEvent::StationBooted { at, .. }
-            | LiveEvent::ConnectorStatusChanged { at, .. } => Some(at),
+            | LiveEvent::ConnectorStatusChanged { at, .. }
+            | LiveEvent::TransactionUpdated { at, .. }
+            | LiveEvent::TransactionStopped { at, .. }
+            | LiveEvent::StationReport { at, .. } => Some(at),
+            LiveEvent::MessageLogged { frame } => Some(&frame.at),
             LiveEvent::RegistrationChanged { .. }
             | LiveEvent::TransactionStarted { .. }
-            | LiveEvent::TransactionUpdated { .. }
-            | LiveEvent::TransactionStopped { .. }
+            | LiveEvent::CommandAnswered { .. }
             | LiveEvent::Other => None,
         }
     }
@@ -354,6 +640,15 @@ impl LiveEvent {
 /// not one.
 pub fn clock(rfc3339: &str) -> &str {
     rfc3339.get(11..19).unwrap_or(rfc3339)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of an RFC 3339 timestamp (UTC), for detail pages; the whole text
+/// if it is not one.
+pub fn datetime(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
 }
 
 /// An error a server function reports to the browser: what the user can do about it, never
@@ -449,5 +744,9 @@ mod tests {
     fn clock_shows_the_time_of_day() {
         assert_eq!(clock("2026-11-24T06:50:26.373796535Z"), "06:50:26");
         assert_eq!(clock("soon"), "soon");
+        assert_eq!(
+            datetime("2026-11-24T06:50:26.373796535Z"),
+            "2026-11-24 06:50:26 UTC"
+        );
     }
 }

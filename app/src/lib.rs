@@ -11,7 +11,12 @@
 //! With the `ssr` feature the server functions run against the `engine` (taken from the Leptos
 //! context, never a global); with `hydrate` the same components hydrate in the browser.
 
+// Leptos view types nest deeply; the station page needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
+pub mod chart;
+pub mod commands;
 pub mod components;
 pub mod dto;
 pub mod live;
@@ -70,7 +75,10 @@ pub fn App() -> impl IntoView {
                         <A href="/">"Overview"</A>
                         <A href="/stations">"Stations"</A>
                         <A href="/transactions">"Transactions"</A>
+                        <A href="/reservations">"Reservations"</A>
+                        <A href="/charging-profiles">"Profiles"</A>
                         <A href="/id-tags">"Id tags"</A>
+                        <A href="/messages">"Messages"</A>
                     </nav>
                     <components::LinkBadge state=live.state />
                 </header>
@@ -90,6 +98,31 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/stations")
                             view=pages::stations::StationsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/stations/:id")
+                            view=pages::station::StationPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/transactions/:id")
+                            view=pages::transaction::TransactionPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/reservations")
+                            view=pages::reservations::ReservationsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/charging-profiles")
+                            view=pages::charging_profiles::ChargingProfilesPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/messages")
+                            view=pages::messages::MessagesPage
                             ssr=SsrMode::Async
                         />
                     </Routes>

@@ -57,55 +57,60 @@ impl LiveEvents {
     }
 }
 
-/// A list a page loads through a resource and then keeps current by applying events.
+/// A value a page loads through a resource and then keeps current by applying events.
 ///
 /// Build it once, outside any `Suspend` (signals made inside one are disposed when the
-/// resource reloads); the view reads [`LiveList::current`].
+/// resource reloads); the view reads [`Live::current`].
 #[derive(Debug)]
-pub struct LiveList<T: Send + Sync + 'static> {
+pub struct Live<T: Send + Sync + 'static> {
     /// The live copy, once the snapshot is in the browser.
-    rows: RwSignal<Option<Vec<T>>>,
-    /// What the page shows: the live copy, or the snapshot until the copy exists.
-    pub current: Signal<Vec<T>>,
+    value: RwSignal<Option<T>>,
+    /// What the page shows: the live copy, or the snapshot until the copy exists (empty
+    /// while loading or if it failed).
+    pub current: Signal<T>,
 }
 
-impl<T: Send + Sync + 'static> Clone for LiveList<T> {
+/// A list kept live: most pages show one.
+pub type LiveList<T> = Live<Vec<T>>;
+
+impl<T: Send + Sync + 'static> Clone for Live<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T: Send + Sync + 'static> Copy for LiveList<T> {}
+impl<T: Send + Sync + 'static> Copy for Live<T> {}
 
-impl<T: Clone + Send + Sync + 'static> LiveList<T> {
+impl<T: Clone + Default + Send + Sync + 'static> Live<T> {
     /// Follows `snapshot`: each time it (re)loads, the live copy starts over from it.
-    pub fn new<E: Clone + Send + Sync + 'static>(snapshot: Resource<Result<Vec<T>, E>>) -> Self {
-        let rows = RwSignal::new(None::<Vec<T>>);
+    pub fn new<E: Clone + Send + Sync + 'static>(snapshot: Resource<Result<T, E>>) -> Self {
+        let value = RwSignal::new(None::<T>);
         Effect::new(move |_| {
-            if let Some(Ok(list)) = snapshot.get() {
-                rows.set(Some(list));
+            if let Some(Ok(loaded)) = snapshot.get() {
+                value.set(Some(loaded));
             }
         });
         let current = Signal::derive(move || {
-            rows.get()
+            value
+                .get()
                 .or_else(|| snapshot.get().and_then(Result::ok))
                 .unwrap_or_default()
         });
-        LiveList { rows, current }
+        Live { value, current }
     }
 
     /// Edits the live copy; before it exists (server render, loading) there is nothing to edit.
-    pub fn update(self, edit: impl FnOnce(&mut Vec<T>)) {
-        self.rows.update(|rows| {
-            if let Some(rows) = rows {
-                edit(rows);
+    pub fn update(self, edit: impl FnOnce(&mut T)) {
+        self.value.update(|value| {
+            if let Some(value) = value {
+                edit(value);
             }
         });
     }
 
     /// Drops the live copy: the page shows the next snapshot.
     pub fn reset(self) {
-        self.rows.set(None);
+        self.value.set(None);
     }
 }
 

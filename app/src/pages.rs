@@ -1,7 +1,12 @@
 //! One module per route.
 
+pub mod charging_profiles;
 pub mod id_tags;
+pub mod messages;
 pub mod not_found;
 pub mod overview;
+pub mod reservations;
+pub mod station;
 pub mod stations;
+pub mod transaction;
 pub mod transactions;

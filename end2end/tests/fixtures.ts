@@ -69,12 +69,56 @@ export class RawStation {
     return answer()!;
   }
 
+  /**
+   * Answers every CALL of the central system with `payload`, or never if it is `null` (a station
+   * that hangs). Returns the CALLs received, as they come.
+   */
+  answerCalls(payload: object | null): any[][] {
+    const calls: any[][] = [];
+    this.socket.on('message', (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame[0] !== 2) return;
+      calls.push(frame);
+      if (payload !== null) this.socket.send(JSON.stringify([3, frame[1], payload]));
+    });
+    return calls;
+  }
+
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     const closed = new Promise((ok) => this.socket.once('close', ok));
     this.socket.close(1000);
     await closed;
   }
+}
+
+/** A fleet of `centrale-sim` stations, behaving like real ones. */
+export interface Simulator {
+  /** Starts `centrale-sim` with these flags against the test's Centrale; ids are `{prefix}0001`... */
+  start(args: string[]): void;
+}
+
+/**
+ * Records, in the page, when `selector` first has `attribute` = `value`; the returned function
+ * waits for that and gives the time (ms since the epoch, as `Date.now()`).
+ */
+export async function whenAttribute(page: Page, selector: string, attribute: string, value: string): Promise<() => Promise<number>> {
+  await page.evaluate(
+    ([sel, attr, val]) => {
+      const w = window as any;
+      w.__seenAt = undefined;
+      const check = () => {
+        const el = document.querySelector(sel);
+        if (w.__seenAt === undefined && el?.getAttribute(attr) === val) w.__seenAt = performance.timeOrigin + performance.now();
+      };
+      new MutationObserver(check).observe(document.body, { subtree: true, attributes: true, childList: true });
+    },
+    [selector, attribute, value],
+  );
+  return async () => {
+    await page.waitForFunction(() => (window as any).__seenAt !== undefined);
+    return page.evaluate(() => (window as any).__seenAt as number);
+  };
 }
 
 /** Waits until the dashboard has hydrated: only then do buttons work. */
@@ -92,7 +136,7 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ centrale: Centrale; centraleArgs: string[] }>({
+export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; simulator: Simulator }>({
   /** Extra flags for `centrale`, e.g. `test.use({ centraleArgs: ['--registration', 'open'] })`. */
   centraleArgs: [[], { option: true }],
   centrale: async ({ centraleArgs }, use, testInfo) => {
@@ -105,6 +149,29 @@ export const test = base.extend<{ centrale: Centrale; centraleArgs: string[] }>(
       await testInfo.attach('centrale.log', { body: centrale.logs(), contentType: 'text/plain' });
     }
     rmSync(dir, { recursive: true, force: true });
+  },
+  simulator: async ({ centrale }, use, testInfo) => {
+    const bin = process.env.CENTRALE_SIM_BIN ?? join(ROOT, 'target', 'debug', 'centrale-sim');
+    const running: { proc: ChildProcess; output: () => string }[] = [];
+    await use({
+      start(args) {
+        const proc = spawn(bin, ['--url', `${centrale.wsUrl}/ocpp`, '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        proc.stdout!.on('data', (d) => (output += d));
+        proc.stderr!.on('data', (d) => (output += d));
+        running.push({ proc, output: () => output });
+      },
+    });
+    for (const { proc, output } of running) {
+      if (proc.exitCode === null) {
+        const exited = new Promise((ok) => proc.once('exit', ok));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('centrale-sim.log', { body: output(), contentType: 'text/plain' });
+      }
+    }
   },
 });
 

@@ -102,6 +102,11 @@ impl Engine {
             }
             Answer::Error { code, description } => Err(CallError::Rejected { code, description }),
         });
+        // What the answer changes is stored first: whoever follows the feed and reloads on
+        // `commandAnswered` sees it.
+        if let Ok(response) = &decoded {
+            self.record_effect(station, &request, response).await;
+        }
         self.emit(Event::CommandAnswered {
             station_id: station.to_string(),
             action: action.to_owned(),
@@ -114,9 +119,6 @@ impl Engine {
                 },
             },
         });
-        if let Ok(response) = &decoded {
-            self.record_effect(station, &request, response).await;
-        }
         decoded
     }
 

@@ -256,6 +256,18 @@ pub struct StoredSample {
     pub location: Option<String>,
 }
 
+/// A point of a transaction's energy and power curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Wh delivered since the start, if the station sent the energy register then.
+    pub energy_wh: Option<f64>,
+    /// Active power import in W, if the station sent it then.
+    pub power_w: Option<f64>,
+}
+
 /// One configuration key of a station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -389,6 +389,60 @@ impl Engine {
         self.inner.store.transaction_samples(id).await
     }
 
+    /// A transaction's energy (Wh since its start) and power (W) over time, one point per
+    /// timestamp that has either, from the station-level readings (phases are left out).
+    pub async fn transaction_series(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<Vec<crate::model::SeriesPoint>, EngineError> {
+        let samples = self.inner.store.transaction_samples(transaction.id).await?;
+        let mut points: Vec<crate::model::SeriesPoint> = Vec::new();
+        for s in samples.iter().filter(|s| s.phase.is_none()) {
+            let Some(value) = scaled(&s.value, s.unit.as_deref()) else {
+                continue;
+            };
+            let (energy_wh, power_w) = match s.measurand.as_str() {
+                "Energy.Active.Import.Register" => {
+                    (Some(value - transaction.meter_start as f64), None)
+                }
+                "Power.Active.Import" => (None, Some(value)),
+                _ => continue,
+            };
+            // Samples come in time order: readings taken together share one point.
+            if points.last().map(|p| p.at) != Some(s.timestamp) {
+                points.push(crate::model::SeriesPoint {
+                    at: s.timestamp,
+                    energy_wh: None,
+                    power_w: None,
+                });
+            }
+            if let Some(point) = points.last_mut() {
+                point.energy_wh = energy_wh.or(point.energy_wh);
+                point.power_w = power_w.or(point.power_w);
+            }
+        }
+        Ok(points)
+    }
+
+    /// Where an active transaction is: Wh delivered so far and the latest power in W, from
+    /// its latest readings (either may be unknown).
+    pub async fn progress(
+        &self,
+        transaction: &Transaction,
+    ) -> Result<(Option<f64>, Option<f64>), EngineError> {
+        let readings = self.inner.store.latest_readings(transaction.id).await?;
+        let latest = |measurand: &str| {
+            readings
+                .iter()
+                .filter(|(m, _, _)| m == measurand)
+                .find_map(|(_, value, unit)| scaled(value, unit.as_deref()))
+        };
+        Ok((
+            latest("Energy.Active.Import.Register").map(|wh| wh - transaction.meter_start as f64),
+            latest("Power.Active.Import"),
+        ))
+    }
+
     /// How many StopTransactions for unknown transactions a station sent.
     pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
         self.inner.store.unmatched_stops(station).await
@@ -487,8 +541,13 @@ impl Engine {
 /// A sample's value in Wh or W (kWh and kW are scaled); `None` if it is not a plain number
 /// (e.g. signed data) or in another unit.
 fn in_base_unit(sample: &Sample) -> Option<f64> {
-    let value: f64 = sample.value.trim().parse().ok()?;
-    let scale = match sample.unit.as_deref() {
+    scaled(&sample.value, sample.unit.as_deref())
+}
+
+/// A reading in Wh or W, from its text and unit (kWh and kW are scaled).
+fn scaled(value: &str, unit: Option<&str>) -> Option<f64> {
+    let value: f64 = value.trim().parse().ok()?;
+    let scale = match unit {
         None | Some("Wh") | Some("W") => 1.0,
         Some("kWh") | Some("kW") => 1000.0,
         Some(_) => return None,

@@ -1008,6 +1008,32 @@ impl Store {
             .collect()
     }
 
+    /// The latest station-level energy register and power readings of a transaction, newest
+    /// first: (measurand, value, unit).
+    pub async fn latest_readings(
+        &self,
+        transaction_id: i64,
+    ) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT measurand, value, unit FROM meter_values \
+             WHERE transaction_id = $1 AND phase IS NULL \
+             AND measurand IN ('Energy.Active.Import.Register', 'Power.Active.Import') \
+             ORDER BY sampled_at DESC, id DESC LIMIT 8",
+        )
+        .bind(transaction_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("measurand")?,
+                    row.try_get("value")?,
+                    row.try_get("unit")?,
+                ))
+            })
+            .collect()
+    }
+
     /// How many StopTransactions for unknown transactions a station sent.
     pub async fn unmatched_stops(&self, station: &StationId) -> Result<u64, EngineError> {
         let n: i64 =

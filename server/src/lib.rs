@@ -6,6 +6,9 @@
 //! - [`http`]: the routes: `/ocpp/{id}` and `/central/{id}` (stations), `/api/events` (the live
 //!   event stream), `/healthz`, and everything else rendered by the Leptos app.
 
+// Leptos view types nest deeply (see `app`).
+#![recursion_limit = "256"]
+
 pub mod http;
 
 use anyhow::Context;

@@ -1,5 +1,8 @@
 //! `centrale`: the OCPP central system with its dashboard, in one process.
 
+// Leptos view types nest deeply (see `app`).
+#![recursion_limit = "256"]
+
 use clap::Parser;
 
 #[tokio::main]

@@ -191,7 +191,9 @@ fn StationLine(
         .join(" ");
     view! {
         <tr class:pending=pending data-testid=format!("station-{}", station.id)>
-            <td class="mono">{station.id.clone()}</td>
+            <td class="mono">
+                <a href=format!("/stations/{}", station.id)>{station.id.clone()}</a>
+            </td>
             <td>
                 <span class="online" data-online=station.connected.to_string()>
                     <span class="dot"></span>

@@ -55,6 +55,17 @@ pub fn TransactionsPage() -> impl IntoView {
                     <option value="finished">"Finished"</option>
                     <option value="">"All"</option>
                 </select>
+                <a
+                    class="button small secondary"
+                    href=move || match which.get().as_str() {
+                        "active" => "/api/transactions.csv?active=true",
+                        "finished" => "/api/transactions.csv?active=false",
+                        _ => "/api/transactions.csv",
+                    }
+                    download
+                >
+                    "Export CSV"
+                </a>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading the transactions…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
@@ -85,8 +96,13 @@ pub fn TransactionsPage() -> impl IntoView {
                                 <tbody>
                                     <For each=move || current.get() key=|t| format!("{t:?}") let(t)>
                                         <tr data-testid=format!("transaction-{}", t.id)>
-                                            <td class="mono">{t.id}</td>
-                                            <td>{format!("{} / {}", t.station_id, t.connector_id)}</td>
+                                            <td class="mono">
+                                                <a href=format!("/transactions/{}", t.id)>{t.id}</a>
+                                            </td>
+                                            <td>
+                                                <a href=format!("/stations/{}", t.station_id)>{t.station_id.clone()}</a>
+                                                {format!(" / {}", t.connector_id)}
+                                            </td>
                                             <td class="mono">{t.id_tag.clone()}</td>
                                             <td>{clock(&t.started_at).to_owned()}</td>
                                             <td>

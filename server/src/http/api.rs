@@ -20,7 +20,7 @@ use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use engine::EngineError;
 use engine::calls::CallError;
@@ -218,13 +218,158 @@ pub async fn transactions(
     Ok(Json(list).into_response())
 }
 
+/// The transactions as CSV, one line each, for spreadsheets and billing.
+pub async fn transactions_csv(
+    State(state): State<AppState>,
+    Query(filter): Query<TransactionFilter>,
+) -> Result<Response, ApiError> {
+    let station = filter.station.map(station_id).transpose()?;
+    let list = state
+        .engine
+        .transactions(station.as_ref(), filter.active, TRANSACTIONS_LIMIT)
+        .await
+        .map_err(unavailable)?;
+    let mut out = Csv::new(&[
+        "transactionId",
+        "stationId",
+        "connectorId",
+        "idTag",
+        "startedAt",
+        "stoppedAt",
+        "durationSeconds",
+        "meterStartWh",
+        "meterStopWh",
+        "energyKWh",
+        "stopReason",
+    ]);
+    for t in list {
+        let duration = t
+            .stopped_at
+            .map(|stop| (stop - t.started_at).whole_seconds());
+        out.row([
+            t.id.to_string(),
+            t.station_id,
+            t.connector_id.to_string(),
+            t.id_tag,
+            rfc3339(t.started_at),
+            t.stopped_at.map(rfc3339).unwrap_or_default(),
+            duration.map(|d| d.to_string()).unwrap_or_default(),
+            t.meter_start.to_string(),
+            t.meter_stop.map(|m| m.to_string()).unwrap_or_default(),
+            t.energy_wh
+                .map(|wh| format!("{:.3}", wh as f64 / 1000.0))
+                .unwrap_or_default(),
+            t.stop_reason.unwrap_or_default(),
+        ]);
+    }
+    Ok(out.into_response("transactions.csv"))
+}
+
+/// A transaction's meter values as CSV, one sampled value per line.
+pub async fn meter_values_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = transaction_id(&id)?;
+    if state
+        .engine
+        .transaction(id)
+        .await
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!("no transaction {id}")));
+    }
+    let samples = state
+        .engine
+        .transaction_samples(id)
+        .await
+        .map_err(unavailable)?;
+    let mut out = Csv::new(&[
+        "timestamp",
+        "connectorId",
+        "measurand",
+        "phase",
+        "value",
+        "unit",
+        "context",
+        "location",
+    ]);
+    for s in samples {
+        out.row([
+            rfc3339(s.timestamp),
+            s.connector_id.to_string(),
+            s.measurand,
+            s.phase.unwrap_or_default(),
+            s.value,
+            s.unit.unwrap_or_default(),
+            s.context.unwrap_or_default(),
+            s.location.unwrap_or_default(),
+        ]);
+    }
+    Ok(out.into_response(&format!("transaction-{id}-meter-values.csv")))
+}
+
+/// RFC 4180 text: a header line, then rows; fields quoted when they need it.
+struct Csv(String);
+
+impl Csv {
+    fn new(header: &[&str]) -> Csv {
+        let mut csv = Csv(String::new());
+        csv.row(header.iter().map(|h| (*h).to_owned()));
+        csv
+    }
+
+    fn row(&mut self, fields: impl IntoIterator<Item = String>) {
+        for (i, field) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
+            let formula = field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+            if formula || field.contains([',', '"', '\n', '\r']) {
+                self.0.push('"');
+                if formula {
+                    self.0.push('\'');
+                }
+                self.0.push_str(&field.replace('"', "\"\""));
+                self.0.push('"');
+            } else {
+                self.0.push_str(&field);
+            }
+        }
+        self.0.push_str("\r\n");
+    }
+
+    fn into_response(self, filename: &str) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn transaction_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {raw:?}")))
+}
+
 pub async fn transaction(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {id:?}")))?;
+    let id = transaction_id(&id)?;
     let Some(found) = state.engine.transaction(id).await.map_err(unavailable)? else {
         return Err(ApiError::NotFound(format!("no transaction {id}")));
     };

@@ -70,7 +70,12 @@ pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
         .route("/stations/{id}/configuration", get(api::configuration))
         .route("/stations/{id}/local-list", get(api::local_list))
         .route("/transactions", get(api::transactions))
+        .route("/transactions.csv", get(api::transactions_csv))
         .route("/transactions/{id}", get(api::transaction))
+        .route(
+            "/transactions/{id}/meter-values.csv",
+            get(api::meter_values_csv),
+        )
         .route("/messages", get(api::messages))
         .route("/reservations", get(api::reservations))
         .route("/charging-profiles", get(api::charging_profiles))

@@ -1,0 +1,127 @@
+use crate::api::{list_charging_profiles, send_command};
+use crate::components::ErrorList;
+use crate::dto::{CommandReply, LiveEvent, ProfileRow};
+use crate::live::{LiveEvents, LiveList};
+use leptos::prelude::*;
+
+/// Every charging profile the stations hold, as they accepted them.
+#[component]
+pub fn ChargingProfilesPage() -> impl IntoView {
+    let live = expect_context::<LiveEvents>();
+    let reload = RwSignal::new(0u64);
+    let snapshot = Resource::new(
+        move || (live.epoch.get(), reload.get()),
+        |_| list_charging_profiles(),
+    );
+    let list = LiveList::new(snapshot);
+    live.for_each_event(move |event| {
+        if matches!(
+            event,
+            LiveEvent::CommandAnswered { action, .. } if action == "SetChargingProfile" || action == "ClearChargingProfile"
+        ) || matches!(event, LiveEvent::TransactionStopped { .. })
+        {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let rows = list.current;
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Charging profiles"</h1>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the charging profiles…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
+                    <Show
+                        when=move || !rows.with(Vec::is_empty)
+                        fallback=|| view! {
+                            <p class="empty muted" data-testid="profiles-empty">
+                                "No charging profile yet. Install one with SetChargingProfile on a station's page."
+                            </p>
+                        }
+                    >
+                        <ProfileTable rows />
+                    </Show>
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// Profiles with their schedule, the JSON on demand, and a Clear button (ClearChargingProfile).
+#[component]
+pub fn ProfileTable(#[prop(into)] rows: Signal<Vec<ProfileRow>>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="stations">
+                <thead>
+                    <tr>
+                        <th>"Profile"</th>
+                        <th>"Station"</th>
+                        <th>"Purpose"</th>
+                        <th>"Stack"</th>
+                        <th>"Schedule"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || rows.get()
+                        key=|p| (p.station_id.clone(), p.connector_id, p.profile_id, p.set_at.clone())
+                        let(p)
+                    >
+                        <ProfileLine p />
+                    </For>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ProfileLine(p: ProfileRow) -> impl IntoView {
+    let outcome = RwSignal::new(None::<String>);
+    let clear = {
+        let station = p.station_id.clone();
+        let id = p.profile_id;
+        move |_| {
+            let station = station.clone();
+            outcome.set(Some("clearing…".to_owned()));
+            leptos::task::spawn_local(async move {
+                let reply = send_command(
+                    station,
+                    "ClearChargingProfile".to_owned(),
+                    format!(r#"{{"id":{id}}}"#),
+                )
+                .await;
+                outcome.set(Some(match reply {
+                    Ok(reply @ CommandReply::Answered { .. }) if reply.succeeded() => return,
+                    Ok(reply) => reply.label(),
+                    Err(e) => e.to_string(),
+                }));
+            });
+        }
+    };
+    view! {
+        <tr data-testid=format!("profile-{}-{}", p.station_id, p.profile_id)>
+            <td class="mono">{p.profile_id}</td>
+            <td>
+                <a href=format!("/stations/{}", p.station_id)>{p.station_id.clone()}</a>
+                {format!(" / {}", p.connector_id)}
+                {p.transaction_id.map(|t| view! { " · " <a href=format!("/transactions/{t}")>{format!("transaction {t}")}</a> })}
+            </td>
+            <td>{p.purpose.clone()}</td>
+            <td>{p.stack_level}</td>
+            <td>
+                <details>
+                    <summary class="mono">{p.schedule.clone()}</summary>
+                    <pre>{p.profile.clone()}</pre>
+                </details>
+            </td>
+            <td>
+                <button class="button small secondary" on:click=clear>"Clear"</button>
+                {move || outcome.get().map(|o| view! { <span class="error-inline">{o}</span> })}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,127 @@
+use crate::api::{list_reservations, send_command};
+use crate::components::ErrorList;
+use crate::dto::{CommandReply, LiveEvent, ReservationRow, datetime};
+use crate::live::{LiveEvents, LiveList};
+use leptos::prelude::*;
+
+/// Every reservation stations accepted: active, expired, cancelled, used.
+#[component]
+pub fn ReservationsPage() -> impl IntoView {
+    let live = expect_context::<LiveEvents>();
+    let reload = RwSignal::new(0u64);
+    let snapshot = Resource::new(
+        move || (live.epoch.get(), reload.get()),
+        |_| list_reservations(),
+    );
+    let list = LiveList::new(snapshot);
+    live.for_each_event(move |event| {
+        if matches!(
+            event,
+            LiveEvent::CommandAnswered { action, .. } if action == "ReserveNow" || action == "CancelReservation"
+        ) || matches!(event, LiveEvent::TransactionStarted { .. })
+        {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let rows = list.current;
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Reservations"</h1>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the reservations…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
+                    <Show
+                        when=move || !rows.with(Vec::is_empty)
+                        fallback=|| view! {
+                            <p class="empty muted" data-testid="reservations-empty">
+                                "No reservation yet. Reserve a connector with ReserveNow on a station's page."
+                            </p>
+                        }
+                    >
+                        <ReservationTable rows />
+                    </Show>
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// Reservations with a Cancel button on the active ones (CancelReservation).
+#[component]
+pub fn ReservationTable(#[prop(into)] rows: Signal<Vec<ReservationRow>>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="stations">
+                <thead>
+                    <tr>
+                        <th>"#"</th>
+                        <th>"Station"</th>
+                        <th>"Id tag"</th>
+                        <th>"Expires"</th>
+                        <th>"Status"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || rows.get()
+                        key=|r| (r.station_id.clone(), r.reservation_id, r.status.clone())
+                        let(r)
+                    >
+                        <ReservationLine r />
+                    </For>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ReservationLine(r: ReservationRow) -> impl IntoView {
+    let outcome = RwSignal::new(None::<String>);
+    let cancel = {
+        let station = r.station_id.clone();
+        let id = r.reservation_id;
+        move |_| {
+            let station = station.clone();
+            outcome.set(Some("cancelling…".to_owned()));
+            leptos::task::spawn_local(async move {
+                let reply = send_command(
+                    station,
+                    "CancelReservation".to_owned(),
+                    format!(r#"{{"reservationId":{id}}}"#),
+                )
+                .await;
+                outcome.set(Some(match reply {
+                    Ok(reply @ CommandReply::Answered { .. }) if reply.succeeded() => return,
+                    Ok(reply) => reply.label(),
+                    Err(e) => e.to_string(),
+                }));
+            });
+        }
+    };
+    let active = r.status == "Active";
+    view! {
+        <tr data-testid=format!("reservation-{}-{}", r.station_id, r.reservation_id)>
+            <td class="mono">{r.reservation_id}</td>
+            <td>
+                <a href=format!("/stations/{}", r.station_id)>{r.station_id.clone()}</a>
+                {format!(" / {}", r.connector_id)}
+            </td>
+            <td class="mono">{r.id_tag.clone()}</td>
+            <td>{datetime(&r.expires_at)}</td>
+            <td>
+                <span class="reservation-status" data-status=r.status.clone()>{r.status.clone()}</span>
+                {r.transaction_id.map(|t| view! { " · " <a href=format!("/transactions/{t}")>{format!("transaction {t}")}</a> })}
+            </td>
+            <td>
+                <Show when=move || active>
+                    <button class="button small secondary" on:click=cancel.clone()>"Cancel"</button>
+                </Show>
+                {move || outcome.get().map(|o| view! { <span class="error-inline">{o}</span> })}
+            </td>
+        </tr>
+    }
+}
