@@ -523,6 +523,9 @@ impl LiveEvent {
         "messageLogged",
     ];
 
+    /// The kind of the message log's frames, which only the message log follows.
+    pub const FRAMES: &'static str = "messageLogged";
+
     /// The SSE event name that tells a subscriber it fell behind and must refetch.
     pub const RESYNC: &'static str = "resync";
 

@@ -117,35 +117,70 @@ impl<T: Clone + Default + Send + Sync + 'static> Live<T> {
 /// Setters kept together so the reconnect loop can be restarted from a timer.
 #[derive(Clone, Copy)]
 struct Links {
+    url: StoredValue<String>,
     state: WriteSignal<LinkState>,
     epoch: WriteSignal<u64>,
     recent: WriteSignal<Vec<(u64, LiveEvent)>>,
     next_seq: StoredValue<u64>,
     retry: StoredValue<Duration>,
+    /// Which entry of [`SOURCES`] is this stream's open source.
+    key: u64,
+    closed: StoredValue<bool>,
 }
 
-/// Creates the live stream for this page and provides it as context. Call once, in `App`.
+std::thread_local! {
+    /// The open `EventSource` of each stream, closed when its owner goes away. Browser only:
+    /// the server never opens one (and its render may end on another thread).
+    static SOURCES: std::cell::RefCell<std::collections::HashMap<u64, web_sys::EventSource>> =
+        Default::default();
+}
+
+/// Numbers the streams of this page.
+static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Creates the dashboard's live stream (every kind but the message log's frames) and provides
+/// it as context. Call once, in `App`.
 pub fn provide_live_events() -> LiveEvents {
+    let kinds: Vec<&str> = LiveEvent::KINDS
+        .iter()
+        .copied()
+        .filter(|k| *k != LiveEvent::FRAMES)
+        .collect();
+    let live = stream(format!("/api/events?kinds={}", kinds.join(",")));
+    provide_context(live);
+    live
+}
+
+/// Opens a stream of `/api/events` (with its filter in `url`), for as long as the reactive owner
+/// calling this lives: the message log opens one for the frames it shows.
+pub fn stream(url: String) -> LiveEvents {
     let (state, set_state) = signal(LinkState::Connecting);
     let (epoch, set_epoch) = signal(0u64);
     let (recent, set_recent) = signal(Vec::<(u64, LiveEvent)>::new());
-    let live = LiveEvents {
-        state,
-        epoch,
-        recent,
-    };
-    provide_context(live);
-
     let links = Links {
+        url: StoredValue::new(url),
         state: set_state,
         epoch: set_epoch,
         recent: set_recent,
         next_seq: StoredValue::new(1),
         retry: StoredValue::new(Duration::from_secs(1)),
+        key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        closed: StoredValue::new(false),
     };
     // Effects run in the browser only: the server never opens the stream.
     Effect::new(move |_| open(links));
-    live
+    on_cleanup(move || {
+        links.closed.set_value(true);
+        let source = SOURCES.with(|sources| sources.borrow_mut().remove(&links.key));
+        if let Some(source) = source {
+            source.close();
+        }
+    });
+    LiveEvents {
+        state,
+        epoch,
+        recent,
+    }
 }
 
 /// Opens an `EventSource` and wires its callbacks to the signals.
@@ -154,10 +189,14 @@ fn open(links: Links) {
     use wasm_bindgen::closure::Closure;
     use web_sys::{EventSource, MessageEvent};
 
-    let Ok(source) = EventSource::new("/api/events") else {
+    if links.closed.get_value() {
+        return;
+    }
+    let Ok(source) = EventSource::new(&links.url.get_value()) else {
         retry_later(links);
         return;
     };
+    SOURCES.with(|sources| sources.borrow_mut().insert(links.key, source.clone()));
 
     let on_open = Closure::<dyn FnMut()>::new(move || {
         links.retry.set_value(Duration::from_secs(1));

@@ -149,6 +149,44 @@ impl From<&Sample> for SampleView {
 }
 
 impl Event {
+    /// Every kind, as [`Event::kind`] names them.
+    pub const KINDS: &'static [&'static str] = &[
+        "stationConnected",
+        "stationDisconnected",
+        "stationBooted",
+        "registrationChanged",
+        "connectorStatusChanged",
+        "transactionStarted",
+        "transactionUpdated",
+        "transactionStopped",
+        "meterValues",
+        "stationReport",
+        "securityEvent",
+        "commandSent",
+        "commandAnswered",
+        "messageLogged",
+    ];
+
+    /// The station the event is about.
+    pub fn station_id(&self) -> &str {
+        match self {
+            Event::StationConnected { station_id, .. }
+            | Event::StationDisconnected { station_id, .. }
+            | Event::StationBooted { station_id, .. }
+            | Event::RegistrationChanged { station_id, .. }
+            | Event::ConnectorStatusChanged { station_id, .. }
+            | Event::TransactionStarted { station_id, .. }
+            | Event::TransactionUpdated { station_id, .. }
+            | Event::TransactionStopped { station_id, .. }
+            | Event::MeterValues { station_id, .. }
+            | Event::StationReport { station_id, .. }
+            | Event::CommandSent { station_id, .. }
+            | Event::CommandAnswered { station_id, .. }
+            | Event::SecurityEvent { station_id, .. } => station_id,
+            Event::MessageLogged { frame } => &frame.station_id,
+        }
+    }
+
     /// The event's kind, as in its `type` field: the SSE event name.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -190,6 +228,8 @@ mod tests {
         ] {
             let v = serde_json::to_value(&e).unwrap();
             assert_eq!(v["type"], e.kind());
+            assert!(Event::KINDS.contains(&e.kind()));
+            assert_eq!(e.station_id(), "A");
             assert_eq!(v["stationId"], "A");
             assert_eq!(v["at"], "1970-01-01T00:00:00Z");
         }

@@ -3,7 +3,7 @@
 use crate::api::list_messages;
 use crate::components::ErrorList;
 use crate::dto::{LiveEvent, MessageRow, clock};
-use crate::live::{LiveEvents, LiveList};
+use crate::live::{self, LiveList};
 use leptos::prelude::*;
 use std::collections::{BTreeSet, HashSet};
 
@@ -15,13 +15,22 @@ const KEEP: usize = 500;
 #[component]
 pub fn MessageLog(
     /// Whose frames; `None` for every station.
-    #[prop(into)]
-    station: Signal<Option<String>>,
+    station: Option<String>,
 ) -> AnyView {
-    let live = expect_context::<LiveEvents>();
+    // Frames come on a stream of their own, filtered by the server.
+    let url = match &station {
+        Some(id) => format!(
+            "/api/events?kinds={}&station={}",
+            LiveEvent::FRAMES,
+            url_encode(id)
+        ),
+        None => format!("/api/events?kinds={}", LiveEvent::FRAMES),
+    };
+    let live = live::stream(url);
+    let station = StoredValue::new(station);
     let snapshot = Resource::new(
-        move || (station.get(), live.epoch.get()),
-        |(station, _)| list_messages(station),
+        move || live.epoch.get(),
+        move |_| list_messages(station.get_value()),
     );
     let list = LiveList::new(snapshot);
     let paused = RwSignal::new(false);
@@ -33,7 +42,7 @@ pub fn MessageLog(
         let LiveEvent::MessageLogged { frame } = event else {
             return;
         };
-        if station.with_untracked(|s| s.as_ref().is_some_and(|s| *s != frame.station_id)) {
+        if station.with_value(|s| s.as_ref().is_some_and(|s| *s != frame.station_id)) {
             return;
         }
         if paused.get_untracked() {
@@ -72,7 +81,7 @@ pub fn MessageLog(
                 .collect::<Vec<_>>()
         })
     };
-    let global = move || station.with(Option::is_none);
+    let global = move || station.with_value(Option::is_none);
 
     view! {
         <div class="message-log" data-testid="message-log">
@@ -128,6 +137,18 @@ pub fn MessageLog(
         </div>
     }
     .into_any()
+}
+
+/// `text` for a URL query: station ids may hold characters that must be escaped.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One frame; a click shows its JSON.

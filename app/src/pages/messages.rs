@@ -4,13 +4,12 @@ use leptos::prelude::*;
 /// Every OCPP frame of every station, live.
 #[component]
 pub fn MessagesPage() -> impl IntoView {
-    let everyone = Signal::stored(None::<String>);
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Messages"</h1>
             </div>
-            <MessageLog station=everyone />
+            <MessageLog station=None />
         </section>
     }
 }

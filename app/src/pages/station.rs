@@ -42,7 +42,6 @@ pub fn StationPage() -> impl IntoView {
     let tags = Signal::derive(move || tags.get().and_then(Result::ok).unwrap_or_default());
     let current = detail.current;
     let found = move || current.with(|d| !d.station.id.is_empty());
-    let station_signal = Signal::derive(move || Some(id.get()));
 
     view! {
         <section class="page station-page">
@@ -63,7 +62,8 @@ pub fn StationPage() -> impl IntoView {
                         <Reservations detail=current />
                         <Profiles detail=current />
                         <h2>"Messages"</h2>
-                        <MessageLog station=station_signal />
+                        // One log per station: a new stream when the page shows another one.
+                        {move || view! { <MessageLog station=Some(id.get()) /> }}
                     </Show>
                 </ErrorBoundary>
             </Transition>

@@ -1,9 +1,14 @@
 //! `GET /api/events`: the engine's events as server-sent events, one `event:` name per kind.
+//!
+//! `?kinds=a,b` keeps only those kinds and `?station=ID` only that station's events, so a page
+//! that does not show the message log is not sent every frame of the fleet.
 
-use super::AppState;
-use axum::extract::State;
+use super::{ApiError, AppState};
+use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use engine::Event;
 use futures_util::Stream;
+use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -11,17 +16,79 @@ use tokio::sync::broadcast::error::RecvError;
 /// The name of the event telling a client it fell behind and must refetch its snapshot.
 const RESYNC: &str = "resync";
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Comma-separated event kinds; all if absent.
+    kinds: Option<String>,
+    /// Only this station's events.
+    station: Option<String>,
+}
+
+/// What a subscriber asked for.
+struct Wanted {
+    kinds: Option<Vec<&'static str>>,
+    station: Option<String>,
+}
+
+impl Wanted {
+    fn parse(filter: Filter) -> Result<Wanted, ApiError> {
+        let kinds = filter
+            .kinds
+            .map(|list| {
+                list.split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(|kind| {
+                        Event::KINDS
+                            .iter()
+                            .find(|known| **known == kind)
+                            .copied()
+                            .ok_or_else(|| {
+                                ApiError::BadRequest(format!(
+                                    "unknown event kind {kind:?}; the kinds are {}",
+                                    Event::KINDS.join(", ")
+                                ))
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        Ok(Wanted {
+            kinds,
+            station: filter.station,
+        })
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|k| k.contains(&event.kind()))
+            && self
+                .station
+                .as_deref()
+                .is_none_or(|s| s == event.station_id())
+    }
+}
+
 pub async fn stream(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    Query(filter): Query<Filter>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let wanted = Wanted::parse(filter)?;
     let receiver = state.engine.subscribe();
     let shutdown = state.engine.shutdown_token();
     let events = futures_util::stream::unfold(
-        (receiver, shutdown),
-        |(mut receiver, shutdown)| async move {
-            let next = tokio::select! {
-                () = shutdown.cancelled() => return None,
-                next = receiver.recv() => next,
+        (receiver, shutdown, wanted),
+        |(mut receiver, shutdown, wanted)| async move {
+            let next = loop {
+                let next = tokio::select! {
+                    () = shutdown.cancelled() => return None,
+                    next = receiver.recv() => next,
+                };
+                match &next {
+                    Ok(event) if !wanted.wants(event) => continue,
+                    _ => break next,
+                }
             };
             let sse = match next {
                 Ok(event) => match serde_json::to_string(&event) {
@@ -39,8 +106,8 @@ pub async fn stream(
                 }
                 Err(RecvError::Closed) => return None,
             };
-            Some((Ok(sse), (receiver, shutdown)))
+            Some((Ok(sse), (receiver, shutdown, wanted)))
         },
     );
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -140,6 +140,39 @@ async fn engine_events_decode_as_the_dashboards_live_events() {
             station_id: "A".into(),
             at,
         },
+        engine::Event::TransactionUpdated {
+            station_id: "A".into(),
+            connector_id: 1,
+            transaction_id: 7,
+            energy_wh: Some(1.0),
+            power_w: None,
+            at,
+        },
+        engine::Event::StationReport {
+            station_id: "A".into(),
+            report: "firmware".into(),
+            status: "Installing".into(),
+            at,
+        },
+        engine::Event::CommandAnswered {
+            station_id: "A".into(),
+            action: "Reset".into(),
+            result: engine::calls::CallOutcome::Failed {
+                error: "timeout".into(),
+            },
+        },
+        engine::Event::MessageLogged {
+            frame: engine::message_log::LoggedFrame {
+                id: 0,
+                station_id: "A".into(),
+                direction: engine::message_log::Direction::In,
+                message_type: Some(2),
+                message_id: Some("1".into()),
+                action: Some("Heartbeat".into()),
+                frame: r#"[2,"1","Heartbeat",{}]"#.into(),
+                at,
+            },
+        },
     ];
     for event in events {
         let json = serde_json::to_string(&event).unwrap();
@@ -148,4 +181,46 @@ async fn engine_events_decode_as_the_dashboards_live_events() {
         assert_eq!(live.station_id(), Some("A"));
         assert!(app::dto::LiveEvent::KINDS.contains(&event.kind()));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_stream_keeps_only_the_kinds_and_station_asked_for() {
+    let app =
+        TestApp::spawn_with(|c| c.registration = engine::model::RegistrationPolicy::Open).await;
+    let addr = app.server.addr().to_string();
+    let bad = app
+        .get("/api/events?kinds=stationConnected,noSuchKind")
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("noSuchKind"), "{}", bad.body);
+
+    let mut sse = TcpStream::connect(&addr).await.unwrap();
+    sse.write_all(
+        format!(
+            "GET /api/events?kinds=connectorStatusChanged,messageLogged&station=CP-B HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let head = read_until(&mut sse, "\r\n\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let status = |n: u32| serde_json::json!({"connectorId": n, "errorCode": "NoError", "status": "Available"});
+    let mut a = Station::connect(&app.ocpp_base(), "CP-A").await.unwrap();
+    a.call("StatusNotification", status(1)).await.unwrap();
+    let mut b = Station::connect(&app.ocpp_base(), "CP-B").await.unwrap();
+    b.call("StatusNotification", status(2)).await.unwrap();
+    a.call("StatusNotification", status(3)).await.unwrap();
+    b.call("Heartbeat", serde_json::json!({})).await.unwrap();
+    // Everything up to CP-B's heartbeat answer: only CP-B's status and frames.
+    let mut seen = String::new();
+    while !seen.contains(r#""action":"Heartbeat","frame":"[3,"#) {
+        seen.push_str(&read_until(&mut sse, "\n\n").await);
+    }
+    assert!(!seen.contains("CP-A"), "{seen}");
+    assert!(!seen.contains("event: stationConnected"), "{seen}");
+    assert!(seen.contains("event: connectorStatusChanged"), "{seen}");
+    assert!(seen.contains(r#""connectorId":2"#), "{seen}");
+    a.close().await.unwrap();
+    b.close().await.unwrap();
 }
