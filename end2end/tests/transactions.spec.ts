@@ -14,7 +14,8 @@ test('a transaction appears live, its energy rises with meter values, and it fin
   await expect(page.locator('.link-badge')).toHaveAttribute('data-state', 'live');
 
   const station = await RawStation.connect(centrale, 'E2E-TX');
-  const started = (await station.call('st', 'StartTransaction', { connectorId: 1, idTag: 'DRIVER', meterStart: 1000, timestamp: new Date().toISOString() }))[2];
+  const startedAt = Date.now() - 125_000;
+  const started = (await station.call('st', 'StartTransaction', { connectorId: 1, idTag: 'DRIVER', meterStart: 1000, timestamp: new Date(startedAt).toISOString() }))[2];
   const row = page.getByTestId(`transaction-${started.transactionId}`);
   await expect(row).toContainText('E2E-TX / 1');
   await expect(row).toContainText('charging');
@@ -32,11 +33,12 @@ test('a transaction appears live, its energy rises with meter values, and it fin
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'transactions.png'), fullPage: true });
 
-  await station.call('sp', 'StopTransaction', { transactionId: started.transactionId, meterStop: 3000, timestamp: new Date().toISOString(), reason: 'EVDisconnected' });
+  await station.call('sp', 'StopTransaction', { transactionId: started.transactionId, meterStop: 3000, timestamp: new Date(startedAt + 125_000).toISOString(), reason: 'EVDisconnected' });
   await expect(row).toHaveCount(0);
   await page.getByLabel('Which transactions').selectOption('finished');
   await expect(row).toContainText('EVDisconnected');
   await expect(row.getByTestId('energy')).toHaveText('2.00 kWh');
+  await expect(row).toContainText('2 min 05 s');
   expect(errors).toEqual([]);
   await station.close();
 });

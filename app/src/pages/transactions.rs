@@ -89,6 +89,7 @@ pub fn TransactionsPage() -> impl IntoView {
                                         <th>"Id tag"</th>
                                         <th>"Started"</th>
                                         <th>"Stopped"</th>
+                                        <th>"Duration"</th>
                                         <th>"Energy"</th>
                                         <th>"Power"</th>
                                     </tr>
@@ -111,6 +112,13 @@ pub fn TransactionsPage() -> impl IntoView {
                                                     (Some(at), None) => clock(at).to_owned(),
                                                     (None, _) => "charging".to_owned(),
                                                 }}
+                                            </td>
+                                            <td>
+                                                {t.stopped_at
+                                                    .as_deref()
+                                                    .and_then(crate::chart::epoch_seconds)
+                                                    .zip(crate::chart::epoch_seconds(&t.started_at))
+                                                    .map_or_else(|| "—".to_owned(), |(stop, start)| crate::chart::duration(stop - start))}
                                             </td>
                                             <td data-testid="energy">
                                                 {t.energy_wh.map_or_else(|| "—".to_owned(), |wh| format!("{:.2} kWh", wh / 1000.0))}
