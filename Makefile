@@ -1,8 +1,10 @@
 # Two commands do everything; each installs what it needs first (once).
 #   make run    build and start Centrale on sqlite://centrale.db, dashboard at http://127.0.0.1:8080/
 #   make test   every check and test: fmt, clippy, Rust tests, Playwright end-to-end
+# And:
+#   make bench  the benchmark suite (release build; figures in BENCHMARKS.md)
 
-.PHONY: run test build
+.PHONY: run test build bench
 run:
 	@scripts/run.sh $(ARGS)
 
@@ -11,3 +13,6 @@ test:
 
 build:
 	@scripts/build.sh
+
+bench:
+	@scripts/bench.sh $(ARGS)

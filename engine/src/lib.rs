@@ -86,6 +86,8 @@ pub enum EngineError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the meter values could not be committed: {0}")]
+    GroupCommit(String),
     #[error("the database holds a value this version does not know: {0}")]
     Corrupt(#[from] model::UnknownValue),
 }
@@ -240,6 +242,7 @@ impl Engine {
                 cancel: cancel.clone(),
                 version,
                 commands,
+                heard: std::sync::Arc::default(),
             },
         );
         if let Some(previous) = previous {

@@ -62,9 +62,34 @@ pub struct LoggedFrame {
 #[derive(Debug, Clone)]
 pub(crate) struct MessageLog {
     queue: mpsc::Sender<LoggedFrame>,
+    /// Frames not logged because the backlog was full, and when that was last reported.
+    dropped: std::sync::Arc<Dropped>,
+}
+
+#[derive(Debug, Default)]
+struct Dropped {
+    count: std::sync::atomic::AtomicU64,
+    reported_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl MessageLog {
+    /// Counts frames that were not logged; says so in the log at most once a second.
+    fn dropped(&self, n: u64) {
+        use std::sync::atomic::Ordering;
+        let total = self.dropped.count.fetch_add(n, Ordering::Relaxed) + n;
+        let Ok(mut reported) = self.dropped.reported_at.try_lock() else {
+            return;
+        };
+        if reported.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            *reported = Some(std::time::Instant::now());
+            tracing::warn!(
+                total,
+                "message log backlog full: frames are not being logged (the trace only; \
+                 what stations report is stored)"
+            );
+        }
+    }
+
     /// Starts the writer; it drains what is queued and stops at `shutdown`.
     pub(crate) fn start(
         store: Store,
@@ -88,6 +113,7 @@ impl MessageLog {
                         batch.push(frame);
                     }
                 }
+                let full = batch.len() >= BATCH;
                 if !batch.is_empty() {
                     if let Err(e) = store.append_messages(&batch).await {
                         tracing::error!(error = %e, frames = batch.len(), "could not write the message log");
@@ -104,11 +130,16 @@ impl MessageLog {
                 if !open {
                     return;
                 }
-                // Let frames gather into the next batch.
-                tokio::time::sleep(FLUSH_EVERY).await;
+                // Let frames gather into the next batch, unless they are already waiting.
+                if !full {
+                    tokio::time::sleep(FLUSH_EVERY).await;
+                }
             }
         });
-        MessageLog { queue }
+        MessageLog {
+            queue,
+            dropped: std::sync::Arc::default(),
+        }
     }
 }
 
@@ -137,7 +168,7 @@ impl Engine {
             frame: frame.clone(),
         });
         if self.inner.message_log.queue.try_send(frame).is_err() {
-            tracing::warn!("message log backlog full: a frame was not logged");
+            self.inner.message_log.dropped(1);
         }
     }
 

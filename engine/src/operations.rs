@@ -85,10 +85,38 @@ impl Engine {
     }
 
     /// Heartbeat: the station is alive. Returns the time to answer with.
+    ///
+    /// Nothing to store: the time is kept with the live connection (see `Live::heard`) and
+    /// shown as the station's last-seen time; the database gets it when the connection ends.
     pub async fn heartbeat(&self, station: &StationId) -> Result<OffsetDateTime, EngineError> {
         let at = OffsetDateTime::now_utc();
-        self.inner.store.station_seen(station, at).await?;
+        if let Some(live) = self.registry().get(station) {
+            let ms = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+            live.heard.store(ms, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(at)
+    }
+
+    /// Connection state and in-memory last-seen times onto views read from the store.
+    fn with_live_state(&self, views: &mut [StationView]) {
+        let registry = self.registry();
+        for view in views {
+            let live = StationId::parse(view.id.as_str())
+                .ok()
+                .and_then(|id| registry.get(&id));
+            view.connected = live.is_some();
+            let heard = live
+                .map(|l| l.heard.load(std::sync::atomic::Ordering::Relaxed))
+                .filter(|ms| *ms > 0)
+                .and_then(|ms| {
+                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+                });
+            if let Some(heard) = heard
+                && view.last_seen.is_none_or(|seen| seen < heard)
+            {
+                view.last_seen = Some(heard);
+            }
+        }
     }
 
     /// StatusNotification: keeps a connector's status.
@@ -451,11 +479,7 @@ impl Engine {
     /// All stations, with their connectors and whether they are connected.
     pub async fn stations(&self) -> Result<Vec<StationView>, EngineError> {
         let mut stations = self.inner.store.stations(None).await?;
-        let registry = self.registry();
-        for station in &mut stations {
-            station.connected =
-                StationId::parse(station.id.as_str()).is_ok_and(|id| registry.contains_key(&id));
-        }
+        self.with_live_state(&mut stations);
         Ok(stations)
     }
 
@@ -463,7 +487,7 @@ impl Engine {
     pub async fn station(&self, station: &StationId) -> Result<Option<StationView>, EngineError> {
         let mut found = self.inner.store.stations(Some(station)).await?.pop();
         if let Some(view) = &mut found {
-            view.connected = self.is_connected(station);
+            self.with_live_state(std::slice::from_mut(view));
         }
         Ok(found)
     }

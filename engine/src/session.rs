@@ -49,6 +49,10 @@ pub(crate) struct Live {
     pub(crate) cancel: CancellationToken,
     pub(crate) version: OcppVersion,
     pub(crate) commands: mpsc::Sender<Command>,
+    /// When the station last sent a Heartbeat (Unix ms; 0: not yet). Kept in memory: a
+    /// heartbeat only says the station is alive, which the open connection already shows; the
+    /// database gets the last-seen time when the connection ends.
+    pub(crate) heard: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Engine {

@@ -84,6 +84,90 @@ impl<'s> MigrationSource<'s> for Embedded {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The meter values writer (see [`Store::add_samples`]).
+    samples: tokio::sync::mpsc::Sender<SampleWrite>,
+}
+
+/// How many MeterValues messages one commit takes at most.
+const GROUP_COMMIT: usize = 256;
+
+/// One MeterValues message waiting for the writer.
+#[derive(Debug)]
+struct SampleWrite {
+    station: StationId,
+    connector_id: u32,
+    transaction_id: Option<i64>,
+    samples: Vec<Sample>,
+    reply: tokio::sync::oneshot::Sender<Result<Option<i64>, EngineError>>,
+}
+
+/// Writes meter values with group commit: whatever messages are waiting (up to
+/// [`GROUP_COMMIT`]) go into one transaction, each in its own savepoint (so a bad one fails
+/// alone), and each is answered once the transaction is committed. Under load a commit covers
+/// many stations; alone, a message is committed at once.
+async fn write_samples(pool: SqlitePool, mut queue: tokio::sync::mpsc::Receiver<SampleWrite>) {
+    let mut group = Vec::with_capacity(GROUP_COMMIT);
+    while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
+        match commit_group(&pool, &group).await {
+            Ok(results) => {
+                for (write, result) in group.drain(..).zip(results) {
+                    let _ = write.reply.send(result);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for write in group.drain(..) {
+                    let _ = write
+                        .reply
+                        .send(Err(EngineError::GroupCommit(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(
+    pool: &SqlitePool,
+    group: &[SampleWrite],
+) -> Result<Vec<Result<Option<i64>, EngineError>>, EngineError> {
+    use sqlx::Acquire;
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(group.len());
+    for write in group {
+        let mut savepoint = tx.begin().await?;
+        let outcome = async {
+            insert_samples(
+                &mut savepoint,
+                &write.station,
+                write.connector_id,
+                write.transaction_id,
+                &write.samples,
+            )
+            .await?;
+            match write.transaction_id {
+                Some(id) => Ok(sqlx::query_scalar(
+                    "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *savepoint)
+                .await?),
+                None => Ok(None),
+            }
+        }
+        .await;
+        match outcome {
+            Ok(running) => {
+                savepoint.commit().await?;
+                results.push(Ok(running));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
 }
 
 impl Store {
@@ -112,7 +196,10 @@ impl Store {
             .await?;
         let migrator = Migrator::new(Embedded(SQLITE_MIGRATIONS)).await?;
         migrator.run(&pool).await?;
-        Ok(Store { pool })
+        let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
+        // Ends when the last `Store` handle (and so the last sender) is dropped.
+        tokio::spawn(write_samples(pool.clone(), queue));
+        Ok(Store { pool, samples })
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
@@ -458,8 +545,9 @@ impl Store {
         })
     }
 
-    /// Keeps meter values a station sent for a connector (and transaction, if any). Returns the
-    /// meter start of that transaction if it is still running, read in the same transaction.
+    /// Keeps meter values a station sent for a connector (and transaction, if any), through the
+    /// group-commit writer: returns once they are committed. Returns the meter start of that
+    /// transaction if it is still running, read in the same transaction.
     pub async fn add_samples(
         &self,
         station: &StationId,
@@ -467,21 +555,17 @@ impl Store {
         transaction_id: Option<i64>,
         samples: &[Sample],
     ) -> Result<Option<i64>, EngineError> {
-        let mut tx = self.pool.begin().await?;
-        insert_samples(&mut tx, station, connector_id, transaction_id, samples).await?;
-        let running = match transaction_id {
-            Some(id) => {
-                sqlx::query_scalar(
-                    "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            None => None,
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = SampleWrite {
+            station: station.clone(),
+            connector_id,
+            transaction_id,
+            samples: samples.to_vec(),
+            reply,
         };
-        tx.commit().await?;
-        Ok(running)
+        let gone = || EngineError::GroupCommit("the meter values writer has stopped".to_owned());
+        self.samples.send(write).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
     /// Keeps a security event a station reported.

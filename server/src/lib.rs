@@ -19,7 +19,24 @@ use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
+
+/// Pending connections the kernel may queue: a fleet reconnecting at once (after a network
+/// outage or a restart) must not overflow it. The kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` with a listen backlog of [`LISTEN_BACKLOG`].
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -144,8 +161,7 @@ impl Server {
         .await
         .with_context(|| format!("could not open the database {}", config.database))?;
 
-        let listener = TcpListener::bind(config.listen)
-            .await
+        let listener = listen(config.listen)
             .with_context(|| format!("could not listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
 

@@ -36,6 +36,25 @@ pub struct ChargerConfig {
     pub power_w: f64,
     /// How long a call waits for its answer.
     pub call_timeout: Duration,
+    /// Security profile 1: HTTP Basic auth with the station id and this password.
+    pub password: Option<String>,
+    /// Heartbeat at this interval instead of the one the central system gives.
+    pub heartbeat: Option<Duration>,
+    /// Sessions the station starts by itself (drivers plugging in), if any.
+    pub sessions: Option<SessionPlan>,
+    /// Seeds the station's random choices (with its id): the same seed, the same fleet.
+    pub seed: u64,
+}
+
+/// Drivers arriving at a station: each connector starts sessions at random times (a Poisson
+/// process of `per_hour`), each lasting a random time around `mean_duration`, with an id tag
+/// picked from `id_tags`.
+#[derive(Debug, Clone)]
+pub struct SessionPlan {
+    /// Sessions per connector per hour.
+    pub per_hour: f64,
+    pub mean_duration: Duration,
+    pub id_tags: Vec<String>,
 }
 
 impl ChargerConfig {
@@ -47,6 +66,57 @@ impl ChargerConfig {
             meter_interval: Duration::from_secs(10),
             power_w: 11_000.0,
             call_timeout: Duration::from_secs(30),
+            password: None,
+            heartbeat: None,
+            sessions: None,
+            seed: 0,
+        }
+    }
+}
+
+/// A small deterministic random generator (SplitMix64): enough for simulated drivers, and no
+/// dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// Seeded by `seed` and `name`, so each station of a fleet has its own sequence.
+    pub fn for_station(seed: u64, name: &str, n: u32) -> Rng {
+        // FNV-1a of the name, mixed with the seed and the connector.
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Rng(seed ^ hash ^ (u64::from(n) << 32))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Exponentially distributed with this mean (waiting times of a Poisson process).
+    pub fn exponential(&mut self, mean: Duration) -> Duration {
+        mean.mul_f64(-(1.0 - self.unit()).ln())
+    }
+
+    /// Uniform in [0, n); 0 if n is 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
@@ -228,6 +298,12 @@ impl Charger {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static("ocpp1.6"),
         );
+        if let Some(password) = &self.config.password {
+            let credentials = crate::base64(format!("{}:{password}", self.config.id).as_bytes());
+            let value = HeaderValue::from_str(&format!("Basic {credentials}"))
+                .map_err(|e| SimError::Request(e.to_string()))?;
+            request.headers_mut().insert("Authorization", value);
+        }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let (mut sink, mut stream) = socket.split();
         self.stats.connected.fetch_add(1, Ordering::Relaxed);
@@ -324,10 +400,54 @@ impl Charger {
         for n in 0..=self.config.connectors {
             self.send_status(&link, n).await?;
         }
+        let drivers = futures_util::future::join_all(
+            self.config
+                .sessions
+                .iter()
+                .flat_map(|plan| (1..=self.config.connectors).map(move |n| (plan, n)))
+                .map(|(plan, n)| Arc::clone(&self).drive(Arc::clone(&link), n, plan.clone())),
+        );
+        let heartbeats = async {
+            loop {
+                let interval = self
+                    .config
+                    .heartbeat
+                    .unwrap_or_else(|| self.lock().heartbeat);
+                tokio::time::sleep(interval).await;
+                link.call("Heartbeat", json!({})).await?;
+            }
+        };
+        // Drivers never end the connection: once they are done (or if there are none), only
+        // the heartbeats (and the link) do.
+        let drivers = async {
+            drivers.await;
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            result = heartbeats => result,
+            () = drivers => Ok(()),
+        }
+    }
+
+    /// Drivers arriving at connector `n`: wait, plug in (a session), charge a while, leave.
+    async fn drive(self: Arc<Self>, link: Arc<Link>, n: u32, plan: SessionPlan) {
+        if plan.per_hour <= 0.0 || plan.id_tags.is_empty() {
+            return;
+        }
+        let mut rng = Rng::for_station(self.config.seed, &self.config.id, n);
+        let between = Duration::from_secs_f64(3600.0 / plan.per_hour);
         loop {
-            let interval = self.lock().heartbeat;
-            tokio::time::sleep(interval).await;
-            link.call("Heartbeat", json!({})).await?;
+            tokio::time::sleep(rng.exponential(between)).await;
+            let id_tag = plan.id_tags[rng.below(plan.id_tags.len())].clone();
+            if !self.start_session(&link, n, id_tag) {
+                continue;
+            }
+            // Between half and one and a half times the mean.
+            let stay = plan.mean_duration.mul_f64(0.5 + rng.unit());
+            tokio::time::sleep(stay).await;
+            if let Some(c) = self.lock().connectors.get_mut(n as usize) {
+                c.request_stop("EVDisconnected");
+            }
         }
     }
 

@@ -223,6 +223,28 @@ impl Station {
 }
 
 /// `{base}/{id}` with the id percent-encoded as a path segment.
+/// Standard base64 with padding (RFC 4648), for HTTP Basic credentials.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 pub fn station_url(base: &str, id: &str) -> String {
     let mut url = base.trim_end_matches('/').to_owned();
     url.push('/');
@@ -247,5 +269,30 @@ mod tests {
             station_url("ws://h/ocpp", "a b/é"),
             "ws://h/ocpp/a%20b%2F%C3%A9"
         );
+    }
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"CP-1:secret"), "Q1AtMTpzZWNyZXQ=");
+    }
+
+    #[test]
+    fn station_randomness_is_seeded_and_plausible() {
+        use crate::charger::Rng;
+        let mut a = Rng::for_station(7, "SIM-0001", 1);
+        let mut b = Rng::for_station(7, "SIM-0001", 1);
+        let mut c = Rng::for_station(7, "SIM-0002", 1);
+        let xs: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
+        assert_eq!(xs, (0..4).map(|_| b.next_u64()).collect::<Vec<_>>());
+        assert_ne!(xs, (0..4).map(|_| c.next_u64()).collect::<Vec<_>>());
+        let mean = std::time::Duration::from_secs(100);
+        let n = 20_000;
+        let total: f64 = (0..n).map(|_| a.exponential(mean).as_secs_f64()).sum();
+        let average = total / f64::from(n);
+        assert!((90.0..110.0).contains(&average), "{average}");
     }
 }

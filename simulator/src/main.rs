@@ -2,7 +2,7 @@
 //! central system.
 
 use clap::Parser;
-use simulator::charger::{Charger, ChargerConfig, Stats};
+use simulator::charger::{Charger, ChargerConfig, SessionPlan, Stats};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -31,6 +31,28 @@ struct Args {
     /// Charging power in W.
     #[arg(long, default_value_t = 11_000.0)]
     power: f64,
+    /// Password for HTTP Basic auth (security profile 1; the user is the station id).
+    #[arg(long, env = "CENTRALE_SIM_PASSWORD")]
+    password: Option<String>,
+    /// Seconds between heartbeats (default: the interval the central system gives).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    heartbeat: Option<u64>,
+    /// Sessions each connector starts by itself per hour, at random (0: only when the central
+    /// system asks with RemoteStartTransaction).
+    #[arg(long, default_value_t = 0.0)]
+    session_rate: f64,
+    /// Mean length of a session, in seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    session_length: u64,
+    /// Id tags the drivers present (comma-separated); the central system must accept them.
+    #[arg(long, default_value = "SIM-TAG", value_delimiter = ',')]
+    id_tags: Vec<String>,
+    /// Seed of the random choices (session times, tags): the same seed, the same run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Seconds between station starts, so a big fleet does not connect all at once (0: at once).
+    #[arg(long, default_value_t = 0.0)]
+    ramp: f64,
     /// Seconds to run (0: until Ctrl-C).
     #[arg(long, default_value_t = 0)]
     duration: u64,
@@ -56,7 +78,20 @@ async fn main() -> anyhow::Result<()> {
         config.connectors = args.connectors;
         config.meter_interval = Duration::from_secs(args.meter_interval);
         config.power_w = args.power;
+        config.password = args.password.clone();
+        config.heartbeat = args.heartbeat.map(Duration::from_secs);
+        config.seed = args.seed;
+        if args.session_rate > 0.0 {
+            config.sessions = Some(SessionPlan {
+                per_hour: args.session_rate,
+                mean_duration: Duration::from_secs(args.session_length),
+                id_tags: args.id_tags.clone(),
+            });
+        }
         fleet.push(Charger::spawn(config, Arc::clone(&stats)));
+        if args.ramp > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(args.ramp)).await;
+        }
     }
     let until = async {
         if args.duration == 0 {

@@ -6,6 +6,16 @@
 
 use super::{ApiError, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+
+/// Per connection, the read buffer starts this small (tungstenite's default, 128 KiB, would cost
+/// that much for every idle station); it grows for a bigger message.
+const READ_BUFFER: usize = 4 * 1024;
+/// Frames are written at once (no write buffering: a session sends one frame at a time and
+/// flushes it); at most this much may wait unsent for a slow station before the write fails.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// The largest message (and frame) a station may send; a big local list or configuration
+/// answer fits.
+const MAX_MESSAGE: usize = 1024 * 1024;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -45,7 +55,13 @@ pub async fn station_socket(
                 .into_response();
         }
     }
-    let ws = ws.protocols(OcppVersion::SUPPORTED.iter().map(|v| v.subprotocol()));
+    let ws = ws
+        .protocols(OcppVersion::SUPPORTED.iter().map(|v| v.subprotocol()))
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE);
     let version = ws
         .selected_protocol()
         .and_then(|p| p.to_str().ok())

@@ -196,3 +196,51 @@ async fn the_charger_answers_configuration_trigger_and_reset_sensibly() {
     .await;
     charger.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drivers_arrive_charge_and_leave_by_themselves() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let engine = app.server.engine().clone();
+    for tag in ["FLEET-A", "FLEET-B"] {
+        engine
+            .put_id_tag(IdTag {
+                id_tag: tag.into(),
+                status: TokenStatus::Accepted,
+                expiry_date: None,
+                parent_id_tag: None,
+            })
+            .await
+            .unwrap();
+    }
+    let mut config = config(&app, "SIM-DRIVERS");
+    config.connectors = 1;
+    // A driver every ~100 ms, charging ~400 ms: several sessions in a few seconds.
+    config.sessions = Some(simulator::charger::SessionPlan {
+        per_hour: 36_000.0,
+        mean_duration: Duration::from_millis(400),
+        id_tags: vec!["FLEET-A".into(), "FLEET-B".into()],
+    });
+    config.seed = 42;
+    let charger = Charger::spawn(config, Arc::new(Stats::default()));
+    let id = StationId::parse("SIM-DRIVERS").unwrap();
+    let finished = eventually("two sessions end with the driver leaving", async || {
+        let done: Vec<_> = engine
+            .transactions(Some(&id), Some(false), 10)
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|t| t.stop_reason.as_deref() == Some("EVDisconnected"))
+            .collect();
+        (done.len() >= 2).then_some(done)
+    })
+    .await;
+    for t in &finished {
+        assert!(["FLEET-A", "FLEET-B"].contains(&t.id_tag.as_str()), "{t:?}");
+        assert!(t.energy_wh.is_some_and(|wh| wh > 0), "{t:?}");
+        assert!(
+            t.remote_start_requested_at.is_none(),
+            "started by the driver"
+        );
+    }
+    charger.stop().await;
+}

@@ -1,0 +1,614 @@
+//! The seven scenarios. Each starts the system under test fresh, drives it from this process
+//! (pinned to other cores than the server), measures from outside, and prints a table.
+
+use crate::client::{BenchStation, EventReader, Http, payloads};
+use crate::measure::{Latencies, Table, count, f1, f2};
+use crate::target::{Target, listen_overflows};
+use futures_util::future::join_all;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// How big and how long: the issue's sizes, or small ones for a smoke run.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub quick: bool,
+    /// How long each closed-loop measurement runs.
+    pub run: Duration,
+}
+
+impl Scale {
+    fn pick<T>(&self, full: T, quick: T) -> T {
+        if self.quick { quick } else { full }
+    }
+}
+
+/// Connects `n` stations named `{prefix}{i}`, each sending BootNotification (at most `parallel`
+/// connecting at once). Returns the stations and how many failed.
+async fn fleet(
+    target: &Target,
+    prefix: &str,
+    n: usize,
+    parallel: usize,
+) -> (Vec<BenchStation>, u64) {
+    let gate = Arc::new(Semaphore::new(parallel));
+    let tasks = (0..n).map(|i| {
+        let gate = Arc::clone(&gate);
+        let base = target.ws_base.clone();
+        let id = format!("{prefix}{i:05}");
+        tokio::spawn(async move {
+            let _permit = gate.acquire_owned().await.ok()?;
+            let mut station = BenchStation::connect(&base, &id).await.ok()?;
+            station
+                .call("BootNotification", &payloads::boot())
+                .await
+                .ok()?;
+            Some(station)
+        })
+    });
+    let mut stations = Vec::with_capacity(n);
+    let mut errors = 0;
+    for outcome in join_all(tasks).await {
+        match outcome {
+            Ok(Some(station)) => stations.push(station),
+            _ => errors += 1,
+        }
+    }
+    (stations, errors)
+}
+
+/// What a closed-loop run measured.
+struct Run {
+    count: u64,
+    errors: u64,
+    latencies: Latencies,
+    elapsed: Duration,
+    server_cpu: Duration,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.count as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn cpu_us_each(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1e6 / self.count.max(1) as f64
+    }
+}
+
+/// Every station sends `action` again as soon as the previous one is answered (one CALL
+/// outstanding per station), for `duration`.
+async fn closed_loop(
+    target: &Target,
+    stations: Vec<BenchStation>,
+    duration: Duration,
+    action: &'static str,
+    payload: impl Fn(u64) -> Value + Send + Sync + Clone + 'static,
+) -> (Run, Vec<BenchStation>) {
+    // A short warm-up, not measured.
+    let warm = Instant::now() + Duration::from_millis(300);
+    let cpu_before = Arc::new(std::sync::Mutex::new(None::<(Duration, Instant)>));
+    let errors = Arc::new(AtomicU64::new(0));
+    let end = warm + duration;
+    let tasks = stations.into_iter().map(|mut station| {
+        let payload = payload.clone();
+        let errors = Arc::clone(&errors);
+        tokio::spawn(async move {
+            let mut latencies = Latencies::default();
+            let mut n = 0u64;
+            loop {
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                n += 1;
+                let sent = Instant::now();
+                match station.call(action, &payload(n)).await {
+                    Ok(_) if sent >= warm => latencies.record(sent.elapsed()),
+                    Ok(_) => {}
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+            (latencies, station)
+        })
+    });
+    let sampler = {
+        let cpu_before = Arc::clone(&cpu_before);
+        let pid_cpu = target.cpu_probe();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(warm.into()).await;
+            if let Ok(mut slot) = cpu_before.lock() {
+                *slot = Some((pid_cpu(), Instant::now()));
+            }
+        })
+    };
+    let mut latencies = Latencies::default();
+    let mut stations = Vec::new();
+    for outcome in join_all(tasks).await.into_iter().flatten() {
+        latencies.extend(outcome.0);
+        stations.push(outcome.1);
+    }
+    let _ = sampler.await;
+    let cpu_after = target.cpu();
+    let (cpu_start, started) = cpu_before
+        .lock()
+        .ok()
+        .and_then(|slot| *slot)
+        .unwrap_or((cpu_after, Instant::now()));
+    let run = Run {
+        count: latencies.len() as u64,
+        errors: errors.load(Ordering::Relaxed),
+        latencies,
+        elapsed: started.elapsed().min(duration + Duration::from_secs(1)),
+        server_cpu: cpu_after.saturating_sub(cpu_start),
+    };
+    (run, stations)
+}
+
+/// 1. Idle capacity: resident memory per connected, booted station.
+pub async fn idle_capacity(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "1. Idle capacity (booted stations, then idle)",
+        &[
+            "stations",
+            "connected",
+            "errors",
+            "RSS before MiB",
+            "RSS after MiB",
+            "KiB / station",
+        ],
+    );
+    for n in scale.pick(vec![1_000, 10_000, 19_000], vec![1_000]) {
+        let target = Target::centrale(root, &[]).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = target.rss();
+        let (stations, errors) = fleet(&target, "IDLE-", n, 256).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = target.rss();
+        let per = after.saturating_sub(before) as f64 / 1024.0 / stations.len().max(1) as f64;
+        table.row(vec![
+            count(n as u64),
+            count(stations.len() as u64),
+            count(errors),
+            f1(before as f64 / 1048576.0),
+            f1(after as f64 / 1048576.0),
+            f2(per),
+        ]);
+        join_all(stations.into_iter().map(BenchStation::close)).await;
+        target.stop().await;
+    }
+    table.print();
+    println!("target: <= 4 KiB per station");
+    Ok(())
+}
+
+/// 2. Heartbeat round trips, closed loop, one CALL outstanding per station.
+pub async fn heartbeats(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "2. Heartbeat round trips (closed loop)",
+        &[
+            "connections",
+            "round trips/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "server CPU µs/rt",
+            "errors",
+        ],
+    );
+    let target = Target::centrale(root, &[]).await?;
+    for n in [1, 100, 1000] {
+        let (stations, errors) = fleet(&target, &format!("HB{n}-"), n, 256).await;
+        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_| {
+            payloads::heartbeat()
+        })
+        .await;
+        table.row(vec![
+            count(n as u64),
+            count(run.per_second() as u64),
+            f2(run.latencies.ms(0.5)),
+            f2(run.latencies.ms(0.99)),
+            f2(run.latencies.ms(0.999)),
+            f1(run.cpu_us_each()),
+            count(errors + run.errors),
+        ]);
+        join_all(stations.into_iter().map(BenchStation::close)).await;
+    }
+    target.stop().await;
+    table.print();
+    println!("target: <= 8 µs of server CPU per round trip");
+    Ok(())
+}
+
+/// 3. Reconnect storm: every station connects at once, boots and reports two connectors.
+pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let n = scale.pick(10_000, 1_000);
+    let target = Target::centrale(root, &[]).await?;
+    let overflows = listen_overflows();
+    let started = Instant::now();
+    let tasks = (0..n).map(|i| {
+        let base = target.ws_base.clone();
+        tokio::spawn(async move {
+            let id = format!("STORM-{i:05}");
+            let mut station = BenchStation::connect(&base, &id).await.ok()?;
+            let boot = station
+                .call("BootNotification", &payloads::boot())
+                .await
+                .ok()?;
+            if boot["status"] != "Accepted" {
+                return None;
+            }
+            for c in 1..=2 {
+                station
+                    .call(
+                        "StatusNotification",
+                        &payloads::status(c, "Available", "storm"),
+                    )
+                    .await
+                    .ok()?;
+            }
+            Some((started.elapsed(), station))
+        })
+    });
+    let mut done = Latencies::default();
+    let mut errors = 0u64;
+    let mut stations = Vec::new();
+    for outcome in join_all(tasks).await {
+        match outcome {
+            Ok(Some((at, station))) => {
+                done.record(at);
+                stations.push(station);
+            }
+            _ => errors += 1,
+        }
+    }
+    let all = started.elapsed();
+    let overflowed = listen_overflows().saturating_sub(overflows);
+    let mut http = Http::connect(&target.addr).await?;
+    let (_, persisted) = http.get("/api/stations").await?;
+    let persisted = serde_json::from_str::<Value>(&persisted)?
+        .as_array()
+        .map_or(0, |stations| {
+            stations
+                .iter()
+                .filter(|s| s["connectors"].as_array().is_some_and(|c| c.len() >= 2))
+                .count()
+        });
+    let mut table = Table::new(
+        "3. Reconnect storm (connect + BootNotification + 2 StatusNotification, all at once)",
+        &[
+            "stations",
+            "all accepted after s",
+            "p50 s",
+            "p99 s",
+            "persisted",
+            "listen overflows",
+            "errors",
+        ],
+    );
+    table.row(vec![
+        count(n as u64),
+        f2(all.as_secs_f64()),
+        f2(done.ms(0.5) / 1000.0),
+        f2(done.ms(0.99) / 1000.0),
+        count(persisted as u64),
+        count(overflowed),
+        count(errors),
+    ]);
+    table.print();
+    println!("target: <= 3 s, 0 overflows, 0 errors");
+    join_all(stations.into_iter().map(BenchStation::close)).await;
+    target.stop().await;
+    Ok(())
+}
+
+/// 4. MeterValues ingestion: 10 sampled values each, acknowledged after the commit.
+pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "4. MeterValues ingestion (10 sampled values each, closed loop)",
+        &[
+            "stations",
+            "messages/s",
+            "values/s",
+            "ack p50 ms",
+            "ack p99 ms",
+            "server CPU µs/msg",
+            "errors",
+        ],
+    );
+    for n in [10, 50, 200] {
+        let target = Target::centrale(root, &[]).await?;
+        let (mut stations, errors) = fleet(&target, "MV-", n, 128).await;
+        let mut transactions = Vec::new();
+        for station in &mut stations {
+            let started = station
+                .call("StartTransaction", &payloads::start(1))
+                .await?;
+            transactions.push(started["transactionId"].as_i64().unwrap_or(0));
+        }
+        let mut all = Latencies::default();
+        let mut total = 0u64;
+        let mut failed = 0u64;
+        let cpu_before = target.cpu();
+        let began = Instant::now();
+        // Each station meters its own transaction.
+        let loops = stations.into_iter().zip(transactions).map(|(station, id)| {
+            closed_loop_owned(station, scale.run, move |k| payloads::meter_values(id, k))
+        });
+        for (latencies, done, errs) in join_all(loops).await {
+            total += done;
+            failed += errs;
+            all.extend(latencies);
+        }
+        let elapsed = began.elapsed();
+        let cpu = target.cpu().saturating_sub(cpu_before);
+        let rate = total as f64 / elapsed.as_secs_f64();
+        table.row(vec![
+            count(n as u64),
+            count(rate as u64),
+            count((rate * 10.0) as u64),
+            f2(all.ms(0.5)),
+            f2(all.ms(0.99)),
+            f1(cpu.as_secs_f64() * 1e6 / total.max(1) as f64),
+            count(errors + failed),
+        ]);
+        target.stop().await;
+    }
+    table.print();
+    println!("target: >= 10 000 messages/s with ack p99 <= 20 ms");
+    Ok(())
+}
+
+/// One station's closed loop, owning it: latencies, how many, errors.
+async fn closed_loop_owned(
+    mut station: BenchStation,
+    duration: Duration,
+    payload: impl Fn(u64) -> Value,
+) -> (Latencies, u64, u64) {
+    let end = Instant::now() + duration;
+    let mut latencies = Latencies::default();
+    let mut n = 0;
+    let mut errors = 0;
+    while Instant::now() < end {
+        n += 1;
+        let sent = Instant::now();
+        match station.call("MeterValues", &payload(n)).await {
+            Ok(_) => latencies.record(sent.elapsed()),
+            Err(_) => {
+                errors += 1;
+                break;
+            }
+        }
+    }
+    station.close().await;
+    (latencies, n - errors, errors)
+}
+
+/// 5. Station event to dashboard event stream, with a subscriber that never reads.
+pub async fn events(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "5. StatusNotification to /api/events subscribers (plus one that never reads)",
+        &[
+            "subscribers",
+            "events",
+            "p50 ms",
+            "p99 ms",
+            "station RTT p50 ms",
+            "station RTT p99 ms",
+            "errors",
+        ],
+    );
+    let events = scale.pick(1_000, 200);
+    for subscribers in [1usize, 100] {
+        let target = Target::centrale(root, &[]).await?;
+        let query = "?kinds=connectorStatusChanged";
+        // The stalled one: subscribes, then never reads a byte.
+        let stalled = EventReader::open(&target.addr, query).await?;
+        let mut readers = Vec::new();
+        for _ in 0..subscribers {
+            readers.push(EventReader::open(&target.addr, query).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let collecting: Vec<_> = readers
+            .into_iter()
+            .map(|r| tokio::spawn(r.collect("bench-", events)))
+            .collect();
+        let mut station = BenchStation::connect(&target.ws_base, "EVENTS-1").await?;
+        station.call("BootNotification", &payloads::boot()).await?;
+        let mut sent_at = Vec::with_capacity(events);
+        let mut rtt = Latencies::default();
+        for i in 0..events {
+            let status = if i % 2 == 0 {
+                "Charging"
+            } else {
+                "SuspendedEV"
+            };
+            let sent = Instant::now();
+            sent_at.push(sent);
+            station
+                .call(
+                    "StatusNotification",
+                    &payloads::status(1, status, &format!("bench-{i}")),
+                )
+                .await?;
+            rtt.record(sent.elapsed());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let mut latency = Latencies::default();
+        let mut errors = 0u64;
+        for outcome in join_all(collecting).await {
+            match outcome {
+                Ok(Ok(seen)) => {
+                    for (i, at) in seen {
+                        if let Some(sent) = sent_at.get(i as usize) {
+                            latency.record(at.saturating_duration_since(*sent));
+                        }
+                    }
+                }
+                _ => errors += 1,
+            }
+        }
+        table.row(vec![
+            format!("{subscribers} + 1 stalled"),
+            count(latency.len() as u64),
+            f2(latency.ms(0.5)),
+            f2(latency.ms(0.99)),
+            f2(rtt.ms(0.5)),
+            f2(rtt.ms(0.99)),
+            count(errors),
+        ]);
+        drop(stalled);
+        station.close().await;
+        target.stop().await;
+    }
+    table.print();
+    println!("target: p99 <= 50 ms; the stalled subscriber changes nothing for stations");
+    Ok(())
+}
+
+/// 6. REST command round trip: RemoteStartTransaction through the API to a station and back.
+pub async fn rest_commands(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "6. REST RemoteStartTransaction round trip (API -> station -> API)",
+        &[
+            "concurrent",
+            "commands/s",
+            "p50 ms",
+            "p99 ms",
+            "server CPU µs/cmd",
+            "errors",
+        ],
+    );
+    let target = Target::centrale(root, &[]).await?;
+    let (stations, errors) = fleet(&target, "REST-", 100, 100).await;
+    let serving: Vec<_> = stations
+        .into_iter()
+        .map(|s| tokio::spawn(s.serve()))
+        .collect();
+    for concurrent in [1usize, 100] {
+        let end = Instant::now() + scale.run;
+        let cpu_before = target.cpu();
+        let began = Instant::now();
+        let workers = (0..concurrent).map(|i| {
+            let addr = target.addr.clone();
+            tokio::spawn(async move {
+                let mut http = Http::connect(&addr).await?;
+                let path = format!("/api/stations/REST-{i:05}/commands/RemoteStartTransaction");
+                let body = r#"{"idTag":"BENCH","connectorId":1}"#;
+                let mut latencies = Latencies::default();
+                let mut failed = 0u64;
+                while Instant::now() < end {
+                    let sent = Instant::now();
+                    let (status, _) = http.post(&path, body).await?;
+                    if status == 200 {
+                        latencies.record(sent.elapsed());
+                    } else {
+                        failed += 1;
+                    }
+                }
+                Ok::<_, anyhow::Error>((latencies, failed))
+            })
+        });
+        let mut all = Latencies::default();
+        let mut failed = errors;
+        for outcome in join_all(workers).await {
+            match outcome {
+                Ok(Ok((latencies, f))) => {
+                    all.extend(latencies);
+                    failed += f;
+                }
+                _ => failed += 1,
+            }
+        }
+        let elapsed = began.elapsed();
+        let cpu = target.cpu().saturating_sub(cpu_before);
+        let n = all.len() as u64;
+        table.row(vec![
+            count(concurrent as u64),
+            count((n as f64 / elapsed.as_secs_f64()) as u64),
+            f2(all.ms(0.5)),
+            f2(all.ms(0.99)),
+            f1(cpu.as_secs_f64() * 1e6 / n.max(1) as f64),
+            count(failed),
+        ]);
+    }
+    for task in serving {
+        task.abort();
+    }
+    target.stop().await;
+    table.print();
+    println!("target: p99 <= 5 ms");
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Peer {
+    Centrale,
+    Ceiling,
+    OcppRpc,
+}
+
+/// 7. The same heartbeat load against Centrale, a raw ceiling server and ocpp-rpc.
+pub async fn side_by_side(root: &Path, scale: Scale) -> anyhow::Result<()> {
+    let mut table = Table::new(
+        "7. Side by side: 100 connections, Heartbeat closed loop, same client",
+        &[
+            "server",
+            "round trips/s",
+            "p50 ms",
+            "p99 ms",
+            "server CPU µs/rt",
+            "Centrale CPU ÷ this",
+            "errors",
+        ],
+    );
+    let mut results: Vec<(&'static str, Run)> = Vec::new();
+    for peer in [Peer::Centrale, Peer::Ceiling, Peer::OcppRpc] {
+        let started = match peer {
+            Peer::Centrale => Target::centrale(root, &[]).await,
+            Peer::Ceiling => Target::ceiling().await,
+            Peer::OcppRpc => Target::ocpp_rpc(root).await,
+        };
+        let target = match started {
+            Ok(target) => target,
+            Err(e) => {
+                println!("({peer:?} skipped: {e:#})");
+                continue;
+            }
+        };
+        let (stations, errors) = fleet(&target, "SIDE-", 100, 100).await;
+        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_| {
+            payloads::heartbeat()
+        })
+        .await;
+        run.errors += errors;
+        join_all(stations.into_iter().map(BenchStation::close)).await;
+        let name = target.name;
+        target.stop().await;
+        results.push((name, run));
+    }
+    let centrale_cpu = results
+        .iter()
+        .find(|(name, _)| *name == "Centrale")
+        .map(|(_, run)| run.cpu_us_each());
+    for (name, run) in &mut results {
+        let ratio = centrale_cpu.map_or_else(|| "—".to_owned(), |c| f2(c / run.cpu_us_each()));
+        table.row(vec![
+            (*name).to_owned(),
+            count(run.per_second() as u64),
+            f2(run.latencies.ms(0.5)),
+            f2(run.latencies.ms(0.99)),
+            f1(run.cpu_us_each()),
+            ratio,
+            count(run.errors),
+        ]);
+    }
+    table.print();
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! The systems under test: each runs as its own process, pinned to its own core, and is
+//! measured from outside (`/proc`).
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Which core the server runs on; the load generator runs on the others.
+pub const SERVER_CORE: &str = "0";
+
+/// A server process under test.
+pub struct Target {
+    pub name: &'static str,
+    child: Child,
+    pid: u32,
+    /// `127.0.0.1:PORT`
+    pub addr: String,
+    /// The WebSocket base a station appends its id to.
+    pub ws_base: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    /// A fresh Centrale (release build) on a new SQLite file, open registration, no heartbeat
+    /// or ping traffic of its own during the measurement.
+    pub async fn centrale(root: &Path, extra: &[&str]) -> anyhow::Result<Target> {
+        let dir = tempfile::tempdir()?;
+        let db = format!("sqlite://{}", dir.path().join("centrale.db").display());
+        let bin = root.join("target/release/centrale");
+        let mut args = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--registration",
+            "open",
+            "--heartbeat-interval",
+            "86400",
+            "--ping-interval",
+            "3600",
+        ];
+        args.extend_from_slice(extra);
+        let site = root.join("target/site");
+        let site = site.to_string_lossy().into_owned();
+        args.extend_from_slice(&["--site-root", &site]);
+        let (child, line) = spawn(&bin, &args, &[("RUST_LOG", "warn")], "open http://").await?;
+        let addr =
+            between(&line, "open http://", "/").context("no address in Centrale's output")?;
+        let pid = child.id().context("no pid")?;
+        Ok(Target {
+            name: "Centrale",
+            child,
+            pid,
+            ws_base: format!("ws://{addr}/ocpp"),
+            addr,
+            _dir: Some(dir),
+        })
+    }
+
+    /// The raw ceiling: this binary's `ceiling` mode (same runtime and WebSocket library,
+    /// parses each frame, answers a canned CALLRESULT, stores nothing).
+    pub async fn ceiling() -> anyhow::Result<Target> {
+        let me = std::env::current_exe()?;
+        let (child, line) = spawn(&me, &["ceiling"], &[], "listening ").await?;
+        let addr = line.trim_start_matches("listening ").trim().to_owned();
+        let pid = child.id().context("no pid")?;
+        Ok(Target {
+            name: "raw ceiling",
+            child,
+            pid,
+            ws_base: format!("ws://{addr}/ocpp"),
+            addr,
+            _dir: None,
+        })
+    }
+
+    /// npm `ocpp-rpc`'s server in strict mode (schema validation), run by Node.
+    pub async fn ocpp_rpc(root: &Path) -> anyhow::Result<Target> {
+        let script = root.join("bench/ocpp-rpc-server.mjs");
+        let modules = root.join("end2end/node_modules");
+        if !modules.join("ocpp-rpc").exists() {
+            bail!("npm ocpp-rpc is not installed: run `npm ci` in end2end/ (make test does)");
+        }
+        let node = PathBuf::from("node");
+        let script = script.to_string_lossy().into_owned();
+        let modules = modules.to_string_lossy().into_owned();
+        let (child, line) =
+            spawn(&node, &[&script], &[("NODE_PATH", &modules)], "listening ").await?;
+        let port = line.trim_start_matches("listening ").trim().to_owned();
+        let pid = child.id().context("no pid")?;
+        let addr = format!("127.0.0.1:{port}");
+        Ok(Target {
+            name: "ocpp-rpc (strict)",
+            child,
+            pid,
+            ws_base: format!("ws://{addr}/ocpp"),
+            addr,
+            _dir: None,
+        })
+    }
+
+    /// CPU time (user + system) the process has used so far.
+    pub fn cpu(&self) -> Duration {
+        cpu_of(self.pid).unwrap_or_default()
+    }
+
+    /// A function reading the process's CPU time, for another task.
+    pub fn cpu_probe(&self) -> impl Fn() -> Duration + Send + 'static {
+        let pid = self.pid;
+        move || cpu_of(pid).unwrap_or_default()
+    }
+
+    /// Resident memory, bytes.
+    pub fn rss(&self) -> u64 {
+        rss_of(self.pid).unwrap_or_default()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+/// Whether `taskset` can pin processes here.
+pub fn can_pin() -> bool {
+    std::process::Command::new("taskset")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Starts `bin args` pinned to [`SERVER_CORE`] and waits for a stdout line containing `ready`.
+async fn spawn(
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    ready: &str,
+) -> anyhow::Result<(Child, String)> {
+    let mut command = if can_pin() {
+        let mut c = Command::new("taskset");
+        c.arg("-c").arg(SERVER_CORE).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("could not start {}", bin.display()))?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains(ready) {
+                return Ok::<_, anyhow::Error>(line);
+            }
+        }
+        bail!("{} exited before it was ready", bin.display())
+    })
+    .await
+    .with_context(|| format!("{} did not get ready", bin.display()))??;
+    // Keep draining stdout so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, line))
+}
+
+fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let rest = &text[from..];
+    Some(rest[..rest.find(end).unwrap_or(rest.len())].to_owned())
+}
+
+/// Clock ticks per second of `/proc/*/stat` times.
+fn ticks_per_second() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+fn cpu_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3; utime 14, stime 15.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let ticks = ticks_per_second().max(1);
+    Some(Duration::from_nanos(
+        (utime + stime) * 1_000_000_000 / ticks,
+    ))
+}
+
+fn rss_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The kernel's count of connections dropped because a listen queue was full (all sockets).
+pub fn listen_overflows() -> u64 {
+    let Ok(text) = std::fs::read_to_string("/proc/net/netstat") else {
+        return 0;
+    };
+    let mut lines = text.lines();
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        if !names.starts_with("TcpExt:") {
+            continue;
+        }
+        let names = names.split_whitespace();
+        let values = values.split_whitespace();
+        for (name, value) in names.zip(values) {
+            if name == "ListenOverflows" {
+                return value.parse().unwrap_or(0);
+            }
+        }
+    }
+    0
+}
