@@ -102,8 +102,8 @@ struct SampleWrite {
 }
 
 /// Writes meter values with group commit: whatever messages are waiting (up to
-/// [`GROUP_COMMIT`]) go into one transaction, each in its own savepoint (so a bad one fails
-/// alone), and each is answered once the transaction is committed. Under load a commit covers
+/// [`GROUP_COMMIT`]) go into one transaction (a faulty one fails alone, see `commit_group`),
+/// and each is answered once the transaction is committed. Under load a commit covers
 /// many stations; alone, a message is committed at once.
 async fn write_samples(pool: SqlitePool, mut queue: tokio::sync::mpsc::Receiver<SampleWrite>) {
     let mut group = Vec::with_capacity(GROUP_COMMIT);
@@ -130,44 +130,65 @@ async fn commit_group(
     pool: &SqlitePool,
     group: &[SampleWrite],
 ) -> Result<Vec<Result<Option<i64>, EngineError>>, EngineError> {
-    use sqlx::Acquire;
+    // Fast path: all in one transaction. Nothing in a well-formed message can fail here; if
+    // something does, the group is written again one message per transaction, so only the
+    // faulty one fails.
     let mut tx = pool.begin().await?;
     let mut results = Vec::with_capacity(group.len());
+    let mut failed = false;
     for write in group {
-        let mut savepoint = tx.begin().await?;
-        let outcome = async {
-            insert_samples(
-                &mut savepoint,
-                &write.station,
-                write.connector_id,
-                write.transaction_id,
-                &write.samples,
-            )
-            .await?;
-            match write.transaction_id {
-                Some(id) => Ok(sqlx::query_scalar(
-                    "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
-                )
-                .bind(id)
-                .fetch_optional(&mut *savepoint)
-                .await?),
-                None => Ok(None),
+        match write_one(&mut tx, write).await {
+            Ok(running) => results.push(Ok(running)),
+            Err(_) => {
+                failed = true;
+                break;
             }
         }
-        .await;
-        match outcome {
+    }
+    if !failed {
+        tx.commit().await?;
+        return Ok(results);
+    }
+    tx.rollback().await?;
+    let mut results = Vec::with_capacity(group.len());
+    for write in group {
+        let mut tx = pool.begin().await?;
+        match write_one(&mut tx, write).await {
             Ok(running) => {
-                savepoint.commit().await?;
+                tx.commit().await?;
                 results.push(Ok(running));
             }
             Err(e) => {
-                savepoint.rollback().await?;
+                tx.rollback().await?;
                 results.push(Err(e));
             }
         }
     }
-    tx.commit().await?;
     Ok(results)
+}
+
+/// One MeterValues message: its samples, and the meter start of its transaction if running.
+async fn write_one(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    write: &SampleWrite,
+) -> Result<Option<i64>, EngineError> {
+    insert_samples(
+        tx,
+        &write.station,
+        write.connector_id,
+        write.transaction_id,
+        &write.samples,
+    )
+    .await?;
+    match write.transaction_id {
+        Some(id) => Ok(sqlx::query_scalar(
+            "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?),
+        None => Ok(None),
+    }
 }
 
 impl Store {
@@ -695,20 +716,21 @@ impl Store {
     /// Appends logged frames in one transaction.
     pub async fn append_messages(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
         let mut tx = self.pool.begin().await?;
-        for f in frames {
-            sqlx::query(
-                "INSERT INTO message_log (station_id, direction, message_type, message_id, action, \
-                 frame, logged_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&f.station_id)
-            .bind(f.direction.as_str())
-            .bind(f.message_type.map(i64::from))
-            .bind(&f.message_id)
-            .bind(&f.action)
-            .bind(&f.frame)
-            .bind(f.at)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in frames.chunks(1000) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO message_log (station_id, direction, message_type, message_id, \
+                 action, frame, logged_at) ",
+            );
+            insert.push_values(chunk, |mut row, f| {
+                row.push_bind(&f.station_id)
+                    .push_bind(f.direction.as_str())
+                    .push_bind(f.message_type.map(i64::from))
+                    .push_bind(&f.message_id)
+                    .push_bind(&f.action)
+                    .push_bind(&f.frame)
+                    .push_bind(f.at);
+            });
+            insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1386,25 +1408,26 @@ async fn insert_samples(
     transaction_id: Option<i64>,
     samples: &[Sample],
 ) -> Result<(), EngineError> {
-    for sample in samples {
-        sqlx::query(
-            "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, value, \
-             measurand, unit, phase, context, location, format) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(station.as_str())
-        .bind(i64::from(connector_id))
-        .bind(transaction_id)
-        .bind(sample.timestamp)
-        .bind(&sample.value)
-        .bind(&sample.measurand)
-        .bind(&sample.unit)
-        .bind(&sample.phase)
-        .bind(&sample.context)
-        .bind(&sample.location)
-        .bind(&sample.format)
-        .execute(&mut **tx)
-        .await?;
+    // One statement for many rows (within the bind-parameter limit).
+    for chunk in samples.chunks(1000) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, \
+             value, measurand, unit, phase, context, location, format) ",
+        );
+        insert.push_values(chunk, |mut row, sample| {
+            row.push_bind(station.as_str())
+                .push_bind(i64::from(connector_id))
+                .push_bind(transaction_id)
+                .push_bind(sample.timestamp)
+                .push_bind(&sample.value)
+                .push_bind(&sample.measurand)
+                .push_bind(&sample.unit)
+                .push_bind(&sample.phase)
+                .push_bind(&sample.context)
+                .push_bind(&sample.location)
+                .push_bind(&sample.format);
+        });
+        insert.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
