@@ -83,7 +83,13 @@ impl<'s> MigrationSource<'s> for Embedded {
 /// A handle on the database: a connection pool, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads (the dashboard, the API, lookups): several connections, never blocked by a write
+    /// (WAL).
     pool: SqlitePool,
+    /// Writes: one connection. SQLite has one writer at a time anyway; with several writing
+    /// connections they would wait for each other in SQLite's busy handler (sleeps of 1 ms and
+    /// more), which costs far more than taking turns here.
+    writer: SqlitePool,
     /// The meter values writer (see [`Store::add_samples`]).
     samples: tokio::sync::mpsc::Sender<SampleWrite>,
 }
@@ -210,22 +216,35 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database lives in one connection; a file is shared by several.
-            .max_connections(if in_memory { 1 } else { 8 })
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await?;
         let migrator = Migrator::new(Embedded(SQLITE_MIGRATIONS)).await?;
-        migrator.run(&pool).await?;
+        migrator.run(&writer).await?;
+        // An in-memory database lives in one connection: reads share the writer's.
+        let pool = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?
+        };
         let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         // Ends when the last `Store` handle (and so the last sender) is dropped.
-        tokio::spawn(write_samples(pool.clone(), queue));
-        Ok(Store { pool, samples })
+        tokio::spawn(write_samples(writer.clone(), queue));
+        Ok(Store {
+            pool,
+            writer,
+            samples,
+        })
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Records that `station` connected now, creating it (with registration `initial`) on its
@@ -248,7 +267,7 @@ impl Store {
         .bind(protocol.subprotocol())
         .bind(at)
         .bind(initial.as_str())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(registration.parse()?)
     }
@@ -275,7 +294,7 @@ impl Store {
         let done = sqlx::query("UPDATE stations SET registration = $2 WHERE id = $1")
             .bind(station.as_str())
             .bind(registration.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -304,7 +323,7 @@ impl Store {
         .bind(&boot.meter_type)
         .bind(&boot.meter_serial_number)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -331,7 +350,7 @@ impl Store {
             .bind(station.as_str())
             .bind(status)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -361,7 +380,7 @@ impl Store {
         .bind(&status.vendor_error_code)
         .bind(status.timestamp)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -418,7 +437,7 @@ impl Store {
         .bind(tag.expiry_date)
         .bind(&tag.parent_id_tag)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -451,7 +470,7 @@ impl Store {
         status: TokenStatus,
         at: OffsetDateTime,
     ) -> Result<(i64, bool), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO transactions (station_id, connector_id, id_tag, start_status, meter_start, \
              started_at, reservation_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -496,7 +515,7 @@ impl Store {
         stop: &TransactionStop,
         at: OffsetDateTime,
     ) -> Result<StopRecorded, EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found = sqlx::query(
             "SELECT connector_id, meter_start, stopped_at FROM transactions \
              WHERE id = $1 AND station_id = $2",
@@ -607,7 +626,7 @@ impl Store {
         .bind(tech_info)
         .bind(occurred_at)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -676,7 +695,7 @@ impl Store {
     pub async fn delete_station(&self, station: &StationId) -> Result<bool, EngineError> {
         let done = sqlx::query("DELETE FROM stations WHERE id = $1")
             .bind(station.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -708,14 +727,14 @@ impl Store {
     pub async fn delete_id_tag(&self, id_tag: &str) -> Result<bool, EngineError> {
         let done = sqlx::query("DELETE FROM id_tags WHERE id_tag = $1")
             .bind(id_tag)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Appends logged frames in one transaction.
     pub async fn append_messages(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for chunk in frames.chunks(1000) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO message_log (station_id, direction, message_type, message_id, \
@@ -742,7 +761,7 @@ impl Store {
             "DELETE FROM message_log WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM message_log) - $1",
         )
         .bind(i64::try_from(keep).unwrap_or(i64::MAX))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -806,7 +825,7 @@ impl Store {
         .bind(&r.parent_id_tag)
         .bind(r.expires_at)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -829,7 +848,7 @@ impl Store {
         .bind(status)
         .bind(transaction_id)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -867,7 +886,7 @@ impl Store {
     /// Keeps a charging profile a station accepted. A profile with the same id, or with the same
     /// connector, stack level and purpose, is replaced, as the station does.
     pub async fn put_charging_profile(&self, p: &ChargingProfileRecord) -> Result<(), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "DELETE FROM charging_profiles WHERE station_id = $1 AND (profile_id = $2 OR \
              (connector_id = $3 AND stack_level = $4 AND purpose = $5))",
@@ -918,7 +937,7 @@ impl Store {
         .bind(connector_id.map(i64::from))
         .bind(purpose)
         .bind(stack_level)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected())
     }
@@ -969,7 +988,7 @@ impl Store {
         .bind(connector_id.map(i64::from))
         .bind(id_tag)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -983,7 +1002,7 @@ impl Store {
         start: &TransactionStart,
         at: OffsetDateTime,
     ) -> Result<(), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let remote: Option<(i64, OffsetDateTime)> = sqlx::query_as(
             "SELECT id, requested_at FROM remote_starts WHERE station_id = $1 AND id_tag = $2 \
              AND transaction_id IS NULL AND (connector_id IS NULL OR connector_id = $3) \
@@ -1035,7 +1054,7 @@ impl Store {
         .bind(transaction_id)
         .bind(station.as_str())
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1054,7 +1073,7 @@ impl Store {
         .bind(station.as_str())
         .bind(at)
         .bind(registration.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -1159,7 +1178,7 @@ impl Store {
         complete: bool,
         at: OffsetDateTime,
     ) -> Result<(), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if complete {
             sqlx::query("DELETE FROM station_configuration WHERE station_id = $1")
                 .bind(station.as_str())
@@ -1201,7 +1220,7 @@ impl Store {
         .bind(key)
         .bind(value)
         .bind(at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1237,7 +1256,7 @@ impl Store {
         sqlx::query("UPDATE stations SET local_list_version = $2 WHERE id = $1")
             .bind(station.as_str())
             .bind(version)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -1251,7 +1270,7 @@ impl Store {
         full: bool,
         entries: &[(String, Option<IdTag>)],
     ) -> Result<(), EngineError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if full {
             sqlx::query("DELETE FROM local_auth_list WHERE station_id = $1")
                 .bind(station.as_str())
@@ -1329,7 +1348,7 @@ impl Store {
         sqlx::query("UPDATE stations SET last_seen_at = $2 WHERE id = $1")
             .bind(station.as_str())
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
