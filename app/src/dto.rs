@@ -20,7 +20,7 @@ pub struct FleetSummary {
 }
 
 /// A station as the Stations page shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StationRow {
     pub id: String,
@@ -36,7 +36,7 @@ pub struct StationRow {
 }
 
 /// A connector's status as a badge shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectorBadge {
     pub connector_id: u32,
@@ -45,7 +45,19 @@ pub struct ConnectorBadge {
     pub info: Option<String>,
 }
 
+/// A cheap fingerprint of a row's content: the key of its `<For>` entry, so a row is rendered
+/// again exactly when it changed (without formatting every row on every event).
+fn fingerprint(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
 impl StationRow {
+    /// The row's `<For>` key: its content's fingerprint.
+    pub fn key(&self) -> u64 {
+        fingerprint(self)
+    }
+
     /// Whether any connector (not the station itself) has this status.
     pub fn has_status(&self, status: &str) -> bool {
         self.connectors
@@ -151,6 +163,21 @@ pub struct TransactionRow {
 }
 
 impl TransactionRow {
+    /// The row's `<For>` key: its content's fingerprint.
+    pub fn key(&self) -> u64 {
+        fingerprint(&(
+            self.id,
+            &self.station_id,
+            self.connector_id,
+            &self.id_tag,
+            &self.started_at,
+            &self.stopped_at,
+            &self.stop_reason,
+            self.energy_wh.map(f64::to_bits),
+            self.power_w.map(f64::to_bits),
+        ))
+    }
+
     /// Applies a live update of this transaction; false if it is about another one.
     pub fn apply(&mut self, event: &LiveEvent) -> bool {
         match event {

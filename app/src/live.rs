@@ -13,6 +13,10 @@ use std::time::Duration;
 /// How many recent events the page keeps for the activity feed and late readers.
 const RECENT: usize = 200;
 
+/// How long events gather before the page sees them: one frame at 60 Hz, so a status change
+/// still shows at once, and a flood of events costs at most one render per frame.
+const FLUSH_EVERY: Duration = Duration::from_millis(16);
+
 /// The state of the link to the server's event stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkState {
@@ -99,6 +103,31 @@ impl<T: Clone + Default + Send + Sync + 'static> Live<T> {
         Live { value, current }
     }
 
+    /// Like [`Live::new`], but a reloaded snapshot is merged into the live copy by `merge`
+    /// instead of replacing it: for logs, where what arrived live while the snapshot was being
+    /// read may not be in it yet.
+    pub fn merging<E: Clone + Send + Sync + 'static>(
+        snapshot: Resource<Result<T, E>>,
+        merge: fn(&mut T, T),
+    ) -> Self {
+        let value = RwSignal::new(None::<T>);
+        Effect::new(move |_| {
+            if let Some(Ok(loaded)) = snapshot.get() {
+                value.update(|value| match value {
+                    Some(current) => merge(current, loaded),
+                    None => *value = Some(loaded),
+                });
+            }
+        });
+        let current = Signal::derive(move || {
+            value
+                .get()
+                .or_else(|| snapshot.get().and_then(Result::ok))
+                .unwrap_or_default()
+        });
+        Live { value, current }
+    }
+
     /// Edits the live copy; before it exists (server render, loading) there is nothing to edit.
     pub fn update(self, edit: impl FnOnce(&mut T)) {
         self.value.update(|value| {
@@ -125,6 +154,9 @@ struct Links {
     retry: StoredValue<Duration>,
     /// Which entry of [`SOURCES`] is this stream's open source.
     key: u64,
+    /// Events received but not yet handed to the page, and whether a flush is scheduled.
+    pending: StoredValue<Vec<LiveEvent>>,
+    flush_due: StoredValue<bool>,
     closed: StoredValue<bool>,
 }
 
@@ -165,6 +197,8 @@ pub fn stream(url: String) -> LiveEvents {
         next_seq: StoredValue::new(1),
         retry: StoredValue::new(Duration::from_secs(1)),
         key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        pending: StoredValue::new(Vec::new()),
+        flush_due: StoredValue::new(false),
         closed: StoredValue::new(false),
     };
     // Effects run in the browser only: the server never opens the stream.
@@ -223,15 +257,11 @@ fn open(links: Links) {
         };
         match serde_json::from_str::<LiveEvent>(&data) {
             Ok(event) => {
-                let seq = links.next_seq.get_value();
-                links.next_seq.set_value(seq + 1);
-                links.recent.update(|recent| {
-                    recent.push((seq, event));
-                    if recent.len() > RECENT {
-                        let excess = recent.len() - RECENT;
-                        recent.drain(..excess);
-                    }
-                });
+                links.pending.update_value(|pending| pending.push(event));
+                if !links.flush_due.get_value() {
+                    links.flush_due.set_value(true);
+                    set_timeout(move || flush(links), FLUSH_EVERY);
+                }
             }
             Err(e) => leptos::logging::warn!("unreadable live event {data}: {e}"),
         }
@@ -245,6 +275,30 @@ fn open(links: Links) {
     let _ = source
         .add_event_listener_with_callback(LiveEvent::RESYNC, on_resync.as_ref().unchecked_ref());
     on_resync.forget();
+}
+
+/// Hands the events that arrived since the last flush to the page, in one update: a busy fleet
+/// sends hundreds of events a second, and the page then renders at most once per flush.
+fn flush(links: Links) {
+    links.flush_due.set_value(false);
+    let events = links
+        .pending
+        .try_update_value(std::mem::take)
+        .unwrap_or_default();
+    if events.len() > RECENT {
+        // More than a page can follow delta by delta: reload the snapshots instead.
+        links.epoch.update(|n| *n += 1);
+        return;
+    }
+    let first = links.next_seq.get_value();
+    links.next_seq.set_value(first + events.len() as u64);
+    links.recent.update(|recent| {
+        recent.extend((first..).zip(events));
+        if recent.len() > RECENT {
+            let excess = recent.len() - RECENT;
+            recent.drain(..excess);
+        }
+    });
 }
 
 fn retry_later(links: Links) {

@@ -105,5 +105,5 @@ fn print_machine() {
     } else {
         "no taskset: server and load generator share the cores".to_owned()
     };
-    println!("centrale-bench on {cpu}, {cores} cores available to the load generator; {pinned}");
+    println!("centrale-bench on {cpu}; load generator: {cores} core(s); {pinned}");
 }

@@ -48,7 +48,9 @@ pub struct ChargerConfig {
 
 /// Drivers arriving at a station: each connector starts sessions at random times (a Poisson
 /// process of `per_hour`), each lasting a random time around `mean_duration`, with an id tag
-/// picked from `id_tags`.
+/// picked from `id_tags` (`{station}` and `{connector}` in a tag are replaced by the station id
+/// and connector number: a tag charges one connector at a time, or the central system answers
+/// ConcurrentTx).
 #[derive(Debug, Clone)]
 pub struct SessionPlan {
     /// Sessions per connector per hour.
@@ -438,7 +440,9 @@ impl Charger {
         let between = Duration::from_secs_f64(3600.0 / plan.per_hour);
         loop {
             tokio::time::sleep(rng.exponential(between)).await;
-            let id_tag = plan.id_tags[rng.below(plan.id_tags.len())].clone();
+            let id_tag = plan.id_tags[rng.below(plan.id_tags.len())]
+                .replace("{station}", &self.config.id)
+                .replace("{connector}", &n.to_string());
             if !self.start_session(&link, n, id_tag) {
                 continue;
             }

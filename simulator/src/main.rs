@@ -45,6 +45,8 @@ struct Args {
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     session_length: u64,
     /// Id tags the drivers present (comma-separated); the central system must accept them.
+    /// `{station}` and `{connector}` are replaced (e.g. `{station}-{connector}`: one tag per
+    /// connector, as a tag charges at one place at a time).
     #[arg(long, default_value = "SIM-TAG", value_delimiter = ',')]
     id_tags: Vec<String>,
     /// Seed of the random choices (session times, tags): the same seed, the same run.

@@ -32,7 +32,7 @@ pub fn MessageLog(
         move || live.epoch.get(),
         move |_| list_messages(station.get_value()),
     );
-    let list = LiveList::new(snapshot);
+    let list = LiveList::merging(snapshot, merge);
     let paused = RwSignal::new(false);
     let held = RwSignal::new(Vec::<MessageRow>::new());
     let action = RwSignal::new(String::new());
@@ -137,6 +137,18 @@ pub fn MessageLog(
         </div>
     }
     .into_any()
+}
+
+/// Frames read from the log join those that arrived live (which the log may not have written
+/// yet): newest first, each once.
+fn merge(current: &mut Vec<MessageRow>, loaded: Vec<MessageRow>) {
+    let mut seen: HashSet<String> = loaded.iter().map(MessageRow::key).collect();
+    let mut all = loaded;
+    all.extend(current.drain(..).filter(|row| seen.insert(row.key())));
+    let time = |row: &MessageRow| crate::chart::epoch_seconds(&row.at).unwrap_or(0.0);
+    all.sort_by(|a, b| time(b).total_cmp(&time(a)));
+    all.truncate(KEEP);
+    *current = all;
 }
 
 /// `text` for a URL query: station ids may hold characters that must be escaped.

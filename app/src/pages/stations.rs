@@ -152,7 +152,7 @@ fn StationTable(
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=shown key=|s| format!("{s:?}") let(station)>
+                        <For each=shown key=StationRow::key let(station)>
                             <StationLine station />
                         </For>
                     </tbody>

@@ -1,6 +1,6 @@
 use crate::api::list_transactions;
 use crate::components::ErrorList;
-use crate::dto::{LiveEvent, clock};
+use crate::dto::{LiveEvent, TransactionRow, clock};
 use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
@@ -95,7 +95,7 @@ pub fn TransactionsPage() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    <For each=move || current.get() key=|t| format!("{t:?}") let(t)>
+                                    <For each=move || current.get() key=TransactionRow::key let(t)>
                                         <tr data-testid=format!("transaction-{}", t.id)>
                                             <td class="mono">
                                                 <a href=format!("/transactions/{}", t.id)>{t.id}</a>
