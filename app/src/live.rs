@@ -13,8 +13,7 @@ use std::time::Duration;
 /// How many recent events the page keeps for the activity feed and late readers.
 const RECENT: usize = 200;
 
-/// How long events gather before the page sees them: one frame at 60 Hz, so a status change
-/// still shows at once, and a flood of events costs at most one render per frame.
+/// How often the page takes in events at most: one frame at 60 Hz.
 const FLUSH_EVERY: Duration = Duration::from_millis(16);
 
 /// The state of the link to the server's event stream.
@@ -154,9 +153,10 @@ struct Links {
     retry: StoredValue<Duration>,
     /// Which entry of [`SOURCES`] is this stream's open source.
     key: u64,
-    /// Events received but not yet handed to the page, and whether a flush is scheduled.
+    /// Events received but not yet handed to the page, and whether the last flush was less
+    /// than [`FLUSH_EVERY`] ago (new events then wait for the next one).
     pending: StoredValue<Vec<LiveEvent>>,
-    flush_due: StoredValue<bool>,
+    cooling: StoredValue<bool>,
     closed: StoredValue<bool>,
 }
 
@@ -198,7 +198,7 @@ pub fn stream(url: String) -> LiveEvents {
         retry: StoredValue::new(Duration::from_secs(1)),
         key: NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         pending: StoredValue::new(Vec::new()),
-        flush_due: StoredValue::new(false),
+        cooling: StoredValue::new(false),
         closed: StoredValue::new(false),
     };
     // Effects run in the browser only: the server never opens the stream.
@@ -258,9 +258,8 @@ fn open(links: Links) {
         match serde_json::from_str::<LiveEvent>(&data) {
             Ok(event) => {
                 links.pending.update_value(|pending| pending.push(event));
-                if !links.flush_due.get_value() {
-                    links.flush_due.set_value(true);
-                    set_timeout(move || flush(links), FLUSH_EVERY);
+                if !links.cooling.get_value() {
+                    flush(links);
                 }
             }
             Err(e) => leptos::logging::warn!("unreadable live event {data}: {e}"),
@@ -277,14 +276,20 @@ fn open(links: Links) {
     on_resync.forget();
 }
 
-/// Hands the events that arrived since the last flush to the page, in one update: a busy fleet
-/// sends hundreds of events a second, and the page then renders at most once per flush.
+/// Hands the events that arrived since the last flush to the page, in one update, then lets
+/// the next ones gather for [`FLUSH_EVERY`]: an event after a quiet spell shows at once, and a
+/// busy fleet (hundreds of events a second) costs at most one render per flush.
 fn flush(links: Links) {
-    links.flush_due.set_value(false);
     let events = links
         .pending
         .try_update_value(std::mem::take)
         .unwrap_or_default();
+    if events.is_empty() {
+        links.cooling.set_value(false);
+        return;
+    }
+    links.cooling.set_value(true);
+    set_timeout(move || flush(links), FLUSH_EVERY);
     if events.len() > RECENT {
         // More than a page can follow delta by delta: reload the snapshots instead.
         links.epoch.update(|n| *n += 1);
