@@ -27,6 +27,8 @@ pub enum Incoming {
     Binary(Vec<u8>),
     /// The station answered a ping: it is alive.
     Pong,
+    /// The station sent a message over the size limit: the connection is closed with 1009.
+    TooBig,
 }
 
 /// A WebSocket message toward the station.
@@ -36,6 +38,8 @@ pub enum Outgoing {
     Ping(Vec<u8>),
     /// Close the connection normally (shutdown, or replaced by a newer connection).
     Close,
+    /// Close the connection because the station sent a message over the size limit (1009).
+    CloseTooBig,
 }
 
 /// One live connection, as the registry knows it.
@@ -157,6 +161,7 @@ impl Engine {
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         let mut pending: Option<Pending> = None;
+        let mut answered = RecentAnswers::default();
         let mut next_call_id: u64 = 1;
         // The registry holds the queue's sender; when a newer connection replaces this one the
         // sender is dropped, and the cancellation (which comes with it) closes the session.
@@ -174,7 +179,7 @@ impl Engine {
                     last_heard = Instant::now();
                     let reply = match message {
                         Incoming::Text(text) => {
-                            self.on_text(station, version, &mut registration, &mut pending, &text)
+                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, &text)
                                 .await
                         }
                         Incoming::Binary(data) => {
@@ -191,6 +196,12 @@ impl Engine {
                             Some(reply)
                         }
                         Incoming::Pong => None,
+                        Incoming::TooBig => {
+                            tracing::warn!("message over the size limit: closing with 1009");
+                            self.log_frame(station, Direction::In, "<message over the size limit>", None, None, None);
+                            let _ = tx.send(Outgoing::CloseTooBig).await;
+                            break Ok(());
+                        }
                     };
                     if let Some(reply) = reply
                         && tx.send(Outgoing::Text(reply)).await.is_err()
@@ -271,6 +282,7 @@ impl Engine {
         version: OcppVersion,
         registration: &mut Registration,
         pending: &mut Option<Pending>,
+        answered: &mut RecentAnswers,
         text: &str,
     ) -> Option<String> {
         match Frame::parse(text) {
@@ -287,6 +299,22 @@ impl Engine {
                     Some(id.as_str()),
                     Some(&action),
                 );
+                // A station that did not get our answer may send the same CALL again: it gets
+                // the same answer, and what it reported is not applied twice.
+                if let Some(reply) = answered.get(text) {
+                    let reply = reply.to_owned();
+                    tracing::debug!(message_id = %id, %action, "repeated CALL answered again");
+                    let kind = if reply.starts_with("[4") { 4 } else { 3 };
+                    self.log_frame(
+                        station,
+                        Direction::Out,
+                        &reply,
+                        Some(kind),
+                        Some(id.as_str()),
+                        Some(&action),
+                    );
+                    return Some(reply);
+                }
                 let span = tracing::debug_span!("call", message_id = %id, %action);
                 let reply = self
                     .on_call(station, version, registration, &action, payload.get())
@@ -305,6 +333,7 @@ impl Engine {
                     Some(frame.id().as_str()),
                     Some(&action),
                 );
+                answered.remember(text, &reply);
                 Some(reply)
             }
             Ok(frame @ (Frame::CallResult { .. } | Frame::CallError { .. })) => {
@@ -415,6 +444,40 @@ impl Engine {
                 format!("answer not serialisable: {e}"),
             )
         })
+    }
+}
+
+/// The answers to a session's latest CALLs: the same CALL sent again (same message id, action
+/// and payload: a station that missed our answer retransmits) gets the same answer without
+/// being executed again. A reused id with other content is a new CALL.
+///
+/// A station has one CALL outstanding at a time, so only its latest few can be retransmitted:
+/// a handful of answers are kept, with a 64-bit hash of each CALL rather than its text.
+#[derive(Debug, Default)]
+struct RecentAnswers(std::collections::VecDeque<(u64, String)>);
+
+impl RecentAnswers {
+    /// How many answers a session keeps.
+    const KEEP: usize = 8;
+
+    fn hash(call: &str) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(call)
+    }
+
+    fn get(&self, call: &str) -> Option<&str> {
+        let hash = Self::hash(call);
+        self.0
+            .iter()
+            .find(|(h, _)| *h == hash)
+            .map(|(_, reply)| reply.as_str())
+    }
+
+    fn remember(&mut self, call: &str, reply: &str) {
+        if self.0.len() == Self::KEEP {
+            self.0.pop_front();
+        }
+        self.0.push_back((Self::hash(call), reply.to_owned()));
     }
 }
 

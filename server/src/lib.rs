@@ -88,6 +88,11 @@ pub struct Config {
     /// frames written, so the log holds at most this many plus a thousand.
     #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub message_log_retention: u64,
+
+    /// The largest WebSocket message (and frame) a station may send, in bytes; a bigger one
+    /// closes the connection with 1009 (message too big).
+    #[arg(long, env = "CENTRALE_MAX_MESSAGE_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1_024..=16_777_216))]
+    pub max_message_size: u64,
 }
 
 fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
@@ -107,6 +112,7 @@ impl Config {
             call_timeout: 30,
             ping_interval: 30,
             message_log_retention: 200_000,
+            max_message_size: 65_536,
         }
     }
 }
@@ -182,7 +188,8 @@ impl Server {
             );
         }
 
-        let router = http::router(engine.clone(), options);
+        let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
+        let router = http::router(engine.clone(), options, max_message);
         let stop = CancellationToken::new();
         let engine_stop = engine.shutdown_token();
         let until = stop.clone();

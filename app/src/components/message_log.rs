@@ -83,8 +83,17 @@ pub fn MessageLog(
     };
     let global = move || station.with_value(Option::is_none);
 
+    // The log is drawn in the browser only, once mounted: frames change by the millisecond,
+    // and a list rendered on the server could differ from the one the page hydrates with.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+
     view! {
         <div class="message-log" data-testid="message-log">
+            <Show
+                when=move || mounted.get()
+                fallback=|| view! { <p class="muted">"Loading the message log…"</p> }
+            >
             <Transition fallback=|| view! { <p class="muted">"Loading the message log…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
@@ -134,6 +143,7 @@ pub fn MessageLog(
                     </Show>
                 </ErrorBoundary>
             </Transition>
+            </Show>
         </div>
     }
     .into_any()

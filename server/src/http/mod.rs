@@ -23,6 +23,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub engine: Engine,
     pub leptos: LeptosOptions,
+    /// The largest message a station may send (`--max-message-size`).
+    pub max_message: usize,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -43,10 +45,11 @@ fn route_list() -> Vec<AxumRouteListing> {
 }
 
 /// The whole HTTP surface: stations, API, dashboard and its static files.
-pub fn router(engine: Engine, leptos: LeptosOptions) -> Router {
+pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Router {
     let state = AppState {
         engine: engine.clone(),
         leptos,
+        max_message,
     };
     let routes = route_list();
     let context_engine = engine.clone();

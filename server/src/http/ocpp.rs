@@ -13,9 +13,7 @@ const READ_BUFFER: usize = 4 * 1024;
 /// Frames are written at once (no write buffering: a session sends one frame at a time and
 /// flushes it); at most this much may wait unsent for a slow station before the write fails.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
-/// The largest message (and frame) a station may send; a big local list or configuration
-/// answer fits.
-const MAX_MESSAGE: usize = 1024 * 1024;
+
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -60,8 +58,8 @@ pub async fn station_socket(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE);
+        .max_message_size(state.max_message)
+        .max_frame_size(state.max_message);
     let version = ws
         .selected_protocol()
         .and_then(|p| p.to_str().ok())
@@ -82,15 +80,33 @@ pub async fn station_socket(
                     code: close_code::NORMAL,
                     reason: "".into(),
                 })),
+                Outgoing::CloseTooBig => Message::Close(Some(CloseFrame {
+                    code: close_code::SIZE,
+                    reason: "message too big".into(),
+                })),
             }))
         });
         let rx = stream
-            .take_while(|m| ready(matches!(m, Ok(m) if !matches!(m, Message::Close(_)))))
+            // A message over the size limit is reported once; any other error or a Close ends
+            // the stream.
+            .map(|m| match m {
+                Err(e) => {
+                    if too_big(e) {
+                        Ok(None)
+                    } else {
+                        Err(())
+                    }
+                }
+                Ok(Message::Close(_)) => Err(()),
+                Ok(m) => Ok(Some(m)),
+            })
+            .take_while(|m| ready(m.is_ok()))
             .filter_map(|m| {
                 ready(match m {
-                    Ok(Message::Text(text)) => Some(Incoming::Text(text.to_string())),
-                    Ok(Message::Binary(data)) => Some(Incoming::Binary(data.to_vec())),
-                    Ok(Message::Pong(_)) => Some(Incoming::Pong),
+                    Ok(None) => Some(Incoming::TooBig),
+                    Ok(Some(Message::Text(text))) => Some(Incoming::Text(text.to_string())),
+                    Ok(Some(Message::Binary(data))) => Some(Incoming::Binary(data.to_vec())),
+                    Ok(Some(Message::Pong(_))) => Some(Incoming::Pong),
                     // Pings are answered by the WebSocket layer itself.
                     _ => None,
                 })
@@ -100,6 +116,18 @@ pub async fn station_socket(
             tracing::error!(error = %e, "station session failed");
         }
     })
+}
+
+/// Whether a read failed because the message or frame was over the size limit.
+fn too_big(error: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::error::CapacityError;
+    matches!(
+        error.into_inner().downcast::<Error>().map(|e| *e),
+        Ok(Error::Capacity(
+            CapacityError::MessageTooLong { .. } | CapacityError::TooManyHeaders
+        ))
+    )
 }
 
 /// Closes a connection that offered no OCPP version Centrale speaks.

@@ -168,3 +168,76 @@ async fn shutdown_closes_stations_cleanly_and_data_survives_a_restart() {
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_closes_the_connection_with_1009() {
+    let app = TestApp::spawn_with(|c| {
+        c.registration = engine::model::RegistrationPolicy::Open;
+        c.max_message_size = 4_096;
+    })
+    .await;
+    let mut station = Station::connect(&app.ocpp_base(), "CP-BIG").await.unwrap();
+    // Within the limit: answered.
+    let data = "x".repeat(3_000);
+    let reply = station
+        .call("DataTransfer", json!({"vendorId": "acme", "data": data}))
+        .await
+        .unwrap();
+    assert!(matches!(reply, Reply::Result(_)), "{reply:?}");
+    // Over it: the connection is closed with 1009, nothing is answered.
+    let big = format!(
+        r#"[2,"big","DataTransfer",{{"vendorId":"acme","data":"{}"}}]"#,
+        "x".repeat(5_000)
+    );
+    station.send_text(&big).await.unwrap();
+    let close = station.closed(Duration::from_secs(5)).await.unwrap();
+    let close = close.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1009, "{close:?}");
+    // The station may connect again at once.
+    let mut again = Station::connect(&app.ocpp_base(), "CP-BIG").await.unwrap();
+    assert!(matches!(
+        again.call("Heartbeat", json!({})).await.unwrap(),
+        Reply::Result(_)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retransmitted_call_is_answered_again_without_being_applied_twice() {
+    let app =
+        TestApp::spawn_with(|c| c.registration = engine::model::RegistrationPolicy::Open).await;
+    let engine = app.server.engine().clone();
+    let mut station = Station::connect(&app.ocpp_base(), "CP-DUP").await.unwrap();
+    let started = station
+        .call(
+            "StartTransaction",
+            json!({"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-11-24T10:00:00Z"}),
+        )
+        .await
+        .unwrap();
+    let Reply::Result(started) = started else {
+        panic!("{started:?}")
+    };
+    let tx = started["transactionId"].as_i64().unwrap();
+    let meter = |wh: u32| {
+        format!(
+            r#"[2,"mv-1","MeterValues",{{"connectorId":1,"transactionId":{tx},"meterValue":[{{"timestamp":"2026-11-24T10:01:00Z","sampledValue":[{{"value":"{wh}"}}]}}]}}]"#
+        )
+    };
+    // The same CALL three times (a station that missed our answers): one answer each, the
+    // same, and the value stored once.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        station.send_text(&meter(500)).await.unwrap();
+        answers.push(station.next_frame(Duration::from_secs(5)).await.unwrap());
+    }
+    assert_eq!(answers[0], json!([3, "mv-1", {}]));
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    let samples = engine.transaction_samples(tx).await.unwrap();
+    assert_eq!(samples.len(), 1, "{samples:?}");
+    // The same id with other content is another CALL: applied.
+    station.send_text(&meter(900)).await.unwrap();
+    station.next_frame(Duration::from_secs(5)).await.unwrap();
+    let samples = engine.transaction_samples(tx).await.unwrap();
+    assert_eq!(samples.len(), 2, "{samples:?}");
+    station.close().await.unwrap();
+}
