@@ -20,6 +20,7 @@ step "Rust tests (unit and integration)"
 cargo test --locked --workspace --exclude frontend
 
 step "end-to-end tests (Playwright, Chromium)"
-(cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test)
+(cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SIM_BIN="$TARGET_DIR/debug/centrale-sim" \
+  CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test)
 
 step "all checks and tests passed in $((SECONDS - started)) s (after the build)"
