@@ -68,3 +68,24 @@ pub fn ErrorList(
         </div>
     }
 }
+
+/// Sends a command from a row of a list (Cancel, Clear): `outcome` says `working` while it
+/// waits, then nothing if the station did it (the list reloads on `commandAnswered`), or what
+/// went wrong.
+pub fn send_from_row(
+    outcome: RwSignal<Option<String>>,
+    working: &'static str,
+    station: String,
+    action: &'static str,
+    payload: String,
+) {
+    outcome.set(Some(working.to_owned()));
+    leptos::task::spawn_local(async move {
+        let reply = crate::api::send_command(station, action.to_owned(), payload).await;
+        outcome.set(match reply {
+            Ok(reply) if reply.succeeded() => None,
+            Ok(reply) => Some(reply.label()),
+            Err(e) => Some(e.to_string()),
+        });
+    });
+}

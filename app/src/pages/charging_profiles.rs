@@ -1,6 +1,6 @@
-use crate::api::{list_charging_profiles, send_command};
-use crate::components::ErrorList;
-use crate::dto::{CommandReply, LiveEvent, ProfileRow};
+use crate::api::list_charging_profiles;
+use crate::components::{ErrorList, send_from_row};
+use crate::dto::{LiveEvent, ProfileRow};
 use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
@@ -85,21 +85,13 @@ fn ProfileLine(p: ProfileRow) -> impl IntoView {
         let station = p.station_id.clone();
         let id = p.profile_id;
         move |_| {
-            let station = station.clone();
-            outcome.set(Some("clearing…".to_owned()));
-            leptos::task::spawn_local(async move {
-                let reply = send_command(
-                    station,
-                    "ClearChargingProfile".to_owned(),
-                    format!(r#"{{"id":{id}}}"#),
-                )
-                .await;
-                outcome.set(Some(match reply {
-                    Ok(reply @ CommandReply::Answered { .. }) if reply.succeeded() => return,
-                    Ok(reply) => reply.label(),
-                    Err(e) => e.to_string(),
-                }));
-            });
+            send_from_row(
+                outcome,
+                "clearing…",
+                station.clone(),
+                "ClearChargingProfile",
+                format!(r#"{{"id":{id}}}"#),
+            )
         }
     };
     view! {

@@ -1,6 +1,6 @@
-use crate::api::{list_reservations, send_command};
-use crate::components::ErrorList;
-use crate::dto::{CommandReply, LiveEvent, ReservationRow, datetime};
+use crate::api::list_reservations;
+use crate::components::{ErrorList, send_from_row};
+use crate::dto::{LiveEvent, ReservationRow, datetime};
 use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
@@ -85,21 +85,13 @@ fn ReservationLine(r: ReservationRow) -> impl IntoView {
         let station = r.station_id.clone();
         let id = r.reservation_id;
         move |_| {
-            let station = station.clone();
-            outcome.set(Some("cancelling…".to_owned()));
-            leptos::task::spawn_local(async move {
-                let reply = send_command(
-                    station,
-                    "CancelReservation".to_owned(),
-                    format!(r#"{{"reservationId":{id}}}"#),
-                )
-                .await;
-                outcome.set(Some(match reply {
-                    Ok(reply @ CommandReply::Answered { .. }) if reply.succeeded() => return,
-                    Ok(reply) => reply.label(),
-                    Err(e) => e.to_string(),
-                }));
-            });
+            send_from_row(
+                outcome,
+                "cancelling…",
+                station.clone(),
+                "CancelReservation",
+                format!(r#"{{"reservationId":{id}}}"#),
+            )
         }
     };
     let active = r.status == "Active";
