@@ -57,6 +57,9 @@ pub struct EngineConfig {
     pub ping_interval: Duration,
     /// How many frames the message log keeps (the oldest are pruned).
     pub message_log_retention: u64,
+    /// How many stations may be connected at once (none: no limit). A station already
+    /// connected may always reconnect (its new connection replaces the old one).
+    pub max_stations: Option<usize>,
 }
 
 impl Default for EngineConfig {
@@ -69,6 +72,7 @@ impl Default for EngineConfig {
             call_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(30),
             message_log_retention: 200_000,
+            max_stations: None,
         }
     }
 }

@@ -30,11 +30,22 @@ pub enum Admission {
     Admitted,
     /// Unknown, and the policy lets no unknown station in.
     Unknown,
+    /// As many stations as allowed are connected already (`max_stations`).
+    Full(usize),
 }
 
 impl Engine {
     /// Decides at the WebSocket upgrade whether `station` may connect at all.
+    ///
+    /// The station limit is checked here, before the upgrade: stations upgrading at the same
+    /// moment may pass it together, so it can be exceeded by those few.
     pub async fn admit(&self, station: &StationId) -> Result<Admission, EngineError> {
+        if let Some(limit) = self.inner.config.max_stations {
+            let registry = self.registry();
+            if registry.len() >= limit && !registry.contains_key(station) {
+                return Ok(Admission::Full(limit));
+            }
+        }
         if self.inner.config.registration != RegistrationPolicy::Closed {
             return Ok(Admission::Admitted);
         }

@@ -93,6 +93,11 @@ pub struct Config {
     /// closes the connection with 1009 (message too big).
     #[arg(long, env = "CENTRALE_MAX_MESSAGE_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1_024..=16_777_216))]
     pub max_message_size: u64,
+
+    /// How many stations may be connected at once; more are refused (503) at the upgrade until
+    /// some leave. Unlimited if not set (the open-file limit still applies).
+    #[arg(long, env = "CENTRALE_MAX_STATIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_stations: Option<u64>,
 }
 
 fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
@@ -113,6 +118,7 @@ impl Config {
             ping_interval: 30,
             message_log_retention: 200_000,
             max_message_size: 65_536,
+            max_stations: None,
         }
     }
 }
@@ -162,6 +168,9 @@ impl Server {
             call_timeout: Duration::from_secs(config.call_timeout),
             ping_interval: Duration::from_secs(config.ping_interval),
             message_log_retention: config.message_log_retention,
+            max_stations: config
+                .max_stations
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             ..EngineConfig::default()
         })
         .await

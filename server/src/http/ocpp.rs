@@ -47,6 +47,13 @@ pub async fn station_socket(
             tracing::info!(station_id = %station, "unknown station refused (registration is closed)");
             return ApiError::NotFound(format!("unknown station {station}")).into_response();
         }
+        Ok(Admission::Full(limit)) => {
+            tracing::warn!(station_id = %station, limit, "station refused: the station limit is reached");
+            return ApiError::Unavailable(format!(
+                "{limit} stations are connected, the most this central system takes; retry later"
+            ))
+            .into_response();
+        }
         Err(e) => {
             tracing::error!(station_id = %station, error = %e, "could not check the station");
             return ApiError::Unavailable("cannot check the station now; retry".to_owned())

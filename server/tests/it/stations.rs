@@ -241,3 +241,40 @@ async fn a_retransmitted_call_is_answered_again_without_being_applied_twice() {
     assert_eq!(samples.len(), 2, "{samples:?}");
     station.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stations_beyond_the_limit_are_refused_until_one_leaves() {
+    let app = TestApp::spawn_with(|c| {
+        c.registration = engine::model::RegistrationPolicy::Open;
+        c.max_stations = Some(2);
+    })
+    .await;
+    let a = Station::connect(&app.ocpp_base(), "CP-L1").await.unwrap();
+    let _b = Station::connect(&app.ocpp_base(), "CP-L2").await.unwrap();
+    app.wait_connected(2).await;
+    let refused = |err: SimError| match err {
+        SimError::WebSocket(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            response.status().as_u16()
+        }
+        other => panic!("expected an HTTP refusal, got {other:?}"),
+    };
+    let err = Station::connect(&app.ocpp_base(), "CP-L3")
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(refused(err), 503);
+    // A connected station may reconnect: its new connection replaces the old one.
+    let mut again = Station::connect(&app.ocpp_base(), "CP-L2").await.unwrap();
+    assert!(matches!(
+        again.call("Heartbeat", json!({})).await.unwrap(),
+        Reply::Result(_)
+    ));
+    // Once one leaves, another gets in.
+    a.close().await.unwrap();
+    app.wait_connected(1).await;
+    let mut third = Station::connect(&app.ocpp_base(), "CP-L3").await.unwrap();
+    assert!(matches!(
+        third.call("Heartbeat", json!({})).await.unwrap(),
+        Reply::Result(_)
+    ));
+}
