@@ -163,7 +163,7 @@ pub async fn list_messages(station_id: Option<String>) -> Result<Vec<MessageRow>
 pub async fn list_transactions(active: Option<bool>) -> Result<Vec<TransactionRow>, AppError> {
     let engine = ssr::engine()?;
     let list = engine
-        .transactions(None, active, 500)
+        .transactions(None, active, crate::dto::TRANSACTIONS_SHOWN as u32)
         .await
         .map_err(ssr::unavailable("Could not read the transactions."))?;
     ssr::with_progress(&engine, list)

@@ -89,3 +89,49 @@ pub fn send_from_row(
         });
     });
 }
+
+/// A station's registration, with Accept / Reject while it is Pending, and what went wrong if
+/// the decision could not be stored.
+#[component]
+pub fn RegistrationControl(
+    /// The station.
+    station_id: String,
+    /// Accepted, Pending or Rejected.
+    registration: String,
+) -> impl IntoView {
+    use crate::api::SetRegistration;
+    let decide = ServerAction::<SetRegistration>::new();
+    let pending = registration == "Pending";
+    let button = move |accept: bool| {
+        let station_id = station_id.clone();
+        let (label, class) = if accept {
+            ("Accept", "button small")
+        } else {
+            ("Reject", "button small secondary")
+        };
+        view! {
+            <button
+                class=class
+                on:click=move |_| {
+                    decide.dispatch(SetRegistration { station_id: station_id.clone(), accept });
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    let error = move || {
+        decide
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <span class="error-inline">{e.to_string()}</span> })
+    };
+    view! {
+        <span class="registration" data-registration=registration.clone()>
+            {registration.clone()}
+        </span>
+        {pending.then(|| view! { {button(true)} {button(false)} })}
+        {error}
+    }
+}

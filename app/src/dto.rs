@@ -144,6 +144,9 @@ pub struct IdTagRow {
     pub in_transaction: bool,
 }
 
+/// How many transactions the Transactions page shows at most, newest first.
+pub const TRANSACTIONS_SHOWN: usize = 500;
+
 /// A transaction as the Transactions page shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -163,6 +166,27 @@ pub struct TransactionRow {
 }
 
 impl TransactionRow {
+    /// The row a TransactionStarted event describes; `None` for another event.
+    pub fn started(event: &LiveEvent) -> Option<TransactionRow> {
+        match event {
+            LiveEvent::TransactionStarted {
+                station_id,
+                connector_id,
+                transaction_id,
+                id_tag,
+                at,
+            } => Some(TransactionRow {
+                id: *transaction_id,
+                station_id: station_id.clone(),
+                connector_id: *connector_id,
+                id_tag: id_tag.clone(),
+                started_at: at.clone(),
+                ..TransactionRow::default()
+            }),
+            _ => None,
+        }
+    }
+
     /// The row's `<For>` key: its content's fingerprint.
     pub fn key(&self) -> u64 {
         fingerprint(&(
@@ -496,7 +520,10 @@ pub enum LiveEvent {
     },
     TransactionStarted {
         station_id: String,
+        connector_id: u32,
         transaction_id: i64,
+        id_tag: String,
+        at: String,
     },
     TransactionUpdated {
         station_id: String,
@@ -611,6 +638,7 @@ impl LiveEvent {
             LiveEvent::TransactionStarted {
                 station_id,
                 transaction_id,
+                ..
             } => {
                 format!("{station_id}: transaction {transaction_id} started")
             }
@@ -656,10 +684,10 @@ impl LiveEvent {
             | LiveEvent::ConnectorStatusChanged { at, .. }
             | LiveEvent::TransactionUpdated { at, .. }
             | LiveEvent::TransactionStopped { at, .. }
+            | LiveEvent::TransactionStarted { at, .. }
             | LiveEvent::StationReport { at, .. } => Some(at),
             LiveEvent::MessageLogged { frame } => Some(&frame.at),
             LiveEvent::RegistrationChanged { .. }
-            | LiveEvent::TransactionStarted { .. }
             | LiveEvent::CommandAnswered { .. }
             | LiveEvent::Other => None,
         }

@@ -53,6 +53,16 @@ impl LiveEvents {
         });
     }
 
+    /// Bumps `reload` for every event `when` picks: for pages that refetch their snapshot on
+    /// events they cannot apply as deltas.
+    pub fn reload_on(self, reload: RwSignal<u64>, when: impl Fn(&LiveEvent) -> bool + 'static) {
+        self.for_each_event(move |event| {
+            if when(event) {
+                reload.update(|n| *n += 1);
+            }
+        });
+    }
+
     /// The sequence number of the newest event received so far (0 if none).
     pub fn latest_seq_untracked(self) -> u64 {
         self.recent
@@ -87,19 +97,7 @@ impl<T: Send + Sync + 'static> Copy for Live<T> {}
 impl<T: Clone + Default + Send + Sync + 'static> Live<T> {
     /// Follows `snapshot`: each time it (re)loads, the live copy starts over from it.
     pub fn new<E: Clone + Send + Sync + 'static>(snapshot: Resource<Result<T, E>>) -> Self {
-        let value = RwSignal::new(None::<T>);
-        Effect::new(move |_| {
-            if let Some(Ok(loaded)) = snapshot.get() {
-                value.set(Some(loaded));
-            }
-        });
-        let current = Signal::derive(move || {
-            value
-                .get()
-                .or_else(|| snapshot.get().and_then(Result::ok))
-                .unwrap_or_default()
-        });
-        Live { value, current }
+        Self::merging(snapshot, |current, loaded| *current = loaded)
     }
 
     /// Like [`Live::new`], but a reloaded snapshot is merged into the live copy by `merge`
@@ -107,7 +105,7 @@ impl<T: Clone + Default + Send + Sync + 'static> Live<T> {
     /// read may not be in it yet.
     pub fn merging<E: Clone + Send + Sync + 'static>(
         snapshot: Resource<Result<T, E>>,
-        merge: fn(&mut T, T),
+        merge: impl Fn(&mut T, T) + Send + Sync + 'static,
     ) -> Self {
         let value = RwSignal::new(None::<T>);
         Effect::new(move |_| {

@@ -80,20 +80,20 @@ impl Run {
 }
 
 /// Every station sends `action` again as soon as the previous one is answered (one CALL
-/// outstanding per station), for `duration`.
+/// outstanding per station), for `duration`. `payload(i, n)` is station `i`'s `n`th request.
 async fn closed_loop(
     target: &Target,
     stations: Vec<BenchStation>,
     duration: Duration,
     action: &'static str,
-    payload: impl Fn(u64) -> Value + Send + Sync + Clone + 'static,
+    payload: impl Fn(usize, u64) -> Value + Send + Sync + Clone + 'static,
 ) -> (Run, Vec<BenchStation>) {
     // A short warm-up, not measured.
     let warm = Instant::now() + Duration::from_millis(300);
     let cpu_before = Arc::new(std::sync::Mutex::new(None::<(Duration, Instant)>));
     let errors = Arc::new(AtomicU64::new(0));
     let end = warm + duration;
-    let tasks = stations.into_iter().map(|mut station| {
+    let tasks = stations.into_iter().enumerate().map(|(i, mut station)| {
         let payload = payload.clone();
         let errors = Arc::clone(&errors);
         tokio::spawn(async move {
@@ -106,7 +106,7 @@ async fn closed_loop(
                 }
                 n += 1;
                 let sent = Instant::now();
-                match station.call(action, &payload(n)).await {
+                match station.call(action, &payload(i, n)).await {
                     Ok(_) if sent >= warm => latencies.record(sent.elapsed()),
                     Ok(_) => {}
                     Err(_) => {
@@ -205,7 +205,7 @@ pub async fn heartbeats(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let target = Target::centrale(root, &[]).await?;
     for n in [1, 100, 1000] {
         let (stations, errors) = fleet(&target, &format!("HB{n}-"), n, 256).await;
-        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_| {
+        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_, _| {
             payloads::heartbeat()
         })
         .await;
@@ -332,62 +332,29 @@ pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
                 .await?;
             transactions.push(started["transactionId"].as_i64().unwrap_or(0));
         }
-        let mut all = Latencies::default();
-        let mut total = 0u64;
-        let mut failed = 0u64;
-        let cpu_before = target.cpu();
-        let began = Instant::now();
         // Each station meters its own transaction.
-        let loops = stations.into_iter().zip(transactions).map(|(station, id)| {
-            closed_loop_owned(station, scale.run, move |k| payloads::meter_values(id, k))
-        });
-        for (latencies, done, errs) in join_all(loops).await {
-            total += done;
-            failed += errs;
-            all.extend(latencies);
-        }
-        let elapsed = began.elapsed();
-        let cpu = target.cpu().saturating_sub(cpu_before);
-        let rate = total as f64 / elapsed.as_secs_f64();
+        let transactions = Arc::new(transactions);
+        let (mut run, stations) =
+            closed_loop(&target, stations, scale.run, "MeterValues", move |i, k| {
+                payloads::meter_values(transactions[i], k)
+            })
+            .await;
+        let rate = run.per_second();
         table.row(vec![
             count(n as u64),
             count(rate as u64),
             count((rate * 10.0) as u64),
-            f2(all.ms(0.5)),
-            f2(all.ms(0.99)),
-            f1(cpu.as_secs_f64() * 1e6 / total.max(1) as f64),
-            count(errors + failed),
+            f2(run.latencies.ms(0.5)),
+            f2(run.latencies.ms(0.99)),
+            f1(run.cpu_us_each()),
+            count(errors + run.errors),
         ]);
+        join_all(stations.into_iter().map(BenchStation::close)).await;
         target.stop().await;
     }
     table.print();
     println!("target: >= 10 000 messages/s with ack p99 <= 20 ms");
     Ok(())
-}
-
-/// One station's closed loop, owning it: latencies, how many, errors.
-async fn closed_loop_owned(
-    mut station: BenchStation,
-    duration: Duration,
-    payload: impl Fn(u64) -> Value,
-) -> (Latencies, u64, u64) {
-    let end = Instant::now() + duration;
-    let mut latencies = Latencies::default();
-    let mut n = 0;
-    let mut errors = 0;
-    while Instant::now() < end {
-        n += 1;
-        let sent = Instant::now();
-        match station.call("MeterValues", &payload(n)).await {
-            Ok(_) => latencies.record(sent.elapsed()),
-            Err(_) => {
-                errors += 1;
-                break;
-            }
-        }
-    }
-    station.close().await;
-    (latencies, n - errors, errors)
 }
 
 /// 5. Station event to dashboard event stream, with a subscriber that never reads.
@@ -583,7 +550,7 @@ pub async fn side_by_side(root: &Path, scale: Scale) -> anyhow::Result<()> {
             }
         };
         let (stations, errors) = fleet(&target, "SIDE-", 100, 100).await;
-        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_| {
+        let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_, _| {
             payloads::heartbeat()
         })
         .await;

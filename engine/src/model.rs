@@ -158,6 +158,11 @@ pub struct ConnectorStatus {
     pub timestamp: Option<OffsetDateTime>,
 }
 
+/// The measurand of the energy register (Wh delivered), the OCPP default.
+pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
+/// The measurand of the active power drawn (W).
+pub const ACTIVE_POWER: &str = "Power.Active.Import";
+
 /// One measured value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {

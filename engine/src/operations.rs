@@ -3,9 +3,9 @@
 //! and tells the event feed.
 
 use crate::model::{
-    Authorization, BootInfo, ConnectorStatus, IdTag, IdTagView, Registration, RegistrationPolicy,
-    Sample, StartedTransaction, StationView, StopOutcome, StoredSample, TokenStatus, Transaction,
-    TransactionStart, TransactionStop,
+    ACTIVE_POWER, Authorization, BootInfo, ConnectorStatus, ENERGY_REGISTER, IdTag, IdTagView,
+    Registration, RegistrationPolicy, Sample, StartedTransaction, StationView, StopOutcome,
+    StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
 use crate::store::Report;
 use crate::{Engine, EngineError, Event};
@@ -254,42 +254,43 @@ impl Engine {
         transaction_id: Option<i64>,
         samples: Vec<Sample>,
     ) -> Result<(), EngineError> {
+        // What the events need is taken first: the samples themselves go to the store.
+        let latest = |measurand: &str| {
+            samples
+                .iter()
+                .filter(|s| s.measurand == measurand && s.phase.is_none())
+                .max_by_key(|s| s.timestamp)
+                .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
+        };
+        let energy = latest(ENERGY_REGISTER);
+        let power = latest(ACTIVE_POWER);
+        let views = samples.iter().map(crate::event::SampleView::from).collect();
         let running = self
             .inner
             .store
-            .add_samples(station, connector_id, transaction_id, &samples)
+            .add_samples(station, connector_id, transaction_id, samples)
             .await?;
         if let Some(id) = transaction_id
             && let Some(meter_start) = running
+            && (energy.is_some() || power.is_some())
         {
-            let latest = |measurand: &str| {
-                samples
-                    .iter()
-                    .filter(|s| s.measurand == measurand && s.phase.is_none())
-                    .max_by_key(|s| s.timestamp)
-                    .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
-            };
-            let energy = latest("Energy.Active.Import.Register");
-            let power = latest("Power.Active.Import");
-            if energy.is_some() || power.is_some() {
-                let at = energy
-                    .or(power)
-                    .map_or_else(OffsetDateTime::now_utc, |(t, _)| t);
-                self.emit(Event::TransactionUpdated {
-                    station_id: station.to_string(),
-                    connector_id,
-                    transaction_id: id,
-                    energy_wh: energy.map(|(_, wh)| wh - meter_start as f64),
-                    power_w: power.map(|(_, w)| w),
-                    at,
-                });
-            }
+            let at = energy
+                .or(power)
+                .map_or_else(OffsetDateTime::now_utc, |(t, _)| t);
+            self.emit(Event::TransactionUpdated {
+                station_id: station.to_string(),
+                connector_id,
+                transaction_id: id,
+                energy_wh: energy.map(|(_, wh)| wh - meter_start as f64),
+                power_w: power.map(|(_, w)| w),
+                at,
+            });
         }
         self.emit(Event::MeterValues {
             station_id: station.to_string(),
             connector_id,
             transaction_id,
-            samples: samples.iter().map(crate::event::SampleView::from).collect(),
+            samples: views,
         });
         Ok(())
     }
@@ -441,10 +442,8 @@ impl Engine {
                 continue;
             };
             let (energy_wh, power_w) = match s.measurand.as_str() {
-                "Energy.Active.Import.Register" => {
-                    (Some(value - transaction.meter_start as f64), None)
-                }
-                "Power.Active.Import" => (None, Some(value)),
+                ENERGY_REGISTER => (Some(value - transaction.meter_start as f64), None),
+                ACTIVE_POWER => (None, Some(value)),
                 _ => continue,
             };
             // Samples come in time order: readings taken together share one point.
@@ -477,8 +476,8 @@ impl Engine {
                 .find_map(|(_, value, unit)| scaled(value, unit.as_deref()))
         };
         Ok((
-            latest("Energy.Active.Import.Register").map(|wh| wh - transaction.meter_start as f64),
-            latest("Power.Active.Import"),
+            latest(ENERGY_REGISTER).map(|wh| wh - transaction.meter_start as f64),
+            latest(ACTIVE_POWER),
         ))
     }
 

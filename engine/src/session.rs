@@ -301,10 +301,9 @@ impl Engine {
                 );
                 // A station that did not get our answer may send the same CALL again: it gets
                 // the same answer, and what it reported is not applied twice.
-                if let Some(reply) = answered.get(text) {
+                if let Some((kind, reply)) = answered.get(text) {
                     let reply = reply.to_owned();
                     tracing::debug!(message_id = %id, %action, "repeated CALL answered again");
-                    let kind = if reply.starts_with("[4") { 4 } else { 3 };
                     self.log_frame(
                         station,
                         Direction::Out,
@@ -333,7 +332,7 @@ impl Engine {
                     Some(frame.id().as_str()),
                     Some(&action),
                 );
-                answered.remember(text, &reply);
+                answered.remember(text, frame.message_type(), &reply);
                 Some(reply)
             }
             Ok(frame @ (Frame::CallResult { .. } | Frame::CallError { .. })) => {
@@ -383,6 +382,20 @@ impl Engine {
         }
     }
 
+    /// The station's registration as stored (Pending if it has none yet).
+    async fn stored_registration(
+        &self,
+        station: &StationId,
+    ) -> Result<Registration, (ErrorCode, String)> {
+        Ok(self
+            .inner
+            .store
+            .registration(station)
+            .await
+            .map_err(internal)?
+            .unwrap_or(Registration::Pending))
+    }
+
     /// Decodes and handles one CALL; returns its CALLRESULT payload or a CALLERROR.
     async fn on_call(
         &self,
@@ -406,13 +419,7 @@ impl Engine {
         let is_boot = matches!(request, StationRequest::BootNotification(_));
         if !is_boot && *registration != Registration::Accepted {
             // An operator may have accepted the station since it connected.
-            *registration = self
-                .inner
-                .store
-                .registration(station)
-                .await
-                .map_err(internal)?
-                .unwrap_or(Registration::Pending);
+            *registration = self.stored_registration(station).await?;
             if *registration != Registration::Accepted {
                 return Err((
                     ErrorCode::SecurityError,
@@ -430,13 +437,7 @@ impl Engine {
                     v16::Failure::Engine(e) => internal(e),
                 })?;
         if is_boot {
-            *registration = self
-                .inner
-                .store
-                .registration(station)
-                .await
-                .map_err(internal)?
-                .unwrap_or(Registration::Pending);
+            *registration = self.stored_registration(station).await?;
         }
         serde_json::value::to_raw_value(&answer).map_err(|e| {
             (
@@ -454,7 +455,7 @@ impl Engine {
 /// A station has one CALL outstanding at a time, so only its latest few can be retransmitted:
 /// a handful of answers are kept, with a 64-bit hash of each CALL rather than its text.
 #[derive(Debug, Default)]
-struct RecentAnswers(std::collections::VecDeque<(u64, String)>);
+struct RecentAnswers(std::collections::VecDeque<(u64, u8, String)>);
 
 impl RecentAnswers {
     /// How many answers a session keeps.
@@ -465,19 +466,20 @@ impl RecentAnswers {
         BuildHasherDefault::<DefaultHasher>::default().hash_one(call)
     }
 
-    fn get(&self, call: &str) -> Option<&str> {
+    /// The answer to `call` (its message type, 3 or 4, and its text), if it is a recent one.
+    fn get(&self, call: &str) -> Option<(u8, &str)> {
         let hash = Self::hash(call);
         self.0
             .iter()
-            .find(|(h, _)| *h == hash)
-            .map(|(_, reply)| reply.as_str())
+            .find(|(h, _, _)| *h == hash)
+            .map(|(_, kind, reply)| (*kind, reply.as_str()))
     }
 
-    fn remember(&mut self, call: &str, reply: &str) {
+    fn remember(&mut self, call: &str, kind: u8, reply: &str) {
         if self.0.len() == Self::KEEP {
             self.0.pop_front();
         }
-        self.0.push_back((Self::hash(call), reply.to_owned()));
+        self.0.push_back((Self::hash(call), kind, reply.to_owned()));
     }
 }
 

@@ -593,14 +593,14 @@ impl Store {
         station: &StationId,
         connector_id: u32,
         transaction_id: Option<i64>,
-        samples: &[Sample],
+        samples: Vec<Sample>,
     ) -> Result<Option<i64>, EngineError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let write = SampleWrite {
             station: station.clone(),
             connector_id,
             transaction_id,
-            samples: samples.to_vec(),
+            samples,
             reply,
         };
         let gone = || EngineError::GroupCommit("the meter values writer has stopped".to_owned());
@@ -1141,11 +1141,12 @@ impl Store {
     ) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
         let rows = sqlx::query(
             "SELECT measurand, value, unit FROM meter_values \
-             WHERE transaction_id = $1 AND phase IS NULL \
-             AND measurand IN ('Energy.Active.Import.Register', 'Power.Active.Import') \
+             WHERE transaction_id = $1 AND phase IS NULL AND measurand IN ($2, $3) \
              ORDER BY sampled_at DESC, id DESC LIMIT 8",
         )
         .bind(transaction_id)
+        .bind(crate::model::ENERGY_REGISTER)
+        .bind(crate::model::ACTIVE_POWER)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

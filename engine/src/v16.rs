@@ -84,7 +84,7 @@ fn samples(values: Vec<MeterValue>) -> Vec<Sample> {
                 value: sv.value,
                 measurand: sv
                     .measurand
-                    .map_or("Energy.Active.Import.Register", |m| m.as_str())
+                    .map_or(crate::model::ENERGY_REGISTER, |m| m.as_str())
                     .to_owned(),
                 unit: sv.unit.map(|u| u.as_str().to_owned()),
                 phase: sv.phase.map(|p| p.as_str().to_owned()),

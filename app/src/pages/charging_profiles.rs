@@ -14,14 +14,12 @@ pub fn ChargingProfilesPage() -> impl IntoView {
         |_| list_charging_profiles(),
     );
     let list = LiveList::new(snapshot);
-    live.for_each_event(move |event| {
-        if matches!(
-            event,
-            LiveEvent::CommandAnswered { action, .. } if action == "SetChargingProfile" || action == "ClearChargingProfile"
-        ) || matches!(event, LiveEvent::TransactionStopped { .. })
-        {
-            reload.update(|n| *n += 1);
+    live.reload_on(reload, |event| match event {
+        LiveEvent::CommandAnswered { action, .. } => {
+            ["SetChargingProfile", "ClearChargingProfile"].contains(&action.as_str())
         }
+        LiveEvent::TransactionStopped { .. } => true,
+        _ => false,
     });
     let rows = list.current;
     view! {

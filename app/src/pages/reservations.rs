@@ -14,14 +14,12 @@ pub fn ReservationsPage() -> impl IntoView {
         |_| list_reservations(),
     );
     let list = LiveList::new(snapshot);
-    live.for_each_event(move |event| {
-        if matches!(
-            event,
-            LiveEvent::CommandAnswered { action, .. } if action == "ReserveNow" || action == "CancelReservation"
-        ) || matches!(event, LiveEvent::TransactionStarted { .. })
-        {
-            reload.update(|n| *n += 1);
+    live.reload_on(reload, |event| match event {
+        LiveEvent::CommandAnswered { action, .. } => {
+            ["ReserveNow", "CancelReservation"].contains(&action.as_str())
         }
+        LiveEvent::TransactionStarted { .. } => true,
+        _ => false,
     });
     let rows = list.current;
     view! {

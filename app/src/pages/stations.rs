@@ -1,5 +1,5 @@
-use crate::api::{SetRegistration, list_stations};
-use crate::components::{ErrorList, Stat};
+use crate::api::list_stations;
+use crate::components::{ErrorList, RegistrationControl, Stat};
 use crate::dto::{LiveEvent, StationRow};
 use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
@@ -168,17 +168,7 @@ fn StationLine(
     /// The station.
     station: StationRow,
 ) -> impl IntoView {
-    let decide = ServerAction::<SetRegistration>::new();
     let pending = station.registration == "Pending";
-    let id = station.id.clone();
-    let id_reject = station.id.clone();
-    let error = move || {
-        decide
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <span class="error-inline">{e.to_string()}</span> })
-    };
     let seen = station
         .last_seen
         .as_deref()
@@ -201,34 +191,10 @@ fn StationLine(
                 </span>
             </td>
             <td>
-                <span class="registration" data-registration=station.registration.clone()>
-                    {station.registration.clone()}
-                </span>
-                <Show when=move || pending>
-                    <button
-                        class="button small"
-                        on:click={
-                            let id = id.clone();
-                            move |_| {
-                                decide.dispatch(SetRegistration { station_id: id.clone(), accept: true });
-                            }
-                        }
-                    >
-                        "Accept"
-                    </button>
-                    <button
-                        class="button small secondary"
-                        on:click={
-                            let id = id_reject.clone();
-                            move |_| {
-                                decide.dispatch(SetRegistration { station_id: id.clone(), accept: false });
-                            }
-                        }
-                    >
-                        "Reject"
-                    </button>
-                </Show>
-                {error}
+                <RegistrationControl
+                    station_id=station.id.clone()
+                    registration=station.registration.clone()
+                />
             </td>
             <td>
                 {model}

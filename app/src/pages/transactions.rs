@@ -1,6 +1,6 @@
 use crate::api::list_transactions;
 use crate::components::ErrorList;
-use crate::dto::{LiveEvent, TransactionRow, clock};
+use crate::dto::{LiveEvent, TRANSACTIONS_SHOWN, TransactionRow, clock};
 use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
@@ -10,10 +10,9 @@ pub fn TransactionsPage() -> impl IntoView {
     let live = expect_context::<LiveEvents>();
     // "active", "finished" or "" (all).
     let which = RwSignal::new("active".to_owned());
-    let reload = RwSignal::new(0u64);
     let snapshot = Resource::new(
-        move || (which.get(), live.epoch.get(), reload.get()),
-        |(which, _, _)| {
+        move || (which.get(), live.epoch.get()),
+        |(which, _)| {
             list_transactions(match which.as_str() {
                 "active" => Some(true),
                 "finished" => Some(false),
@@ -23,8 +22,20 @@ pub fn TransactionsPage() -> impl IntoView {
     );
     let list = LiveList::new(snapshot);
     live.for_each_event(move |event| match event {
-        // A new transaction: its row comes with the list.
-        LiveEvent::TransactionStarted { .. } => reload.update(|n| *n += 1),
+        // A new transaction is active: it goes on top, unless only finished ones are shown.
+        LiveEvent::TransactionStarted { transaction_id, .. } => {
+            if which.get_untracked() == "finished" {
+                return;
+            }
+            list.update(|rows| {
+                if rows.iter().all(|row| row.id != *transaction_id)
+                    && let Some(row) = TransactionRow::started(event)
+                {
+                    rows.insert(0, row);
+                    rows.truncate(TRANSACTIONS_SHOWN);
+                }
+            });
+        }
         LiveEvent::TransactionUpdated { .. } | LiveEvent::TransactionStopped { .. } => {
             let only_active = which.get_untracked() == "active";
             list.update(|rows| {

@@ -24,7 +24,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use engine::EngineError;
 use engine::calls::CallError;
-use engine::model::{IdTag, Registration, TokenStatus};
+use engine::model::{IdTag, Registration, TokenStatus, Transaction};
 use protocol::StationId;
 use protocol::types::IdToken;
 use serde::Deserialize;
@@ -205,17 +205,23 @@ pub struct TransactionFilter {
     active: Option<bool>,
 }
 
+impl TransactionFilter {
+    /// The transactions this filter selects, newest first.
+    async fn list(self, state: &AppState) -> Result<Vec<Transaction>, ApiError> {
+        let station = self.station.map(station_id).transpose()?;
+        state
+            .engine
+            .transactions(station.as_ref(), self.active, TRANSACTIONS_LIMIT)
+            .await
+            .map_err(unavailable)
+    }
+}
+
 pub async fn transactions(
     State(state): State<AppState>,
     Query(filter): Query<TransactionFilter>,
 ) -> Result<Response, ApiError> {
-    let station = filter.station.map(station_id).transpose()?;
-    let list = state
-        .engine
-        .transactions(station.as_ref(), filter.active, TRANSACTIONS_LIMIT)
-        .await
-        .map_err(unavailable)?;
-    Ok(Json(list).into_response())
+    Ok(Json(filter.list(&state).await?).into_response())
 }
 
 /// The transactions as CSV, one line each, for spreadsheets and billing.
@@ -223,12 +229,7 @@ pub async fn transactions_csv(
     State(state): State<AppState>,
     Query(filter): Query<TransactionFilter>,
 ) -> Result<Response, ApiError> {
-    let station = filter.station.map(station_id).transpose()?;
-    let list = state
-        .engine
-        .transactions(station.as_ref(), filter.active, TRANSACTIONS_LIMIT)
-        .await
-        .map_err(unavailable)?;
+    let list = filter.list(&state).await?;
     let mut out = Csv::new(&[
         "transactionId",
         "stationId",

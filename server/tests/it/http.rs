@@ -140,6 +140,14 @@ async fn engine_events_decode_as_the_dashboards_live_events() {
             station_id: "A".into(),
             at,
         },
+        engine::Event::TransactionStarted {
+            station_id: "A".into(),
+            connector_id: 1,
+            transaction_id: 7,
+            id_tag: "T".into(),
+            meter_start: 0,
+            at,
+        },
         engine::Event::TransactionUpdated {
             station_id: "A".into(),
             connector_id: 1,
