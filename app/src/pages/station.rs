@@ -1,6 +1,6 @@
-use crate::api::{SetRegistration, list_id_tags, load_station, send_command};
+use crate::api::{list_id_tags, load_station, send_command};
 use crate::commands::{self, COMMANDS, Command, Input, Values};
-use crate::components::{ErrorList, MessageLog};
+use crate::components::{ErrorList, MessageLog, RegistrationControl};
 use crate::dto::{
     AppError, CommandReply, ConfigKeyRow, IdTagRow, LiveEvent, StationDetail, TransactionRow, clock,
 };
@@ -20,7 +20,15 @@ pub fn StationPage() -> impl IntoView {
         move || (id.get(), live.epoch.get(), reload.get()),
         |(id, _, _)| load_station(id),
     );
-    let detail = Live::new(snapshot);
+    // Deltas applied since the last snapshot: the next snapshot may have been read before
+    // some of them, so they are applied to it again, in order (each sets a state).
+    let replay = StoredValue::new(Vec::<LiveEvent>::new());
+    let detail = Live::merging(snapshot, move |current, loaded| {
+        *current = loaded;
+        for event in replay.try_update_value(std::mem::take).unwrap_or_default() {
+            current.apply(&event);
+        }
+    });
     live.for_each_event(move |event| {
         if event.station_id() != Some(id.get_untracked().as_str()) {
             return;
@@ -33,9 +41,19 @@ pub fn StationPage() -> impl IntoView {
             | LiveEvent::TransactionStopped { .. }
             | LiveEvent::CommandAnswered { .. }
             | LiveEvent::StationBooted { .. } => reload.update(|n| *n += 1),
-            _ => detail.update(|d| {
-                d.apply(event);
-            }),
+            _ => {
+                detail.update(|d| {
+                    d.apply(event);
+                });
+                replay.update_value(|r| {
+                    // Bounded: a page left open for hours must not grow; the newest deltas
+                    // are the ones a snapshot can miss.
+                    if r.len() == 1_000 {
+                        r.remove(0);
+                    }
+                    r.push(event.clone());
+                });
+            }
         }
     });
     let tags = Resource::new(move || live.epoch.get(), |_| list_id_tags());
@@ -74,7 +92,6 @@ pub fn StationPage() -> impl IntoView {
 /// Who the station is and what it reported about itself.
 #[component]
 fn Identity(detail: Signal<StationDetail>) -> AnyView {
-    let decide = ServerAction::<SetRegistration>::new();
     let d = move || detail.get();
     let fact = |label: &'static str, value: Option<String>| {
         view! {
@@ -89,8 +106,6 @@ fn Identity(detail: Signal<StationDetail>) -> AnyView {
             {move || {
                 let d = d();
                 let s = d.station.clone();
-                let id = s.id.clone();
-                let pending = s.registration == "Pending";
                 view! {
                     <div class="fact">
                         <dt>"Connection"</dt>
@@ -105,22 +120,7 @@ fn Identity(detail: Signal<StationDetail>) -> AnyView {
                     <div class="fact">
                         <dt>"Registration"</dt>
                         <dd>
-                            <span class="registration" data-registration=s.registration.clone()>
-                                {s.registration.clone()}
-                            </span>
-                            <Show when=move || pending>
-                                <button
-                                    class="button small"
-                                    on:click={
-                                        let id = id.clone();
-                                        move |_| {
-                                            decide.dispatch(SetRegistration { station_id: id.clone(), accept: true });
-                                        }
-                                    }
-                                >
-                                    "Accept"
-                                </button>
-                            </Show>
+                            <RegistrationControl station_id=s.id.clone() registration=s.registration.clone() />
                         </dd>
                     </div>
                     {fact("Vendor", s.vendor.clone())}
