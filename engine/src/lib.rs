@@ -16,6 +16,8 @@ pub mod event;
 pub mod message_log;
 pub mod model;
 pub mod operations;
+pub mod secret;
+pub mod security;
 pub mod session;
 pub mod store;
 mod v16;
@@ -60,6 +62,9 @@ pub struct EngineConfig {
     /// How many stations may be connected at once (none: no limit). A station already
     /// connected may always reconnect (its new connection replaces the old one).
     pub max_stations: Option<usize>,
+    /// The least security profile any station must connect with; a station's own profile may
+    /// ask for more.
+    pub security_profile: security::SecurityProfile,
 }
 
 impl Default for EngineConfig {
@@ -73,6 +78,7 @@ impl Default for EngineConfig {
             ping_interval: Duration::from_secs(30),
             message_log_retention: 200_000,
             max_stations: None,
+            security_profile: security::SecurityProfile::Unsecured,
         }
     }
 }
@@ -92,6 +98,8 @@ pub enum EngineError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the meter values could not be committed: {0}")]
     GroupCommit(String),
+    #[error("could not hash or check a secret: {0}")]
+    Secret(String),
     #[error("the database holds a value this version does not know: {0}")]
     Corrupt(#[from] model::UnknownValue),
 }
@@ -120,6 +128,7 @@ struct Inner {
     events: broadcast::Sender<Event>,
     registry: Mutex<HashMap<StationId, Live>>,
     next_session: AtomicU64,
+    verified_passwords: security::VerifiedPasswords,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -145,6 +154,7 @@ impl Engine {
                 events,
                 registry: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
+                verified_passwords: security::VerifiedPasswords::default(),
                 shutdown,
                 tasks,
             }),

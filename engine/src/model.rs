@@ -300,7 +300,28 @@ pub struct StationView {
     pub firmware_status: Option<String>,
     pub diagnostics_status: Option<String>,
     pub local_list_version: Option<i64>,
+    /// The least security profile it must connect with (the central system's minimum may ask
+    /// for more).
+    pub security_profile: crate::security::SecurityProfile,
+    /// Whether a Basic auth password is set.
+    pub has_password: bool,
     pub connectors: Vec<ConnectorView>,
+}
+
+/// A security event, reported by a station or recorded by the central system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityEventView {
+    pub id: i64,
+    pub station_id: String,
+    pub event_type: String,
+    pub tech_info: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// `station` or `central`.
+    pub source: String,
 }
 
 /// A connector as the API shows it.

@@ -7,7 +7,8 @@ use crate::model::{
     Registration, RegistrationPolicy, Sample, StartedTransaction, StationView, StopOutcome,
     StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
-use crate::store::Report;
+use crate::security::{Credentials, Refusal};
+use crate::store::{EventSource, Report};
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
 use protocol::v16::CentralRequest;
@@ -25,13 +26,15 @@ pub struct BootOutcome {
 }
 
 /// Whether a station may open a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
     /// Unknown, and the policy lets no unknown station in.
     Unknown,
     /// As many stations as allowed are connected already (`max_stations`).
     Full(usize),
+    /// Its credentials do not prove the security profile it needs (kept as a security event).
+    Refused(Refusal),
 }
 
 impl Engine {
@@ -39,12 +42,20 @@ impl Engine {
     ///
     /// The station limit is checked here, before the upgrade: stations upgrading at the same
     /// moment may pass it together, so it can be exceeded by those few.
-    pub async fn admit(&self, station: &StationId) -> Result<Admission, EngineError> {
+    pub async fn admit(
+        &self,
+        station: &StationId,
+        credentials: &Credentials,
+    ) -> Result<Admission, EngineError> {
         if let Some(limit) = self.inner.config.max_stations {
             let registry = self.registry();
             if registry.len() >= limit && !registry.contains_key(station) {
                 return Ok(Admission::Full(limit));
             }
+        }
+        if let Some(refusal) = self.check_credentials(station, credentials).await? {
+            self.record_refusal(station, &refusal).await?;
+            return Ok(Admission::Refused(refusal));
         }
         if self.inner.config.registration != RegistrationPolicy::Closed {
             return Ok(Admission::Admitted);
@@ -332,7 +343,14 @@ impl Engine {
         let at = OffsetDateTime::now_utc();
         self.inner
             .store
-            .add_security_event(station, event_type, tech_info, occurred_at, at)
+            .add_security_event(
+                station,
+                event_type,
+                tech_info,
+                occurred_at,
+                at,
+                EventSource::Station,
+            )
             .await?;
         self.emit(Event::SecurityEvent {
             station_id: station.to_string(),
@@ -340,6 +358,15 @@ impl Engine {
             at: occurred_at,
         });
         Ok(())
+    }
+
+    /// Security events, newest first (at most `limit`): of one station or of all.
+    pub async fn security_events(
+        &self,
+        station: Option<&StationId>,
+        limit: u32,
+    ) -> Result<Vec<crate::model::SecurityEventView>, EngineError> {
+        self.inner.store.security_events(station, limit).await
     }
 
     /// An operator accepts or rejects a station. False if there is no such station.

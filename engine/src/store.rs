@@ -8,9 +8,10 @@ use crate::EngineError;
 use crate::message_log::{Direction, LoggedFrame};
 use crate::model::{
     BootInfo, ChargingProfileRecord, ConfigurationKey, ConnectorStatus, ConnectorView, IdTag,
-    IdTagView, Registration, Reservation, Sample, StationView, StopOutcome, StoredSample,
-    TokenStatus, Transaction, TransactionStart, TransactionStop,
+    IdTagView, Registration, Reservation, Sample, SecurityEventView, StationView, StopOutcome,
+    StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop, UnknownValue,
 };
+use crate::security::SecurityProfile;
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
 use sqlx::Row;
@@ -53,6 +54,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "local list",
         include_str!("../migrations/sqlite/0006_local_list.sql"),
+    ),
+    (
+        7,
+        "station security",
+        include_str!("../migrations/sqlite/0007_station_security.sql"),
     ),
 ];
 
@@ -616,16 +622,87 @@ impl Store {
         tech_info: Option<&str>,
         occurred_at: OffsetDateTime,
         at: OffsetDateTime,
+        source: EventSource,
     ) -> Result<(), EngineError> {
         sqlx::query(
-            "INSERT INTO security_events (station_id, event_type, tech_info, occurred_at, received_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO security_events \
+             (station_id, event_type, tech_info, occurred_at, received_at, source) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(station.as_str())
         .bind(event_type)
         .bind(tech_info)
         .bind(occurred_at)
         .bind(at)
+        .bind(source.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Security events, newest first: of one station or all.
+    pub async fn security_events(
+        &self,
+        station: Option<&StationId>,
+        limit: u32,
+    ) -> Result<Vec<SecurityEventView>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT id, station_id, event_type, tech_info, occurred_at, received_at, source \
+             FROM security_events WHERE ($1 IS NULL OR station_id = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(station.map(StationId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SecurityEventView {
+                    id: row.try_get("id")?,
+                    station_id: row.try_get("station_id")?,
+                    event_type: row.try_get("event_type")?,
+                    tech_info: row.try_get("tech_info")?,
+                    occurred_at: row.try_get("occurred_at")?,
+                    received_at: row.try_get("received_at")?,
+                    source: row.try_get("source")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A station's security profile and password hash; `None` if the station is unknown.
+    pub async fn station_security(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<(SecurityProfile, Option<String>)>, EngineError> {
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT security_profile, password_hash FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(profile, phc)| Ok((profile_of(profile)?, phc)))
+            .transpose()
+    }
+
+    /// Sets a station's security profile, and its password hash if `phc` is given. A new
+    /// station is created Accepted: an operator provisioned it.
+    pub async fn set_station_security(
+        &self,
+        station: &StationId,
+        profile: SecurityProfile,
+        phc: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO stations (id, created_at, registration, security_profile, password_hash) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET security_profile = excluded.security_profile, \
+             password_hash = COALESCE(excluded.password_hash, stations.password_hash)",
+        )
+        .bind(station.as_str())
+        .bind(at)
+        .bind(Registration::Accepted.as_str())
+        .bind(i64::from(profile.number()))
+        .bind(phc)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -638,7 +715,8 @@ impl Store {
     ) -> Result<Vec<StationView>, EngineError> {
         let rows = sqlx::query(
             "SELECT id, registration, protocol, vendor, model, serial_number, firmware_version, \
-             last_seen_at, firmware_status, diagnostics_status, local_list_version FROM stations \
+             last_seen_at, firmware_status, diagnostics_status, local_list_version, \
+             security_profile, password_hash IS NOT NULL AS has_password FROM stations \
              WHERE ($1 IS NULL OR id = $1) ORDER BY id",
         )
         .bind(only.map(StationId::as_str))
@@ -686,6 +764,8 @@ impl Store {
                     firmware_status: row.try_get("firmware_status")?,
                     diagnostics_status: row.try_get("diagnostics_status")?,
                     local_list_version: row.try_get("local_list_version")?,
+                    security_profile: profile_of(row.try_get("security_profile")?)?,
+                    has_password: row.try_get("has_password")?,
                 })
             })
             .collect()
@@ -1411,6 +1491,31 @@ pub struct StopRecorded {
     pub connector_id: Option<u32>,
     /// The transaction's meter start, when the transaction is known.
     pub meter_start: Option<i64>,
+}
+
+fn profile_of(stored: i64) -> Result<SecurityProfile, UnknownValue> {
+    u8::try_from(stored)
+        .ok()
+        .and_then(|n| SecurityProfile::try_from(n).ok())
+        .ok_or_else(|| UnknownValue(format!("security profile {stored}")))
+}
+
+/// Who reported a security event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    /// The station (SecurityEventNotification).
+    Station,
+    /// The central system (a refused connection).
+    Central,
+}
+
+impl EventSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Station => "station",
+            EventSource::Central => "central",
+        }
+    }
 }
 
 /// The processes whose latest status a station reports.

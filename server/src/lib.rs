@@ -10,14 +10,16 @@
 #![recursion_limit = "256"]
 
 pub mod http;
+pub mod tls;
 
 use anyhow::Context;
 use clap::Parser;
 use engine::model::RegistrationPolicy;
+use engine::security::SecurityProfile;
 use engine::{Engine, EngineConfig};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 
@@ -98,6 +100,40 @@ pub struct Config {
     /// some leave. Unlimited if not set (the open-file limit still applies).
     #[arg(long, env = "CENTRALE_MAX_STATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_stations: Option<u64>,
+
+    /// The least security profile every station must connect with: 0 (none), 1 (HTTP Basic
+    /// auth), 2 (TLS and Basic auth) or 3 (TLS with a client certificate). A station's own
+    /// profile, set through the API or the dashboard, may ask for more.
+    #[arg(long, env = "CENTRALE_SECURITY_PROFILE", default_value = "0", value_parser = parse_profile)]
+    pub security_profile: SecurityProfile,
+
+    /// The server's certificate chain (PEM), for the `wss://` / `https://` listener.
+    #[arg(long, env = "CENTRALE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "CENTRALE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// The CA certificates (PEM) that issue stations' client certificates (security profile
+    /// 3); a certificate's subject CN must be the station id.
+    #[arg(long, env = "CENTRALE_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Address of the TLS listener (with `--tls-cert`).
+    #[arg(long, env = "CENTRALE_TLS_LISTEN", default_value = "127.0.0.1:8443")]
+    pub tls_listen: SocketAddr,
+
+    /// Serve TLS only: no plain `ws://` / `http://` listener on `--listen`.
+    #[arg(long, env = "CENTRALE_TLS_ONLY", requires = "tls_cert")]
+    pub tls_only: bool,
+}
+
+fn parse_profile(s: &str) -> Result<SecurityProfile, String> {
+    let n: u8 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a security profile: use 0, 1, 2 or 3"))?;
+    SecurityProfile::try_from(n)
 }
 
 fn parse_policy(s: &str) -> Result<RegistrationPolicy, String> {
@@ -119,6 +155,12 @@ impl Config {
             message_log_retention: 200_000,
             max_message_size: 65_536,
             max_stations: None,
+            security_profile: SecurityProfile::Unsecured,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            tls_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls_only: false,
         }
     }
 }
@@ -137,14 +179,13 @@ pub fn init_tracing() {
 /// Runs Centrale until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let server = Server::start(config).await?;
-    println!(
-        "Centrale is running: open http://{}/ in a browser",
-        server.addr()
-    );
-    println!(
-        "Stations connect to ws://{}/ocpp/STATION_ID (subprotocol ocpp1.6)",
-        server.addr()
-    );
+    if let Some(addr) = server.plain_addr() {
+        println!("Centrale is running: open http://{addr}/ in a browser");
+        println!("Stations connect to ws://{addr}/ocpp/STATION_ID (subprotocol ocpp1.6)");
+    }
+    if let Some(addr) = server.tls_addr() {
+        println!("Over TLS: https://{addr}/ and wss://{addr}/ocpp/STATION_ID");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await
@@ -152,10 +193,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
 /// A running server: its address and the means to stop it.
 pub struct Server {
-    addr: SocketAddr,
+    plain: Option<SocketAddr>,
+    tls: Option<SocketAddr>,
     engine: Engine,
     stop: CancellationToken,
-    task: JoinHandle<std::io::Result<()>>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Server {
@@ -171,14 +213,50 @@ impl Server {
             max_stations: config
                 .max_stations
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            security_profile: config.security_profile,
             ..EngineConfig::default()
         })
         .await
         .with_context(|| format!("could not open the database {}", config.database))?;
 
-        let listener = listen(config.listen)
-            .with_context(|| format!("could not listen on {}", config.listen))?;
-        let addr = listener.local_addr()?;
+        let tls_config = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::server_config(
+                cert,
+                key,
+                config.tls_client_ca.as_deref(),
+            )?),
+            _ => None,
+        };
+        if tls_config.is_none() && config.security_profile >= SecurityProfile::TlsBasic {
+            tracing::warn!(
+                "security profile {} needs TLS, and no --tls-cert is given: no station can connect",
+                config.security_profile
+            );
+        }
+        let plain = if config.tls_only {
+            None
+        } else {
+            Some(
+                listen(config.listen)
+                    .with_context(|| format!("could not listen on {}", config.listen))?,
+            )
+        };
+        let secure = match tls_config {
+            Some(tls_config) => {
+                let tcp = listen(config.tls_listen)
+                    .with_context(|| format!("could not listen on {}", config.tls_listen))?;
+                Some(tls::TlsListener::new(tcp, tls_config)?)
+            }
+            None => None,
+        };
+        let plain_addr = plain.as_ref().map(TcpListener::local_addr).transpose()?;
+        let tls_addr = secure
+            .as_ref()
+            .map(|l| axum::serve::Listener::local_addr(l).map(|peer| peer.addr))
+            .transpose()?;
+        let Some(addr) = plain_addr.or(tls_addr) else {
+            anyhow::bail!("nothing to listen on: --tls-only needs --tls-cert and --tls-key");
+        };
 
         let options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
@@ -200,30 +278,63 @@ impl Server {
         let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
         let router = http::router(engine.clone(), options, max_message);
         let stop = CancellationToken::new();
-        let engine_stop = engine.shutdown_token();
-        let until = stop.clone();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    until.cancelled().await;
-                    // Sessions and event streams end on the engine's token, so that the HTTP
-                    // server's wait for open connections ends too.
-                    engine_stop.cancel();
-                })
-                .await
-        });
-        tracing::info!(%addr, database = %config.database, "listening");
+        // Sessions and event streams end on the engine's token, so that the HTTP servers' wait
+        // for open connections ends too.
+        let graceful = |stop: CancellationToken, engine_stop: CancellationToken| async move {
+            stop.cancelled().await;
+            engine_stop.cancel();
+        };
+        let mut tasks = Vec::new();
+        if let Some(listener) = plain {
+            let service = router
+                .clone()
+                .into_make_service_with_connect_info::<tls::Peer>();
+            let shutdown = graceful(stop.clone(), engine.shutdown_token());
+            tasks.push(tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }));
+        }
+        if let Some(listener) = secure {
+            let service = router.into_make_service_with_connect_info::<tls::Peer>();
+            let shutdown = graceful(stop.clone(), engine.shutdown_token());
+            tasks.push(tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }));
+        }
+        tracing::info!(
+            plain = ?plain_addr,
+            tls = ?tls_addr,
+            database = %config.database,
+            "listening"
+        );
         Ok(Server {
-            addr,
+            plain: plain_addr,
+            tls: tls_addr,
             engine,
             stop,
-            task,
+            tasks,
         })
     }
 
-    /// The bound address.
+    /// The address of the plain listener, or else of the TLS one.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.plain
+            .or(self.tls)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The plain (`ws://`, `http://`) listener's address, unless `--tls-only`.
+    pub fn plain_addr(&self) -> Option<SocketAddr> {
+        self.plain
+    }
+
+    /// The TLS (`wss://`, `https://`) listener's address, with `--tls-cert`.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls
     }
 
     /// The engine behind the server.
@@ -235,7 +346,9 @@ impl Server {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.stop.cancel();
         let stopped = async {
-            self.task.await.context("server task failed")??;
+            for task in self.tasks {
+                task.await.context("server task failed")??;
+            }
             self.engine.shutdown().await;
             anyhow::Ok(())
         };

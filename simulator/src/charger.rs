@@ -19,8 +19,6 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 /// How a simulated station is set up.
 #[derive(Debug, Clone)]
@@ -36,8 +34,8 @@ pub struct ChargerConfig {
     pub power_w: f64,
     /// How long a call waits for its answer.
     pub call_timeout: Duration,
-    /// Security profile 1: HTTP Basic auth with the station id and this password.
-    pub password: Option<String>,
+    /// How it proves who it is: Basic auth password, TLS settings for `wss://`.
+    pub security: crate::Security,
     /// Heartbeat at this interval instead of the one the central system gives.
     pub heartbeat: Option<Duration>,
     /// Sessions the station starts by itself (drivers plugging in), if any.
@@ -68,7 +66,7 @@ impl ChargerConfig {
             meter_interval: Duration::from_secs(10),
             power_w: 11_000.0,
             call_timeout: Duration::from_secs(30),
-            password: None,
+            security: crate::Security::default(),
             heartbeat: None,
             sessions: None,
             seed: 0,
@@ -293,20 +291,9 @@ impl Charger {
     /// One connection: boot, report, heartbeat, serve calls, until it drops or a reset.
     async fn connection(self: Arc<Self>) -> Result<(), SimError> {
         let url = station_url(&self.config.base_url, &self.config.id);
-        let mut request = url
-            .into_client_request()
-            .map_err(|e| SimError::Request(e.to_string()))?;
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("ocpp1.6"),
-        );
-        if let Some(password) = &self.config.password {
-            let credentials = crate::base64(format!("{}:{password}", self.config.id).as_bytes());
-            let value = HeaderValue::from_str(&format!("Basic {credentials}"))
-                .map_err(|e| SimError::Request(e.to_string()))?;
-            request.headers_mut().insert("Authorization", value);
-        }
-        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let (socket, _) =
+            crate::connect::open(&url, &self.config.id, &["ocpp1.6"], &self.config.security)
+                .await?;
         let (mut sink, mut stream) = socket.split();
         self.stats.connected.fetch_add(1, Ordering::Relaxed);
         let (out, mut outbox) = mpsc::unbounded_channel::<Message>();

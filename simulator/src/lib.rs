@@ -9,6 +9,9 @@
 //!   many of them.
 
 pub mod charger;
+pub mod connect;
+
+pub use connect::{Security, tls_config};
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::{Frame, MessageId};
@@ -16,12 +19,8 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::Duration;
 use thiserror::Error;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long [`Station::call`] waits for an answer by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +38,8 @@ pub enum SimError {
     Closed(Option<CloseFrame>),
     #[error("the central system sent a frame that is not OCPP-J: {0}")]
     BadFrame(String),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// The answer to a CALL.
@@ -52,7 +53,7 @@ pub enum Reply {
 
 /// One station's OCPP-J connection.
 pub struct Station {
-    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: connect::Socket,
     protocol: Option<String>,
     next_id: u64,
     /// CALLs the central system sent, not yet taken by the caller.
@@ -65,19 +66,28 @@ impl Station {
         Station::connect_url(&station_url(base, id), &["ocpp1.6"]).await
     }
 
+    /// Connects to `{base}/{id}` offering `ocpp1.6`, proving its identity as `security` says
+    /// (Basic auth, TLS with or without a client certificate).
+    pub async fn connect_with(
+        base: &str,
+        id: &str,
+        security: &Security,
+    ) -> Result<Station, SimError> {
+        Station::open(&station_url(base, id), id, &["ocpp1.6"], security).await
+    }
+
     /// Connects to a full URL offering the given subprotocols (in order of preference).
     pub async fn connect_url(url: &str, protocols: &[&str]) -> Result<Station, SimError> {
-        let mut request = url
-            .into_client_request()
-            .map_err(|e| SimError::Request(e.to_string()))?;
-        if !protocols.is_empty() {
-            let offered = HeaderValue::from_str(&protocols.join(", "))
-                .map_err(|e| SimError::Request(e.to_string()))?;
-            request
-                .headers_mut()
-                .insert("Sec-WebSocket-Protocol", offered);
-        }
-        let (socket, response) = tokio_tungstenite::connect_async(request).await?;
+        Station::open(url, "", protocols, &Security::default()).await
+    }
+
+    async fn open(
+        url: &str,
+        id: &str,
+        protocols: &[&str],
+        security: &Security,
+    ) -> Result<Station, SimError> {
+        let (socket, response) = connect::open(url, id, protocols, security).await?;
         let protocol = response
             .headers()
             .get("Sec-WebSocket-Protocol")

@@ -34,6 +34,16 @@ struct Args {
     /// Password for HTTP Basic auth (security profile 1; the user is the station id).
     #[arg(long, env = "CENTRALE_SIM_PASSWORD")]
     password: Option<String>,
+    /// CA certificate(s) (PEM) to trust for a `wss://` URL (security profiles 2 and 3).
+    #[arg(long, env = "CENTRALE_SIM_CA")]
+    ca: Option<std::path::PathBuf>,
+    /// Client certificate (PEM) for security profile 3; with one station its CN must be the
+    /// station id.
+    #[arg(long, requires = "client_key", requires = "ca")]
+    client_cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, requires = "client_cert")]
+    client_key: Option<std::path::PathBuf>,
     /// Seconds between heartbeats (default: the interval the central system gives).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     heartbeat: Option<u64>,
@@ -73,6 +83,17 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let tls = match &args.ca {
+        Some(ca) => Some(simulator::tls_config(
+            ca,
+            args.client_cert.as_deref().zip(args.client_key.as_deref()),
+        )?),
+        None => None,
+    };
+    let security = simulator::Security {
+        password: args.password.clone(),
+        tls,
+    };
     let stats = Arc::new(Stats::default());
     let mut fleet = Vec::with_capacity(args.stations as usize);
     for n in 1..=args.stations {
@@ -80,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
         config.connectors = args.connectors;
         config.meter_interval = Duration::from_secs(args.meter_interval);
         config.power_w = args.power;
-        config.password = args.password.clone();
+        config.security = security.clone();
         config.heartbeat = args.heartbeat.map(Duration::from_secs);
         config.seed = args.seed;
         if args.session_rate > 0.0 {

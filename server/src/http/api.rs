@@ -14,6 +14,8 @@
 //! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
 //! | `GET /api/reservations` | reservations stations accepted (Active, Expired, Cancelled, Used) |
 //! | `GET /api/charging-profiles?station=ID` | charging profiles stations accepted |
+//! | `PUT /api/stations/{id}/security` `{securityProfile, password?}` | how a station proves who it is |
+//! | `GET /api/security-events?station=ID&limit=N` | security events, from stations and Centrale |
 //! | `GET /connect` | the live connections, as SpringOcpp showed them |
 
 use super::{ApiError, AppState};
@@ -25,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use engine::EngineError;
 use engine::calls::CallError;
 use engine::model::{IdTag, Registration, TokenStatus, Transaction};
+use engine::security::SecurityProfile;
 use protocol::StationId;
 use protocol::types::IdToken;
 use serde::Deserialize;
@@ -547,4 +550,60 @@ pub async fn local_list(
         })
         .collect();
     Ok(Json(json!({ "listVersion": version, "entries": entries })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SecurityChange {
+    security_profile: SecurityProfile,
+    password: Option<String>,
+}
+
+/// `PUT /api/stations/{id}/security` `{securityProfile, password?}`: how the station must prove
+/// who it is. The station is created (Accepted) if it is new, so it can be provisioned before it
+/// first connects. Profiles 1 and 2 need a password: without one given or kept, a random one is
+/// made and answered once, as `password`.
+pub async fn put_station_security(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    let change: SecurityChange = body(&bytes)?;
+    let generated = state
+        .engine
+        .set_station_security(&id, change.security_profile, change.password)
+        .await
+        .map_err(unavailable)?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let security = state
+        .engine
+        .station_security(&id)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| ApiError::NotFound(format!("no station {id}")))?;
+    let mut answer = json!(security);
+    if let (Some(password), Some(object)) = (generated, answer.as_object_mut()) {
+        object.insert("password".to_owned(), Value::String(password));
+    }
+    Ok(Json(answer).into_response())
+}
+
+/// The most security events one request answers with.
+const SECURITY_EVENTS_LIMIT: u32 = 1000;
+
+/// `GET /api/security-events?station=ID&limit=N`: newest first, from stations
+/// (SecurityEventNotification) and from Centrale (refused connections).
+pub async fn security_events(
+    State(state): State<AppState>,
+    Query(filter): Query<MessageFilter>,
+) -> Result<Response, ApiError> {
+    let station = filter.station.map(station_id).transpose()?;
+    let limit = filter.limit.unwrap_or(200).clamp(1, SECURITY_EVENTS_LIMIT);
+    let events = state
+        .engine
+        .security_events(station.as_ref(), limit)
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(events).into_response())
 }

@@ -10,6 +10,8 @@ use serde_json::json;
 /// | variant | status |
 /// |---|---|
 /// | `BadRequest` | 400: the request is malformed or invalid; nothing was changed |
+/// | `Unauthorized` | 401: no credentials, or wrong ones |
+/// | `Forbidden` | 403: signed in, but the role does not allow this |
 /// | `NotFound` | 404: no such resource |
 /// | `Conflict` | 409: the resource exists already, or the station is not connected |
 /// | `TooManyRequests` | 429: too many calls wait for this station |
@@ -21,6 +23,10 @@ use serde_json::json;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -44,6 +50,8 @@ impl IntoResponse for ApiError {
         }
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -72,6 +72,8 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/stations/{id}/commands/{action}", post(api::command))
         .route("/stations/{id}/configuration", get(api::configuration))
         .route("/stations/{id}/local-list", get(api::local_list))
+        .route("/stations/{id}/security", put(api::put_station_security))
+        .route("/security-events", get(api::security_events))
         .route("/transactions", get(api::transactions))
         .route("/transactions.csv", get(api::transactions_csv))
         .route("/transactions/{id}", get(api::transaction))

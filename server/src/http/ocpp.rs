@@ -14,10 +14,13 @@ const READ_BUFFER: usize = 4 * 1024;
 /// flushes it); at most this much may wait unsent for a slow station before the write fails.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
-use axum::extract::{OriginalUri, Path, State};
+use crate::tls::Peer;
+use axum::extract::{ConnectInfo, OriginalUri, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use engine::operations::Admission;
+use engine::security::Credentials;
 use engine::{Incoming, Outgoing};
 use futures_util::future::ready;
 use futures_util::{SinkExt, StreamExt};
@@ -27,6 +30,7 @@ pub async fn station_socket(
     State(state): State<AppState>,
     Path(station_id): Path<String>,
     OriginalUri(uri): OriginalUri,
+    ConnectInfo(peer): ConnectInfo<Peer>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -34,15 +38,31 @@ pub async fn station_socket(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let url = format!("ws://{host}{}", uri.path());
+    let scheme = if peer.tls { "wss" } else { "ws" };
+    let url = format!("{scheme}://{host}{}", uri.path());
     let station = match StationId::parse(station_id) {
         Ok(station) => station,
         Err(e) => {
             return ApiError::BadRequest(format!("invalid station identity: {e}")).into_response();
         }
     };
-    match state.engine.admit(&station).await {
+    let credentials = Credentials {
+        tls: peer.tls,
+        certificate_cn: peer.certificate_cn,
+        basic: basic_auth(&headers),
+    };
+    match state.engine.admit(&station, &credentials).await {
         Ok(Admission::Admitted) => {}
+        Ok(Admission::Refused(refusal)) => {
+            tracing::warn!(station_id = %station, peer = %peer.addr, %refusal, "station refused");
+            // The station learns only that it is not let in.
+            let mut response = ApiError::Unauthorized("unauthorized".to_owned()).into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"Centrale\", charset=\"UTF-8\""),
+            );
+            return response;
+        }
         Ok(Admission::Unknown) => {
             tracing::info!(station_id = %station, "unknown station refused (registration is closed)");
             return ApiError::NotFound(format!("unknown station {station}")).into_response();
@@ -123,6 +143,22 @@ pub async fn station_socket(
             tracing::error!(error = %e, "station session failed");
         }
     })
+}
+
+/// The user and password of an `Authorization: Basic` header (RFC 7617), if there is one that
+/// decodes. The password may contain `:`; the user may not.
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
 }
 
 /// Whether a read failed because the message or frame was over the size limit.

@@ -8,5 +8,6 @@ mod http;
 mod lifecycle;
 mod messages;
 mod ocpp16;
+mod security;
 mod simulated;
 mod stations;
