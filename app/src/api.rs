@@ -2,8 +2,8 @@
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
 use crate::dto::{
-    AppError, CommandReply, FleetSummary, IdTagRow, MessageRow, ProfileRow, ReservationRow,
-    StationDetail, StationRow, TransactionDetail, TransactionRow,
+    AdminView, AppError, CommandReply, CurrentUser, FleetSummary, IdTagRow, MessageRow, ProfileRow,
+    ReservationRow, SecurityEventRow, StationDetail, StationRow, TransactionDetail, TransactionRow,
 };
 use leptos::prelude::*;
 
@@ -40,6 +40,7 @@ pub async fn list_stations() -> Result<Vec<StationRow>, AppError> {
 #[server(prefix = "/_app")]
 pub async fn set_registration(station_id: String, accept: bool) -> Result<(), AppError> {
     let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Operate)?;
     let id = ssr::station_id(station_id)?;
     let registration = if accept {
         engine::model::Registration::Accepted
@@ -78,7 +79,17 @@ pub async fn load_station(station_id: String) -> Result<StationDetail, AppError>
         .charging_profiles(Some(&id))
         .await
         .map_err(failed())?;
+    let security_events = engine
+        .security_events(Some(&id), 20)
+        .await
+        .map_err(failed())?;
     Ok(StationDetail {
+        security_profile: station.security_profile.number(),
+        has_password: station.has_password,
+        security_events: security_events
+            .into_iter()
+            .map(ssr::security_event_row)
+            .collect(),
         protocol: station.protocol.clone(),
         serial_number: station.serial_number.clone(),
         firmware_status: station.firmware_status.clone(),
@@ -115,8 +126,9 @@ pub async fn send_command(
 ) -> Result<CommandReply, AppError> {
     use engine::calls::CallError;
     let engine = ssr::engine()?;
+    let who = ssr::require(engine::operators::Permission::Operate)?;
     let id = ssr::station_id(station_id)?;
-    match engine.call_json(&id, &action, &payload).await {
+    match engine.call_json(&who.actor(), &id, &action, &payload).await {
         Ok(answer) => Ok(CommandReply::Answered {
             status: answer["status"].as_str().map(str::to_owned),
             payload: serde_json::to_string_pretty(&answer).unwrap_or_else(|_| answer.to_string()),
@@ -256,6 +268,7 @@ pub async fn save_id_tag(
     parent_id_tag: String,
 ) -> Result<(), AppError> {
     let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Operate)?;
     let tag = ssr::id_tag_input(&id_tag, &status, &expiry_date, &parent_id_tag)?;
     engine
         .put_id_tag(tag)
@@ -267,6 +280,7 @@ pub async fn save_id_tag(
 #[server(prefix = "/_app")]
 pub async fn delete_id_tag(id_tag: String) -> Result<(), AppError> {
     let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Operate)?;
     let found = engine
         .delete_id_tag(&id_tag)
         .await
@@ -291,6 +305,31 @@ mod ssr {
         })
     }
 
+    /// Who is asking, if their role allows `permission` (the server's guard put them in the
+    /// request; every server function's request passes it).
+    pub fn require(
+        permission: engine::operators::Permission,
+    ) -> Result<engine::operators::Principal, AppError> {
+        use engine::operators::Principal;
+        let forbidden = |message: String| {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::FORBIDDEN);
+            }
+            AppError::Forbidden(message)
+        };
+        let who = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+            .ok_or_else(|| forbidden("Sign in first.".to_owned()))?;
+        if who.may(permission) {
+            Ok(who)
+        } else {
+            Err(forbidden(format!(
+                "Your role ({}) does not allow this.",
+                who.role
+            )))
+        }
+    }
+
     /// A station as the Stations page shows it.
     pub fn station_row(s: engine::model::StationView) -> crate::dto::StationRow {
         crate::dto::StationRow {
@@ -311,6 +350,17 @@ mod ssr {
                     info: c.info,
                 })
                 .collect(),
+        }
+    }
+
+    pub fn security_event_row(e: engine::model::SecurityEventView) -> crate::dto::SecurityEventRow {
+        crate::dto::SecurityEventRow {
+            id: e.id,
+            station_id: e.station_id,
+            event_type: e.event_type,
+            tech_info: e.tech_info,
+            at: rfc3339(e.received_at),
+            source: e.source,
         }
     }
 
@@ -465,5 +515,175 @@ mod ssr {
             tracing::error!(error = %cause, "{message}");
             AppError::Unavailable(message.to_owned())
         }
+    }
+}
+
+/// Who is signed in (and the session's CSRF token, for the sign-out form).
+#[server(prefix = "/_app")]
+pub async fn whoami() -> Result<CurrentUser, AppError> {
+    use engine::operators::{Permission, Via};
+    let who = ssr::require(Permission::Read)?;
+    Ok(CurrentUser {
+        username: who.username,
+        role: who.role.to_string(),
+        csrf_token: match who.via {
+            Via::Session { csrf_token } => csrf_token,
+            Via::Token { .. } => String::new(),
+        },
+    })
+}
+
+/// Sets how a station proves who it is (admins). Answers a generated password, if one was
+/// made, to be shown once.
+#[server(prefix = "/_app")]
+pub async fn set_station_security(
+    station_id: String,
+    profile: u8,
+    password: String,
+) -> Result<Option<String>, AppError> {
+    use engine::security::SecurityProfile;
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    let id = ssr::station_id(station_id)?;
+    let profile = SecurityProfile::try_from(profile).map_err(AppError::Invalid)?;
+    let password = Some(password).filter(|p| !p.is_empty());
+    engine
+        .set_station_security(&id, profile, password)
+        .await
+        .map_err(ssr::unavailable("Could not change the station's security."))?
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Security events of all stations, newest first.
+#[server(prefix = "/_app")]
+pub async fn list_security_events() -> Result<Vec<SecurityEventRow>, AppError> {
+    let engine = ssr::engine()?;
+    Ok(engine
+        .security_events(None, 200)
+        .await
+        .map_err(ssr::unavailable("Could not read the security events."))?
+        .into_iter()
+        .map(ssr::security_event_row)
+        .collect())
+}
+
+/// Users, API tokens and the audit log: what the admin page shows.
+#[server(prefix = "/_app")]
+pub async fn load_admin() -> Result<AdminView, AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    let failed = || ssr::unavailable("Could not read the users.");
+    let users = engine.users().await.map_err(failed())?;
+    let tokens = engine.api_tokens().await.map_err(failed())?;
+    let audit = engine.audit_log(200).await.map_err(failed())?;
+    Ok(AdminView {
+        users: users
+            .into_iter()
+            .map(|u| crate::dto::UserRow {
+                username: u.username,
+                role: u.role.to_string(),
+                created_at: ssr::rfc3339(u.created_at),
+            })
+            .collect(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| crate::dto::TokenRow {
+                id: t.id,
+                name: t.name,
+                role: t.role.to_string(),
+                username: t.username,
+                created_at: ssr::rfc3339(t.created_at),
+            })
+            .collect(),
+        audit: audit
+            .into_iter()
+            .map(|a| crate::dto::AuditRow {
+                id: a.id,
+                at: ssr::rfc3339(a.at),
+                actor: a.actor,
+                station_id: a.station_id,
+                action: a.action,
+                payload: a.payload.to_string(),
+                outcome: a.outcome,
+            })
+            .collect(),
+    })
+}
+
+/// Adds a user (admins).
+#[server(prefix = "/_app")]
+pub async fn add_user(username: String, password: String, role: String) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    let role = role.parse().map_err(AppError::Invalid)?;
+    engine
+        .add_user(&username, &password, role)
+        .await
+        .map_err(ssr::unavailable("Could not add the user."))?
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Changes a user's role (admins; the last admin stays admin).
+#[server(prefix = "/_app")]
+pub async fn set_user_role(username: String, role: String) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    let role = role.parse().map_err(AppError::Invalid)?;
+    engine
+        .change_user(&username, Some(role), None)
+        .await
+        .map_err(ssr::unavailable("Could not change the user."))?
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Removes a user (admins; never the last admin).
+#[server(prefix = "/_app")]
+pub async fn remove_user(username: String) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    engine
+        .delete_user(&username)
+        .await
+        .map_err(ssr::unavailable("Could not remove the user."))?
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Makes an API token for the signed-in admin (or another user); answers it, shown once.
+#[server(prefix = "/_app")]
+pub async fn add_token(name: String, role: String, username: String) -> Result<String, AppError> {
+    let engine = ssr::engine()?;
+    let who = ssr::require(engine::operators::Permission::Administer)?;
+    let role = role.parse().map_err(AppError::Invalid)?;
+    if name.trim().is_empty() {
+        return Err(AppError::Invalid(
+            "Name the token (what it is for).".to_owned(),
+        ));
+    }
+    let owner = if username.is_empty() {
+        who.username
+    } else {
+        username
+    };
+    engine
+        .add_api_token(&owner, name.trim(), role)
+        .await
+        .map_err(ssr::unavailable("Could not make the token."))?
+        .map(|(_, token)| token)
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Revokes an API token (admins).
+#[server(prefix = "/_app")]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    if engine
+        .revoke_api_token(id)
+        .await
+        .map_err(ssr::unavailable("Could not revoke the token."))?
+    {
+        Ok(())
+    } else {
+        Err(ssr::not_found(format!("There is no token {id}.")))
     }
 }

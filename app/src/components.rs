@@ -4,8 +4,53 @@ mod message_log;
 
 pub use message_log::MessageLog;
 
+use crate::dto::CurrentUser;
 use crate::live::LinkState;
 use leptos::prelude::*;
+
+/// Who is signed in, for every component below the app.
+#[derive(Debug, Clone, Copy)]
+pub struct User(Resource<Result<CurrentUser, crate::dto::AppError>>);
+
+/// Loads who is signed in and shares it; answers it as a signal (none while loading or if the
+/// server says nobody).
+pub fn provide_user() -> Signal<Option<CurrentUser>> {
+    let user = User(Resource::new(|| (), |_| crate::api::whoami()));
+    provide_context(user);
+    use_user()
+}
+
+/// Who is signed in (none while loading).
+pub fn use_user() -> Signal<Option<CurrentUser>> {
+    let user = use_context::<User>();
+    Signal::derive(move || user.and_then(|User(r)| r.get()).and_then(Result::ok))
+}
+
+/// Whether the signed-in user may send commands and change things.
+pub fn may_operate() -> Signal<bool> {
+    let user = use_user();
+    Signal::derive(move || user.with(|u| u.as_ref().is_some_and(CurrentUser::may_operate)))
+}
+
+/// The signed-in user, their role, and the way out.
+#[component]
+pub fn UserMenu(user: CurrentUser) -> impl IntoView {
+    view! {
+        <span class="user-menu">
+            <span data-testid="user" data-role=user.role.clone()>
+                {user.username.clone()}
+                <span class="muted">{format!(" · {}", user.role)}</span>
+            </span>
+            // A plain form: signing out works before (and without) the page's code.
+            <form method="post" action="/logout">
+                <input type="hidden" name="csrf" value=user.csrf_token.clone() />
+                <button class="button small secondary" type="submit">
+                    "Sign out"
+                </button>
+            </form>
+        </span>
+    }
+}
 
 /// Shows whether the page receives live updates.
 #[component]

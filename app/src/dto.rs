@@ -124,6 +124,7 @@ impl StationRow {
             | LiveEvent::StationReport { .. }
             | LiveEvent::CommandAnswered { .. }
             | LiveEvent::MessageLogged { .. }
+            | LiveEvent::SecurityEvent { .. }
             | LiveEvent::Other => return false,
         }
         true
@@ -254,6 +255,83 @@ pub struct StationDetail {
     pub active_transactions: Vec<TransactionRow>,
     pub reservations: Vec<ReservationRow>,
     pub charging_profiles: Vec<ProfileRow>,
+    /// The least security profile it must connect with (0-3).
+    pub security_profile: u8,
+    pub has_password: bool,
+    /// Its latest security events, newest first.
+    pub security_events: Vec<SecurityEventRow>,
+}
+
+/// A security event: reported by the station, or a connection Centrale refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventRow {
+    pub id: i64,
+    pub station_id: String,
+    pub event_type: String,
+    pub tech_info: Option<String>,
+    /// When it was received (RFC 3339).
+    pub at: String,
+    /// `station` or `central`.
+    pub source: String,
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub username: String,
+    /// `admin`, `operator` or `viewer`.
+    pub role: String,
+    /// The session's CSRF token, which the sign-out form repeats.
+    pub csrf_token: String,
+}
+
+impl CurrentUser {
+    /// May send commands and change id tags and stations.
+    pub fn may_operate(&self) -> bool {
+        self.role == "admin" || self.role == "operator"
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// A user, as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub username: String,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// An API token, as the admin page lists them (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub username: String,
+    pub created_at: String,
+}
+
+/// What the admin page shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub users: Vec<UserRow>,
+    pub tokens: Vec<TokenRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+/// A call sent to a station, with who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub station_id: String,
+    pub action: String,
+    pub payload: String,
+    pub outcome: Option<String>,
 }
 
 impl StationDetail {
@@ -556,6 +634,12 @@ pub enum LiveEvent {
     MessageLogged {
         frame: MessageRow,
     },
+    /// A station reported a security event, or Centrale refused one's connection.
+    SecurityEvent {
+        station_id: String,
+        event_type: String,
+        at: String,
+    },
     /// A kind this page does not know yet.
     #[serde(other)]
     Other,
@@ -575,6 +659,7 @@ impl LiveEvent {
         "stationReport",
         "commandAnswered",
         "messageLogged",
+        "securityEvent",
     ];
 
     /// The kind of the message log's frames, which only the message log follows.
@@ -595,7 +680,8 @@ impl LiveEvent {
             | LiveEvent::TransactionUpdated { station_id, .. }
             | LiveEvent::TransactionStopped { station_id, .. }
             | LiveEvent::StationReport { station_id, .. }
-            | LiveEvent::CommandAnswered { station_id, .. } => Some(station_id),
+            | LiveEvent::CommandAnswered { station_id, .. }
+            | LiveEvent::SecurityEvent { station_id, .. } => Some(station_id),
             LiveEvent::MessageLogged { frame } => Some(&frame.station_id),
             LiveEvent::Other => None,
         }
@@ -671,6 +757,11 @@ impl LiveEvent {
                 frame.direction,
                 frame.action.as_deref().unwrap_or("?")
             ),
+            LiveEvent::SecurityEvent {
+                station_id,
+                event_type,
+                ..
+            } => format!("{station_id}: security event {event_type}"),
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -685,7 +776,8 @@ impl LiveEvent {
             | LiveEvent::TransactionUpdated { at, .. }
             | LiveEvent::TransactionStopped { at, .. }
             | LiveEvent::TransactionStarted { at, .. }
-            | LiveEvent::StationReport { at, .. } => Some(at),
+            | LiveEvent::StationReport { at, .. }
+            | LiveEvent::SecurityEvent { at, .. } => Some(at),
             LiveEvent::MessageLogged { frame } => Some(&frame.at),
             LiveEvent::RegistrationChanged { .. }
             | LiveEvent::CommandAnswered { .. }
@@ -719,6 +811,9 @@ pub enum AppError {
     /// The request is not valid (e.g. no such station).
     #[error("{0}")]
     Invalid(String),
+    /// The signed-in user's role does not allow this (or nobody is signed in).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request did not reach the server function, or its answer did not come back.
     #[error("could not reach the server: {0}")]
     Transport(String),

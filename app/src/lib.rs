@@ -41,6 +41,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <meta name="csrf-token" content=csrf_token() />
+                <script inner_html=CSRF_FETCH></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -51,11 +53,49 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Makes every state-changing request the page sends (server functions included) repeat the
+/// session's CSRF token, which the server requires with the session cookie.
+const CSRF_FETCH: &str = r#"(() => {
+  const token = document.querySelector('meta[name="csrf-token"]')?.content;
+  if (!token) return;
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    init = init || {};
+    const method = (init.method || (input instanceof Request ? input.method : "GET")).toUpperCase();
+    if (!["GET", "HEAD", "OPTIONS"].includes(method)) {
+      const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+      headers.set("X-CSRF-Token", token);
+      init.headers = headers;
+    }
+    return fetch.call(this, input, init);
+  };
+})();"#;
+
+/// The signed-in session's CSRF token (rendered on the server; empty for API tokens).
+fn csrf_token() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use engine::operators::{Principal, Via};
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+            .and_then(|who| match who.via {
+                Via::Session { csrf_token } => Some(csrf_token),
+                Via::Token { .. } => None,
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
+    }
+}
+
 /// The dashboard: navigation, live-stream status and the routed page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let live = live::provide_live_events();
+    let user = components::provide_user();
 
     // Effects run only in the browser, after hydration: the marker tells tests (and people
     // reading the DOM) that the page is interactive.
@@ -79,8 +119,18 @@ pub fn App() -> impl IntoView {
                         <A href="/charging-profiles">"Profiles"</A>
                         <A href="/id-tags">"Id tags"</A>
                         <A href="/messages">"Messages"</A>
+                        <Transition fallback=|| ()>
+                            {move || {
+                                user.get()
+                                    .filter(|u| u.is_admin())
+                                    .map(|_| view! { <A href="/admin">"Admin"</A> })
+                            }}
+                        </Transition>
                     </nav>
                     <components::LinkBadge state=live.state />
+                    <Transition fallback=|| ()>
+                        {move || user.get().map(|u| view! { <components::UserMenu user=u /> })}
+                    </Transition>
                 </header>
                 <main>
                     <Routes fallback=pages::not_found::NotFound>
@@ -125,6 +175,7 @@ pub fn App() -> impl IntoView {
                             view=pages::messages::MessagesPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod admin;
 pub mod charging_profiles;
 pub mod id_tags;
 pub mod messages;

@@ -145,16 +145,20 @@ pub mod payloads {
 pub struct Http {
     stream: TcpStream,
     host: String,
+    /// Header lines every request carries (credentials).
+    auth: String,
     buffer: Vec<u8>,
 }
 
 impl Http {
-    pub async fn connect(addr: &str) -> anyhow::Result<Http> {
+    /// Connects to `addr`; each request carries the header lines `auth` (e.g. a bearer token).
+    pub async fn connect(addr: &str, auth: &str) -> anyhow::Result<Http> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Http {
             stream,
             host: addr.to_owned(),
+            auth: auth.to_owned(),
             buffer: Vec::with_capacity(4096),
         })
     }
@@ -162,8 +166,9 @@ impl Http {
     /// POSTs JSON and returns the status and body.
     pub async fn post(&mut self, path: &str, body: &str) -> anyhow::Result<(u16, String)> {
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.host,
+            self.auth,
             body.len()
         );
         self.stream.write_all(request.as_bytes()).await?;
@@ -172,7 +177,10 @@ impl Http {
 
     /// GETs a path and returns the status and body.
     pub async fn get(&mut self, path: &str) -> anyhow::Result<(u16, String)> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\n{}\r\n",
+            self.host, self.auth
+        );
         self.stream.write_all(request.as_bytes()).await?;
         self.read_response().await
     }
@@ -225,11 +233,12 @@ pub struct EventReader {
 }
 
 impl EventReader {
-    pub async fn open(addr: &str, query: &str) -> anyhow::Result<EventReader> {
+    /// Subscribes to `/api/events{query}`, signed in with the header lines `auth`.
+    pub async fn open(addr: &str, auth: &str, query: &str) -> anyhow::Result<EventReader> {
         let mut stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let request = format!(
-            "GET /api/events{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+            "GET /api/events{query} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: text/event-stream\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         Ok(EventReader { stream })

@@ -270,7 +270,7 @@ pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
     }
     let all = started.elapsed();
     let overflowed = listen_overflows().saturating_sub(overflows);
-    let mut http = Http::connect(&target.addr).await?;
+    let mut http = Http::connect(&target.addr, &target.auth()).await?;
     let (_, persisted) = http.get("/api/stations").await?;
     let persisted = serde_json::from_str::<Value>(&persisted)?
         .as_array()
@@ -376,10 +376,10 @@ pub async fn events(root: &Path, scale: Scale) -> anyhow::Result<()> {
         let target = Target::centrale(root, &[]).await?;
         let query = "?kinds=connectorStatusChanged";
         // The stalled one: subscribes, then never reads a byte.
-        let stalled = EventReader::open(&target.addr, query).await?;
+        let stalled = EventReader::open(&target.addr, &target.auth(), query).await?;
         let mut readers = Vec::new();
         for _ in 0..subscribers {
-            readers.push(EventReader::open(&target.addr, query).await?);
+            readers.push(EventReader::open(&target.addr, &target.auth(), query).await?);
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let collecting: Vec<_> = readers
@@ -464,8 +464,9 @@ pub async fn rest_commands(root: &Path, scale: Scale) -> anyhow::Result<()> {
         let began = Instant::now();
         let workers = (0..concurrent).map(|i| {
             let addr = target.addr.clone();
+            let auth = target.auth();
             tokio::spawn(async move {
-                let mut http = Http::connect(&addr).await?;
+                let mut http = Http::connect(&addr, &auth).await?;
                 let path = format!("/api/stations/REST-{i:05}/commands/RemoteStartTransaction");
                 let body = r#"{"idTag":"BENCH","connectorId":1}"#;
                 let mut latencies = Latencies::default();

@@ -20,6 +20,8 @@ pub struct Target {
     pub addr: String,
     /// The WebSocket base a station appends its id to.
     pub ws_base: String,
+    /// An API token (Centrale's REST API and event stream need one).
+    token: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -46,6 +48,7 @@ impl Target {
         let site = root.join("target/site");
         let site = site.to_string_lossy().into_owned();
         args.extend_from_slice(&["--site-root", &site]);
+        let token = api_token(&bin, &db).await?;
         let (child, line) = spawn(&bin, &args, &[("RUST_LOG", "warn")], "open http://").await?;
         let addr =
             between(&line, "open http://", "/").context("no address in Centrale's output")?;
@@ -56,8 +59,17 @@ impl Target {
             pid,
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
+            token: Some(token),
             _dir: Some(dir),
         })
+    }
+
+    /// The header line that signs a request in (empty for systems without sign-in).
+    pub fn auth(&self) -> String {
+        self.token
+            .as_ref()
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default()
     }
 
     /// The raw ceiling: this binary's `ceiling` mode (same runtime and WebSocket library,
@@ -73,6 +85,7 @@ impl Target {
             pid,
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
+            token: None,
             _dir: None,
         })
     }
@@ -98,6 +111,7 @@ impl Target {
             pid,
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
+            token: None,
             _dir: None,
         })
     }
@@ -133,6 +147,45 @@ pub fn can_pin() -> bool {
 }
 
 /// Starts `bin args` pinned to [`SERVER_CORE`] and waits for a stdout line containing `ready`.
+/// Makes an admin and an API token on Centrale's database `db` with its CLI.
+async fn api_token(bin: &Path, db: &str) -> anyhow::Result<String> {
+    let run = |args: Vec<&str>| {
+        let mut command = Command::new(bin);
+        command
+            .arg("--database")
+            .arg(db)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null());
+        command
+    };
+    let made = run(vec!["user", "add", "bench", "--role", "admin"])
+        .output()
+        .await?;
+    if !made.status.success() {
+        bail!(
+            "centrale user add: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let out = run(vec![
+        "token", "add", "--user", "bench", "--name", "bench", "--role", "admin",
+    ])
+    .output()
+    .await?;
+    if !out.status.success() {
+        bail!(
+            "centrale token add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout)?
+        .lines()
+        .last()
+        .map(|t| t.trim().to_owned())
+        .context("centrale token add printed no token")
+}
+
 async fn spawn(
     bin: &Path,
     args: &[&str],

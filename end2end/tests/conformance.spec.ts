@@ -89,7 +89,7 @@ test('ocpp-rpc in strict mode accepts every 1.6 exchange in both directions', as
   // Central system -> station: every action through the REST API; ocpp-rpc validates what
   // Centrale sends and would answer a CALLERROR (a 502 here) to anything off-schema.
   for (const [action, request, answer] of CENTRAL) {
-    const response = await fetch(`${centrale.url}/api/stations/RPC-STRICT/commands/${action}`, {
+    const response = await centrale.api(`/api/stations/RPC-STRICT/commands/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(request),

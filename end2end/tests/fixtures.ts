@@ -1,5 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,12 @@ export interface Centrale {
   wsUrl: string;
   /** What the server logged so far (stderr), for failure messages. */
   logs: () => string;
+  /** The password of `admin`, which the first start printed once. */
+  adminPassword: string;
+  /** `fetch` of this server's `path`, signed in with an admin's API token. */
+  api: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Runs `centrale --database <this test's> ARGS` (e.g. `user add`) and answers its stdout. */
+  cli: (args: string[], input?: string) => string;
 }
 
 /** Starts `centrale --listen 127.0.0.1:0` on a new SQLite file and waits for its address. */
@@ -29,8 +35,8 @@ async function startCentrale(args: string[]): Promise<{ centrale: Centrale; proc
   );
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
+  let stdout = '';
   const url = await new Promise<string>((ok, fail) => {
-    let stdout = '';
     const timer = setTimeout(() => fail(new Error(`centrale did not start:\n${stderr}`)), 30_000);
     proc.stdout!.on('data', (d) => {
       stdout += d;
@@ -42,7 +48,15 @@ async function startCentrale(args: string[]): Promise<{ centrale: Centrale; proc
     });
     proc.on('exit', (code) => fail(new Error(`centrale exited with ${code}:\n${stderr}`)));
   });
-  return { centrale: { url, wsUrl: url.replace(/^http/, 'ws'), logs: () => stderr }, proc, dir };
+  const adminPassword = stdout.match(/with the password (\S+)/)?.[1];
+  if (!adminPassword) throw new Error(`no admin password printed at the first start:\n${stdout}`);
+  const database = `sqlite://${join(dir, 'centrale.db')}`;
+  const cli = (cliArgs: string[], input = '') =>
+    execFileSync(bin, ['--database', database, ...cliArgs], { input, encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn' } });
+  const token = cli(['token', 'add', '--user', 'admin', '--name', 'end-to-end tests', '--role', 'admin']).trim().split('\n').pop()!;
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+  return { centrale: { url, wsUrl: url.replace(/^http/, 'ws'), logs: () => stderr, adminPassword, api, cli }, proc, dir };
 }
 
 /** A raw OCPP-J station: opens the socket with a subprotocol, sends frames, collects answers. */
@@ -52,8 +66,10 @@ export class RawStation {
     socket.on('message', (data) => this.received.push(JSON.parse(data.toString())));
   }
 
-  static async connect(centrale: Centrale, id: string, protocol = 'ocpp1.6'): Promise<RawStation> {
-    const socket = new WebSocket(`${centrale.wsUrl}/ocpp/${encodeURIComponent(id)}`, protocol);
+  /** Connects as station `id`; with `password`, signs in with HTTP Basic auth (security profile 1). */
+  static async connect(centrale: Centrale, id: string, protocol = 'ocpp1.6', password?: string): Promise<RawStation> {
+    const headers = password === undefined ? {} : { authorization: `Basic ${Buffer.from(`${id}:${password}`).toString('base64')}` };
+    const socket = new WebSocket(`${centrale.wsUrl}/ocpp/${encodeURIComponent(id)}`, protocol, { headers });
     await new Promise<void>((ok, fail) => {
       socket.once('open', () => ok());
       socket.once('error', fail);
@@ -121,6 +137,16 @@ export async function whenAttribute(page: Page, selector: string, attribute: str
   };
 }
 
+/** Signs `page`'s browser context in (the session cookie), as `user`. */
+export async function signIn(page: Page, centrale: Centrale, user = 'admin', password = centrale.adminPassword): Promise<void> {
+  const response = await page.request.post(`${centrale.url}/login`, {
+    form: { username: user, password, next: '/' },
+    maxRedirects: 0,
+  });
+  expect(response.status()).toBe(303);
+  expect(response.headers()['location']).toBe('/');
+}
+
 /** Waits until the dashboard has hydrated: only then do buttons work. */
 export async function waitForHydration(page: Page): Promise<void> {
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
@@ -136,7 +162,13 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; simulator: Simulator }>({
+export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; simulator: Simulator; signedIn: boolean }>({
+  /** Whether `page` starts signed in as the admin (`test.use({ signedIn: false })` for the login page's tests). */
+  signedIn: [true, { option: true }],
+  page: async ({ page, centrale, signedIn }, use) => {
+    if (signedIn) await signIn(page, centrale);
+    await use(page);
+  },
   /** Extra flags for `centrale`, e.g. `test.use({ centraleArgs: ['--registration', 'open'] })`. */
   centraleArgs: [[], { option: true }],
   centrale: async ({ centraleArgs }, use, testInfo) => {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, RawStation, waitForHydration, watchConsole } from './fixtures';
+import { test, expect, RawStation, waitForHydration, watchConsole, signIn } from './fixtures';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
@@ -46,6 +46,7 @@ test('the page is complete without JavaScript (server-side rendering)', async ({
   const station = await RawStation.connect(centrale, 'SSR-CP');
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  await signIn(page, centrale);
   await page.goto(centrale.url + '/');
   await expect(page.getByTestId('stat-stations')).toHaveText('1');
   await expect(page.getByTestId('stat-online')).toHaveText('1');

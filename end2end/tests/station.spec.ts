@@ -6,7 +6,7 @@ import type { Page } from '@playwright/test';
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
 async function putTag(centrale: Centrale, idTag: string) {
-  const r = await fetch(`${centrale.url}/api/id-tags/${idTag}`, {
+  const r = await centrale.api(`/api/id-tags/${idTag}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ status: 'Accepted' }),
@@ -40,7 +40,7 @@ test.describe('a simulated station', () => {
     const errors = watchConsole(page);
     await putTag(centrale, 'E2E-TAG-1');
     simulator.start(['--stations', '1', '--connectors', '2', '--id-prefix', 'E2E-SIM-', '--meter-interval', '1']);
-    await expect.poll(async () => (await (await fetch(`${centrale.url}/api/stations/E2E-SIM-0001`)).json()).connectors?.length ?? 0).toBe(3);
+    await expect.poll(async () => (await (await centrale.api(`/api/stations/E2E-SIM-0001`)).json()).connectors?.length ?? 0).toBe(3);
 
     await page.goto(centrale.url + '/stations/E2E-SIM-0001');
     await waitForHydration(page);
@@ -54,8 +54,8 @@ test.describe('a simulated station', () => {
     await expect(result.getByTestId('command-outcome')).toHaveText('Accepted');
 
     // The station got what the form said: it started a transaction on that connector, for that tag.
-    await expect.poll(async () => (await (await fetch(`${centrale.url}/api/transactions?active=true`)).json()).length).toBe(1);
-    const [tx] = await (await fetch(`${centrale.url}/api/transactions?active=true`)).json();
+    await expect.poll(async () => (await (await centrale.api(`/api/transactions?active=true`)).json()).length).toBe(1);
+    const [tx] = await (await centrale.api(`/api/transactions?active=true`)).json();
     expect(tx.connectorId).toBe(2);
     expect(tx.idTag).toBe('E2E-TAG-1');
 
@@ -97,7 +97,7 @@ test.describe('a simulated station', () => {
   test('configuration is read and edited inline; UnlockConnector, Reset and TriggerMessage through their forms', async ({ page, centrale, simulator }) => {
     const errors = watchConsole(page);
     simulator.start(['--stations', '1', '--connectors', '1', '--id-prefix', 'E2E-CFG-']);
-    await expect.poll(async () => (await (await fetch(`${centrale.url}/api/stations/E2E-CFG-0001`)).json()).connected ?? false).toBe(true);
+    await expect.poll(async () => (await (await centrale.api(`/api/stations/E2E-CFG-0001`)).json()).connected ?? false).toBe(true);
     await page.goto(centrale.url + '/stations/E2E-CFG-0001');
     await waitForHydration(page);
 
@@ -111,7 +111,7 @@ test.describe('a simulated station', () => {
     await heartbeat.getByRole('button', { name: 'Save' }).click();
     await expect(config.getByTestId('config-outcome').first()).toHaveText('Accepted');
     await expect(heartbeat).toContainText('120');
-    const stored = await (await fetch(`${centrale.url}/api/stations/E2E-CFG-0001/configuration`)).json();
+    const stored = await (await centrale.api(`/api/stations/E2E-CFG-0001/configuration`)).json();
     expect(JSON.stringify(stored)).toContain('"HeartbeatInterval"');
     expect(stored.find((k: any) => k.key === 'HeartbeatInterval').value).toBe('120');
 
@@ -135,7 +135,7 @@ test.describe('a simulated station', () => {
     const errors = watchConsole(page);
     await putTag(centrale, 'E2E-RES');
     simulator.start(['--stations', '1', '--connectors', '2', '--id-prefix', 'E2E-RSV-']);
-    await expect.poll(async () => (await (await fetch(`${centrale.url}/api/stations/E2E-RSV-0001`)).json()).connectors?.length ?? 0).toBe(3);
+    await expect.poll(async () => (await (await centrale.api(`/api/stations/E2E-RSV-0001`)).json()).connectors?.length ?? 0).toBe(3);
     await page.goto(centrale.url + '/stations/E2E-RSV-0001');
     await waitForHydration(page);
 

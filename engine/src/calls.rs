@@ -43,6 +43,18 @@ pub enum CallError {
     /// The connection closed before the answer came.
     #[error("the connection closed before the station answered")]
     Closed,
+    /// The audit log could not be written, so nothing was sent.
+    #[error("the call could not be recorded in the audit log; nothing was sent")]
+    Unrecorded,
+}
+
+/// The request as the audit log keeps it: secrets (a station's AuthorizationKey) hidden.
+fn redacted(action: &str, payload: &serde_json::Value) -> serde_json::Value {
+    let mut payload = payload.clone();
+    if action == "ChangeConfiguration" && payload["key"] == "AuthorizationKey" {
+        payload["value"] = serde_json::Value::String("(hidden)".to_owned());
+    }
+    payload
 }
 
 /// What the session got back for a call.
@@ -78,9 +90,12 @@ pub enum CallOutcome {
 }
 
 impl Engine {
-    /// Sends an OCPP 1.6 request to a connected station and waits for its answer.
+    /// Sends an OCPP 1.6 request to a connected station and waits for its answer. `by` is who
+    /// sends it (a user, a token, or `centrale` itself): the audit log keeps it with the request
+    /// and its outcome.
     pub async fn call(
         &self,
+        by: &str,
         station: &StationId,
         request: CentralRequest,
     ) -> Result<CentralResponse, CallError> {
@@ -90,6 +105,23 @@ impl Engine {
             return Err(CallError::NotConnected(station.to_string()));
         }
         let payload = request.to_json();
+        // Recorded before it is sent: a call that reaches a station is never missing from the
+        // audit log.
+        let audit = self
+            .inner
+            .store
+            .audit_start(
+                by,
+                station,
+                action,
+                &redacted(action, &payload),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not write the audit log; the call is not sent");
+                CallError::Unrecorded
+            })?;
         self.emit(Event::CommandSent {
             station_id: station.to_string(),
             action: action.to_owned(),
@@ -106,6 +138,13 @@ impl Engine {
         // `commandAnswered` sees it.
         if let Ok(response) = &decoded {
             self.record_effect(station, &request, response).await;
+        }
+        let outcome = match &decoded {
+            Ok(response) => format!("Answered {}", response.to_json()),
+            Err(e) => e.to_string(),
+        };
+        if let Err(e) = self.inner.store.audit_finish(audit, &outcome).await {
+            tracing::warn!(error = %e, "could not record a call's outcome in the audit log");
         }
         self.emit(Event::CommandAnswered {
             station_id: station.to_string(),
@@ -126,12 +165,13 @@ impl Engine {
     /// answer as JSON: the REST API's way in.
     pub async fn call_json(
         &self,
+        by: &str,
         station: &StationId,
         action: &str,
         payload: &str,
     ) -> Result<serde_json::Value, CallError> {
         let request = CentralRequest::decode(action, payload).map_err(CallError::InvalidRequest)?;
-        self.call(station, request)
+        self.call(by, station, request)
             .await
             .map(|response| response.to_json())
     }

@@ -16,6 +16,7 @@ pub mod event;
 pub mod message_log;
 pub mod model;
 pub mod operations;
+pub mod operators;
 pub mod secret;
 pub mod security;
 pub mod session;

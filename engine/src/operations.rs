@@ -395,7 +395,7 @@ impl Engine {
                     requested_message: MessageTrigger::BootNotification,
                     connector_id: None,
                 });
-                match engine.call(&station, trigger).await {
+                match engine.call("centrale", &station, trigger).await {
                     Ok(answer) => {
                         tracing::info!(station_id = %station, ?answer, "asked the accepted station to boot");
                     }

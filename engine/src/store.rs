@@ -11,6 +11,7 @@ use crate::model::{
     IdTagView, Registration, Reservation, Sample, SecurityEventView, StationView, StopOutcome,
     StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop, UnknownValue,
 };
+use crate::operators::{AuditEntry, Role, TokenView, UserView};
 use crate::security::SecurityProfile;
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, StationId};
@@ -59,6 +60,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "station security",
         include_str!("../migrations/sqlite/0007_station_security.sql"),
+    ),
+    (
+        8,
+        "operators",
+        include_str!("../migrations/sqlite/0008_operators.sql"),
     ),
 ];
 
@@ -1491,6 +1497,299 @@ pub struct StopRecorded {
     pub connector_id: Option<u32>,
     /// The transaction's meter start, when the transaction is known.
     pub meter_start: Option<i64>,
+}
+
+fn role_of(stored: &str) -> Result<Role, UnknownValue> {
+    stored
+        .parse()
+        .map_err(|_| UnknownValue(format!("role {stored}")))
+}
+
+/// Users, sessions, API tokens and the audit log.
+impl Store {
+    pub async fn count_users(&self) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn count_admins(&self) -> Result<i64, EngineError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1")
+                .bind(Role::Admin.as_str())
+                .fetch_one(&self.writer)
+                .await?,
+        )
+    }
+
+    /// Adds a user; false if the name is taken.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        phc: &str,
+        role: Role,
+        at: OffsetDateTime,
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(phc)
+        .bind(role.as_str())
+        .bind(at)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserView>, EngineError> {
+        let rows: Vec<(String, String, OffsetDateTime)> =
+            sqlx::query_as("SELECT username, role, created_at FROM users ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(username, role, created_at)| {
+                Ok(UserView {
+                    username,
+                    role: role_of(&role)?,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn user_role(&self, username: &str) -> Result<Option<Role>, EngineError> {
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(role.as_deref().map(role_of).transpose()?)
+    }
+
+    /// A user's password hash and role.
+    pub async fn user_secret(&self, username: &str) -> Result<Option<(String, Role)>, EngineError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT password_hash, role FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(phc, role)| Ok((phc, role_of(&role)?)))
+            .transpose()
+    }
+
+    /// Sets a user's role and/or password hash. A new password ends the user's sessions.
+    pub async fn change_user(
+        &self,
+        username: &str,
+        role: Option<Role>,
+        phc: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE users SET role = COALESCE($2, role), password_hash = COALESCE($3, password_hash) \
+             WHERE username = $1",
+        )
+        .bind(username)
+        .bind(role.map(Role::as_str))
+        .bind(phc)
+        .execute(&mut *tx)
+        .await?;
+        if phc.is_some() {
+            sqlx::query("DELETE FROM login_sessions WHERE username = $1")
+                .bind(username)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_user(&self, username: &str) -> Result<bool, EngineError> {
+        let done = sqlx::query("DELETE FROM users WHERE username = $1")
+            .bind(username)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Keeps a new login session (and drops the expired ones).
+    pub async fn add_login_session(
+        &self,
+        digest: &str,
+        username: &str,
+        csrf_token: &str,
+        at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM login_sessions WHERE expires_at < $1")
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_sessions (token_hash, username, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(digest)
+        .bind(username)
+        .bind(csrf_token)
+        .bind(at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user, role and CSRF token of a login session that has not expired at `now`.
+    pub async fn login_session(
+        &self,
+        digest: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(String, Role, String)>, EngineError> {
+        let row: Option<(String, String, String, OffsetDateTime)> = sqlx::query_as(
+            "SELECT s.username, u.role, s.csrf_token, s.expires_at FROM login_sessions s \
+             JOIN users u ON u.username = s.username WHERE s.token_hash = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.filter(|(.., expires_at)| *expires_at > now)
+            .map(|(username, role, csrf, _)| Ok((username, role_of(&role)?, csrf)))
+            .transpose()
+    }
+
+    pub async fn delete_login_session(&self, digest: &str) -> Result<(), EngineError> {
+        sqlx::query("DELETE FROM login_sessions WHERE token_hash = $1")
+            .bind(digest)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_api_token(
+        &self,
+        digest: &str,
+        name: &str,
+        role: Role,
+        username: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (token_hash, name, role, username, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(digest)
+        .bind(name)
+        .bind(role.as_str())
+        .bind(username)
+        .bind(at)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    /// An API token's id, user, role and its user's role.
+    pub async fn api_token(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(i64, String, Role, Role)>, EngineError> {
+        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT t.id, t.username, t.role, u.role FROM api_tokens t \
+             JOIN users u ON u.username = t.username WHERE t.token_hash = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(id, username, role, user_role)| {
+            Ok((id, username, role_of(&role)?, role_of(&user_role)?))
+        })
+        .transpose()
+    }
+
+    pub async fn api_tokens(&self) -> Result<Vec<TokenView>, EngineError> {
+        let rows: Vec<(i64, String, String, String, OffsetDateTime)> = sqlx::query_as(
+            "SELECT id, name, role, username, created_at FROM api_tokens ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, role, username, created_at)| {
+                Ok(TokenView {
+                    id,
+                    name,
+                    role: role_of(&role)?,
+                    username,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn delete_api_token(&self, id: i64) -> Result<bool, EngineError> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a call about to be sent; answers its entry's id.
+    pub async fn audit_start(
+        &self,
+        actor: &str,
+        station: &StationId,
+        action: &str,
+        payload: &serde_json::Value,
+        at: OffsetDateTime,
+    ) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO audit_log (at, actor, station_id, action, payload) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(at)
+        .bind(actor)
+        .bind(station.as_str())
+        .bind(action)
+        .bind(payload.to_string())
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    /// Records how a call ended.
+    pub async fn audit_finish(&self, id: i64, outcome: &str) -> Result<(), EngineError> {
+        sqlx::query("UPDATE audit_log SET outcome = $2 WHERE id = $1")
+            .bind(id)
+            .bind(outcome)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, station_id, action, payload, outcome FROM audit_log \
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let payload: String = row.try_get("payload")?;
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor")?,
+                    station_id: row.try_get("station_id")?,
+                    action: row.try_get("action")?,
+                    payload: serde_json::from_str(&payload)
+                        .unwrap_or(serde_json::Value::String(payload)),
+                    outcome: row.try_get("outcome")?,
+                })
+            })
+            .collect()
+    }
 }
 
 fn profile_of(stored: i64) -> Result<SecurityProfile, UnknownValue> {

@@ -9,6 +9,7 @@
 // Leptos view types nest deeply (see `app`).
 #![recursion_limit = "256"]
 
+pub mod cli;
 pub mod http;
 pub mod tls;
 
@@ -46,12 +47,7 @@ use tokio_util::sync::CancellationToken;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Centrale's settings: each flag also reads an environment variable.
-#[derive(Debug, Clone, Parser)]
-#[command(
-    name = "centrale",
-    version,
-    about = "Centrale: an OCPP central system with a live dashboard"
-)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to listen on, for stations (WebSocket), the API and the dashboard.
     #[arg(long, env = "CENTRALE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -129,6 +125,21 @@ pub struct Config {
     pub tls_only: bool,
 }
 
+/// The command line: run the server, or manage users and tokens.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "centrale",
+    version,
+    about = "Centrale: an OCPP central system with a live dashboard",
+    args_conflicts_with_subcommands = false
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<cli::Command>,
+}
+
 fn parse_profile(s: &str) -> Result<SecurityProfile, String> {
     let n: u8 = s
         .parse()
@@ -179,6 +190,11 @@ pub fn init_tracing() {
 /// Runs Centrale until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let server = Server::start(config).await?;
+    // No default password: a fresh database gets an admin with a random one, shown once.
+    if let Some(password) = server.engine().first_admin("admin").await? {
+        println!("No users yet: made the admin \"admin\" with the password {password}");
+        println!("(shown once; sign in and change it, or add users with `centrale user add`)");
+    }
     if let Some(addr) = server.plain_addr() {
         println!("Centrale is running: open http://{addr}/ in a browser");
         println!("Stations connect to ws://{addr}/ocpp/STATION_ID (subprotocol ocpp1.6)");

@@ -7,7 +7,10 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = server::Config::parse();
+    let cli = server::Cli::parse();
     server::init_tracing();
-    server::run(config).await
+    match cli.command {
+        None => server::run(cli.config).await,
+        Some(command) => server::cli::run(&cli.config, command).await,
+    }
 }

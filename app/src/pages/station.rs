@@ -40,6 +40,7 @@ pub fn StationPage() -> impl IntoView {
             LiveEvent::TransactionStarted { .. }
             | LiveEvent::TransactionStopped { .. }
             | LiveEvent::CommandAnswered { .. }
+            | LiveEvent::SecurityEvent { .. }
             | LiveEvent::StationBooted { .. } => reload.update(|n| *n += 1),
             _ => {
                 detail.update(|d| {
@@ -60,6 +61,7 @@ pub fn StationPage() -> impl IntoView {
     let tags = Signal::derive(move || tags.get().and_then(Result::ok).unwrap_or_default());
     let current = detail.current;
     let found = move || current.with(|d| !d.station.id.is_empty());
+    let may_operate = crate::components::may_operate();
 
     view! {
         <section class="page station-page">
@@ -74,11 +76,22 @@ pub fn StationPage() -> impl IntoView {
                         <Identity detail=current />
                         <Connectors detail=current />
                         <div class="columns">
-                            <CommandsPanel station=id detail=current tags />
+                            <Show
+                                when=move || may_operate.get()
+                                fallback=|| view! {
+                                    <div class="panel commands" data-testid="commands-read-only">
+                                        <h2>"Commands"</h2>
+                                        <p class="muted">"Your role may only read: an operator or an admin sends commands."</p>
+                                    </div>
+                                }
+                            >
+                                <CommandsPanel station=id detail=current tags />
+                            </Show>
                             <Configuration station=id detail=current />
                         </div>
                         <Reservations detail=current />
                         <Profiles detail=current />
+                        <Security station=id detail=current reload />
                         <h2>"Messages"</h2>
                         // One log per station: a new stream when the page shows another one.
                         {move || view! { <MessageLog station=Some(id.get()) /> }}
@@ -750,6 +763,105 @@ fn Profiles(detail: Signal<StationDetail>) -> AnyView {
         >
             <crate::pages::charging_profiles::ProfileTable rows=Signal::derive(move || detail.get().charging_profiles) />
         </Show>
+    }
+    .into_any()
+}
+
+const PROFILES: [(u8, &str); 4] = [
+    (0, "0 · unsecured"),
+    (1, "1 · Basic auth (ws://)"),
+    (2, "2 · TLS and Basic auth"),
+    (3, "3 · TLS client certificate"),
+];
+
+/// How the station must prove who it is, and its security events. Admins change the profile
+/// and the password here.
+#[component]
+fn Security(
+    station: Memo<String>,
+    detail: Signal<StationDetail>,
+    reload: RwSignal<u64>,
+) -> AnyView {
+    use crate::api::SetStationSecurity;
+    let is_admin = Signal::derive({
+        let user = crate::components::use_user();
+        move || user.with(|u| u.as_ref().is_some_and(crate::dto::CurrentUser::is_admin))
+    });
+    let save = ServerAction::<SetStationSecurity>::new();
+    let profile = RwSignal::new(detail.get_untracked().security_profile);
+    let password = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if save.value().with(|v| v.as_ref().is_some_and(Result::is_ok)) {
+            password.set(String::new());
+            reload.update(|n| *n += 1);
+        }
+    });
+    let outcome = move || {
+        save.value().get().map(|result| match result {
+            Ok(Some(made)) => view! {
+                <p class="notice" data-testid="station-password">
+                    "New password, shown once: " <code class="mono">{made}</code>
+                    " Set it on the station as its AuthorizationKey."
+                </p>
+            }
+            .into_any(),
+            Ok(None) => {
+                view! { <p class="muted" data-testid="security-saved">"Saved."</p> }.into_any()
+            }
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <h2>"Security"</h2>
+        <div class="panel security" data-testid="security">
+            <p>
+                "Security profile "
+                <strong data-testid="security-profile">{move || detail.with(|d| d.security_profile)}</strong>
+                {move || detail.with(|d| if d.has_password { " · password set" } else { " · no password" })}
+            </p>
+            <Show when=move || is_admin.get()>
+                <form
+                    class="inline-form"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        save.dispatch(SetStationSecurity {
+                            station_id: station.get_untracked(),
+                            profile: profile.get_untracked(),
+                            password: password.get_untracked(),
+                        });
+                    }
+                >
+                    <label>
+                        "Profile"
+                        <select
+                            aria-label="Security profile"
+                            prop:value=move || profile.get().to_string()
+                            on:change=move |ev| {
+                                if let Ok(p) = event_target_value(&ev).parse() {
+                                    profile.set(p);
+                                }
+                            }
+                        >
+                            {PROFILES.iter().map(|(n, label)| view! { <option value=n.to_string()>{*label}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        "New password"
+                        <input
+                            type="password"
+                            autocomplete="new-password"
+                            placeholder="16-40 characters; empty: keep, or make one"
+                            prop:value=move || password.get()
+                            on:input=move |ev| password.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button class="button" type="submit">"Save"</button>
+                </form>
+                {outcome}
+            </Show>
+            <h3>"Security events"</h3>
+            {move || view! { <crate::pages::admin::SecurityEvents list=detail.with(|d| d.security_events.clone()) /> }}
+        </div>
     }
     .into_any()
 }

@@ -19,14 +19,15 @@
 //! | `GET /connect` | the live connections, as SpringOcpp showed them |
 
 use super::{ApiError, AppState};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use engine::EngineError;
 use engine::calls::CallError;
 use engine::model::{IdTag, Registration, TokenStatus, Transaction};
+use engine::operators::Principal;
 use engine::security::SecurityProfile;
 use protocol::StationId;
 use protocol::types::IdToken;
@@ -152,6 +153,7 @@ pub async fn delete_station(
 /// anything is sent; the answer is the station's response payload.
 pub async fn command(
     State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path((id, action)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
@@ -167,7 +169,11 @@ pub async fn command(
             "the body must be a JSON object: the OCPP payload".to_owned(),
         ));
     }
-    match state.engine.call_json(&id, &action, &payload).await {
+    match state
+        .engine
+        .call_json(&who.actor(), &id, &action, &payload)
+        .await
+    {
         Ok(answer) => Ok(Json(answer).into_response()),
         Err(e) => Err(call_error(e)),
     }
@@ -189,6 +195,7 @@ fn call_error(e: CallError) -> ApiError {
         CallError::InvalidResponse(_) | CallError::Closed => {
             ApiError::BadGateway(json!({ "error": e.to_string() }))
         }
+        CallError::Unrecorded => ApiError::Unavailable(e.to_string()),
     }
 }
 

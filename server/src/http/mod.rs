@@ -1,6 +1,8 @@
 //! The routes of the one port Centrale listens on.
 
+mod admin;
 mod api;
+pub mod auth;
 mod error;
 mod events;
 mod health;
@@ -9,7 +11,7 @@ mod ocpp;
 pub use error::ApiError;
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -74,6 +76,15 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/stations/{id}/local-list", get(api::local_list))
         .route("/stations/{id}/security", put(api::put_station_security))
         .route("/security-events", get(api::security_events))
+        .route("/me", get(auth::me))
+        .route("/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/users/{username}",
+            axum::routing::patch(admin::change_user).delete(admin::delete_user),
+        )
+        .route("/tokens", get(admin::tokens).post(admin::add_token))
+        .route("/tokens/{id}", delete(admin::revoke_token))
+        .route("/audit-log", get(admin::audit_log))
         .route("/transactions", get(api::transactions))
         .route("/transactions.csv", get(api::transactions_csv))
         .route("/transactions/{id}", get(api::transaction))
@@ -93,6 +104,8 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
 
     let web = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
         .route("/connect", get(api::connections))
         .nest("/api", api)
         .leptos_routes_with_context(
@@ -106,6 +119,10 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http());

@@ -45,7 +45,11 @@ async fn a_call_reaches_the_station_and_its_answer_is_kept() {
     let call = tokio::spawn({
         let engine = engine.clone();
         let id = id.clone();
-        async move { engine.call_json(&id, "GetConfiguration", "{}").await }
+        async move {
+            engine
+                .call_json("test", &id, "GetConfiguration", "{}")
+                .await
+        }
     });
     let incoming = cp.next_call(WAIT).await.unwrap();
     assert_eq!(action_of(&incoming), "GetConfiguration");
@@ -70,6 +74,7 @@ async fn a_call_reaches_the_station_and_its_answer_is_kept() {
         async move {
             engine
                 .call_json(
+                    "test",
                     &id,
                     "ChangeConfiguration",
                     r#"{"key":"HeartbeatInterval","value":"60"}"#,
@@ -107,6 +112,7 @@ async fn concurrent_calls_are_sent_one_at_a_time_in_order() {
         calls.push(tokio::spawn(async move {
             engine
                 .call_json(
+                    "test",
                     &id,
                     "UnlockConnector",
                     &format!(r#"{{"connectorId":{connector}}}"#),
@@ -147,7 +153,7 @@ async fn a_silent_station_times_out_and_the_next_call_goes_out() {
     let first = tokio::spawn({
         let engine = engine.clone();
         let id = id.clone();
-        async move { engine.call_json(&id, "ClearCache", "{}").await }
+        async move { engine.call_json("test", &id, "ClearCache", "{}").await }
     });
     let ignored = cp.next_call(WAIT).await.unwrap();
     assert_eq!(action_of(&ignored), "ClearCache");
@@ -156,7 +162,11 @@ async fn a_silent_station_times_out_and_the_next_call_goes_out() {
     let second = tokio::spawn({
         let engine = engine.clone();
         let id = id.clone();
-        async move { engine.call_json(&id, "GetLocalListVersion", "{}").await }
+        async move {
+            engine
+                .call_json("test", &id, "GetLocalListVersion", "{}")
+                .await
+        }
     });
     let incoming = cp.next_call(WAIT).await.unwrap();
     assert_eq!(action_of(&incoming), "GetLocalListVersion");
@@ -180,7 +190,11 @@ async fn refusals_invalid_answers_and_invalid_requests_are_told_apart() {
 
     let call = tokio::spawn({
         let (engine, id) = (engine.clone(), id.clone());
-        async move { engine.call_json(&id, "Reset", r#"{"type":"Hard"}"#).await }
+        async move {
+            engine
+                .call_json("test", &id, "Reset", r#"{"type":"Hard"}"#)
+                .await
+        }
     });
     let incoming = cp.next_call(WAIT).await.unwrap();
     cp.answer_error(&incoming, "NotSupported", "no reset here")
@@ -196,7 +210,11 @@ async fn refusals_invalid_answers_and_invalid_requests_are_told_apart() {
 
     let call = tokio::spawn({
         let (engine, id) = (engine.clone(), id.clone());
-        async move { engine.call_json(&id, "Reset", r#"{"type":"Soft"}"#).await }
+        async move {
+            engine
+                .call_json("test", &id, "Reset", r#"{"type":"Soft"}"#)
+                .await
+        }
     });
     let incoming = cp.next_call(WAIT).await.unwrap();
     cp.answer(&incoming, json!({"status": "Maybe"}))
@@ -209,13 +227,13 @@ async fn refusals_invalid_answers_and_invalid_requests_are_told_apart() {
 
     // An invalid request is refused before anything is sent.
     let refused = engine
-        .call_json(&id, "Reset", r#"{"type":"Sideways"}"#)
+        .call_json("test", &id, "Reset", r#"{"type":"Sideways"}"#)
         .await;
     assert!(
         matches!(refused, Err(CallError::InvalidRequest(_))),
         "{refused:?}"
     );
-    let refused = engine.call_json(&id, "Heartbeat", "{}").await;
+    let refused = engine.call_json("test", &id, "Heartbeat", "{}").await;
     assert!(
         matches!(refused, Err(CallError::InvalidRequest(_))),
         "{refused:?}"
@@ -226,11 +244,13 @@ async fn refusals_invalid_answers_and_invalid_requests_are_told_apart() {
     );
 
     let stranger = StationId::parse("NOBODY").unwrap();
-    let err = engine.call_json(&stranger, "ClearCache", "{}").await;
+    let err = engine
+        .call_json("test", &stranger, "ClearCache", "{}")
+        .await;
     assert!(matches!(err, Err(CallError::UnknownStation(_))), "{err:?}");
     drop(cp);
     app.wait_connected(0).await;
-    let err = engine.call_json(&id, "ClearCache", "{}").await;
+    let err = engine.call_json("test", &id, "ClearCache", "{}").await;
     assert!(matches!(err, Err(CallError::NotConnected(_))), "{err:?}");
 }
 

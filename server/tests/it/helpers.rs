@@ -1,13 +1,35 @@
+use engine::operators::Role;
 use server::{Config, Server};
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A server of the test's own, on a fresh database in a temporary folder.
+/// A server of the test's own, on a fresh database in a temporary folder, with an admin whose
+/// API token its requests carry.
 pub struct TestApp {
     pub server: Server,
     pub dir: TempDir,
+    /// An admin's API token (`Authorization: Bearer`).
+    pub token: String,
+}
+
+/// The test admin's name and password.
+pub const ADMIN: (&str, &str) = ("admin", "test-admin-password");
+
+/// Makes the test admin (if missing) and an API token of `role` for them.
+pub async fn admin_token(server: &Server, role: Role) -> String {
+    let engine = server.engine();
+    let _ = engine
+        .add_user(ADMIN.0, ADMIN.1, Role::Admin)
+        .await
+        .unwrap();
+    engine
+        .add_api_token(ADMIN.0, &format!("tests ({role})"), role)
+        .await
+        .unwrap()
+        .unwrap()
+        .1
 }
 
 impl TestApp {
@@ -21,15 +43,21 @@ impl TestApp {
         let mut config = config_on(&dir);
         adjust(&mut config);
         let server = Server::start(config).await.expect("server starts");
-        TestApp { server, dir }
+        let token = admin_token(&server, Role::Admin).await;
+        TestApp { server, dir, token }
     }
 
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(self) -> TestApp {
-        let TestApp { server, dir } = self;
+        let TestApp { server, dir, token } = self;
         server.stop().await.expect("clean stop");
         let server = start_on(&dir).await;
-        TestApp { server, dir }
+        TestApp { server, dir, token }
+    }
+
+    /// The header line that signs a raw request in as the test admin.
+    pub fn auth_header(&self) -> String {
+        format!("Authorization: Bearer {}\r\n", self.token)
     }
 
     pub fn database_url(&self) -> String {
@@ -42,7 +70,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> HttpResponse {
-        http_get(&self.server.addr().to_string(), path).await
+        self.request("GET", path, None).await
     }
 
     /// Waits until the engine counts `n` connected stations (sessions register asynchronously).
@@ -100,17 +128,41 @@ impl HttpResponse {
 impl TestApp {
     /// Any request with an optional JSON body.
     pub async fn request(&self, method: &str, path: &str, body: Option<&str>) -> HttpResponse {
-        http(&self.server.addr().to_string(), method, path, body).await
+        let headers = self.auth_header();
+        http_with(
+            &self.server.addr().to_string(),
+            &headers,
+            method,
+            path,
+            body,
+        )
+        .await
     }
 }
 
 /// A plain HTTP/1.1 request with `Connection: close`, read to the end.
 pub async fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> HttpResponse {
+    http_with(addr, "", method, path, body).await
+}
+
+/// [`http`] with more header lines (each ending in CRLF).
+pub async fn http_with(
+    addr: &str,
+    headers: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let body = body.unwrap_or("");
+    let content_type = if headers.to_ascii_lowercase().contains("content-type:") {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\
+         {content_type}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("write");

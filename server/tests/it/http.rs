@@ -70,8 +70,11 @@ async fn event_stream_carries_station_events_with_their_names() {
     let addr = app.server.addr().to_string();
     let mut sse = TcpStream::connect(&addr).await.unwrap();
     sse.write_all(
-        format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n")
-            .as_bytes(),
+        format!(
+            "GET /api/events HTTP/1.1\r\nHost: {addr}\r\n{}Accept: text/event-stream\r\n\r\n",
+            app.auth_header()
+        )
+        .as_bytes(),
     )
     .await
     .unwrap();
@@ -95,9 +98,15 @@ async fn meter_values_update_their_transaction_on_the_event_stream() {
         TestApp::spawn_with(|c| c.registration = engine::model::RegistrationPolicy::Open).await;
     let addr = app.server.addr().to_string();
     let mut sse = TcpStream::connect(&addr).await.unwrap();
-    sse.write_all(format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
+    sse.write_all(
+        format!(
+            "GET /api/events HTTP/1.1\r\nHost: {addr}\r\n{}\r\n",
+            app.auth_header()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
     read_until(&mut sse, "\r\n\r\n").await;
     let mut cp = Station::connect(&app.ocpp_base(), "CP-LIVE").await.unwrap();
     let start = serde_json::json!({"connectorId": 1, "idTag": "X", "meterStart": 1000, "timestamp": "2026-11-24T10:00:00Z"});
@@ -205,7 +214,8 @@ async fn event_stream_keeps_only_the_kinds_and_station_asked_for() {
     let mut sse = TcpStream::connect(&addr).await.unwrap();
     sse.write_all(
         format!(
-            "GET /api/events?kinds=connectorStatusChanged,messageLogged&station=CP-B HTTP/1.1\r\nHost: {addr}\r\n\r\n"
+            "GET /api/events?kinds=connectorStatusChanged,messageLogged&station=CP-B HTTP/1.1\r\nHost: {addr}\r\n{}\r\n",
+            app.auth_header()
         )
         .as_bytes(),
     )

@@ -1,6 +1,6 @@
 //! The `centrale` binary as a user runs it.
 
-use crate::helpers::http_get;
+use crate::helpers::{http_get, http_with};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -40,7 +40,8 @@ async fn a_bad_database_url_is_a_clear_startup_error() {
 }
 
 /// Starts the real binary with `args` (in `cwd`, if given) and returns it with its address and
-/// its stdout, kept open as a terminal would.
+/// its stdout, kept open as a terminal would. What it printed before the address is in
+/// `printed`.
 async fn start_binary(
     args: &[&str],
     cwd: Option<&std::path::Path>,
@@ -48,6 +49,19 @@ async fn start_binary(
     std::process::Child,
     String,
     BufReader<std::process::ChildStdout>,
+) {
+    let (child, addr, reader, _) = start_binary_printing(args, cwd).await;
+    (child, addr, reader)
+}
+
+async fn start_binary_printing(
+    args: &[&str],
+    cwd: Option<&std::path::Path>,
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStdout>,
+    String,
 ) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_centrale"));
     command
@@ -60,10 +74,16 @@ async fn start_binary(
     }
     let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (line, reader) = tokio::task::spawn_blocking(move || {
+    let (line, reader, printed) = tokio::task::spawn_blocking(move || {
         let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        reader.read_line(&mut line).map(|_| (line, reader))
+        let mut printed = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line.contains("http://") {
+                return std::io::Result::Ok((line, reader, printed));
+            }
+            printed.push_str(&line);
+        }
     })
     .await
     .unwrap()
@@ -74,7 +94,33 @@ async fn start_binary(
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
-    (child, addr, reader)
+    (child, addr, reader, printed)
+}
+
+/// Runs `centrale ARGS` to completion; answers its stdout.
+fn centrale(args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "centrale {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,19 +157,101 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
 
     let (mut child, addr, _out) =
         start_binary(&["--registration", "open", "--database", &database], None).await;
+    let token = centrale(
+        &[
+            "--database",
+            &database,
+            "token",
+            "add",
+            "--user",
+            "admin",
+            "--name",
+            "kill test",
+        ],
+        "",
+    );
+    let auth = format!(
+        "Authorization: Bearer {}\r\n",
+        token.lines().last().unwrap().trim()
+    );
+    let http_get = |addr: String, path: String| {
+        let auth = auth.clone();
+        async move { http_with(&addr, &auth, "GET", &path, None).await }
+    };
     for id in acknowledged {
-        let response = http_get(&addr, &format!("/api/transactions/{id}")).await;
+        let response = http_get(addr.clone(), format!("/api/transactions/{id}")).await;
         assert_eq!(
             response.status, 200,
             "transaction {id} was acknowledged but is gone"
         );
     }
-    let station = http_get(&addr, "/api/stations/CP-KILL").await;
+    let station = http_get(addr.clone(), "/api/stations/CP-KILL".to_owned()).await;
     assert!(
         station.body.contains("\"status\":\"Charging\""),
         "{}",
         station.body
     );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_database_gets_an_admin_whose_password_is_shown_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
+    let sign_in = |addr: String, user: &'static str, password: String| async move {
+        http_with(
+            &addr,
+            "Content-Type: application/x-www-form-urlencoded\r\n",
+            "POST",
+            "/login",
+            Some(&format!("username={user}&password={password}")),
+        )
+        .await
+    };
+
+    let (mut child, addr, _out, printed) =
+        start_binary_printing(&["--database", &database], None).await;
+    let password = printed
+        .split("with the password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no admin password in {printed:?}"))
+        .to_owned();
+    assert!(password.len() >= 16, "{password}");
+    let signed_in = sign_in(addr.clone(), "admin", password.clone()).await;
+    assert_eq!(signed_in.status, 303);
+    assert!(signed_in.headers.contains("centrale_session="));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Users from the shell; the password from stdin, never on the command line.
+    let added = centrale(
+        &[
+            "--database",
+            &database,
+            "user",
+            "add",
+            "ops",
+            "--role",
+            "operator",
+            "--password-stdin",
+        ],
+        "operator-password-1\n",
+    );
+    assert!(added.contains("added operator ops"), "{added}");
+    let listed = centrale(&["--database", &database, "user", "list"], "");
+    assert_eq!(listed, "admin\tadmin\nops\toperator\n");
+
+    // The next start makes no admin and prints no password.
+    let (mut child, addr, _out, printed) =
+        start_binary_printing(&["--database", &database], None).await;
+    assert!(!printed.contains("password"), "{printed:?}");
+    let ops = sign_in(addr.clone(), "ops", "operator-password-1".to_owned()).await;
+    assert_eq!(ops.status, 303);
+    assert!(ops.headers.contains("centrale_session="));
+    let wrong = sign_in(addr, "ops", "operator-password-2".to_owned()).await;
+    assert!(!wrong.headers.contains("centrale_session="));
     child.kill().unwrap();
     child.wait().unwrap();
 }

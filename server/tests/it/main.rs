@@ -8,6 +8,7 @@ mod http;
 mod lifecycle;
 mod messages;
 mod ocpp16;
+mod operators;
 mod security;
 mod simulated;
 mod stations;

@@ -49,6 +49,7 @@ async fn remote_start_charges_with_rising_meter_values_until_remote_stop() {
 
     let answer = engine
         .call_json(
+            "test",
             &id,
             "RemoteStartTransaction",
             r#"{"connectorId":2,"idTag":"DRIVER"}"#,
@@ -84,6 +85,7 @@ async fn remote_start_charges_with_rising_meter_values_until_remote_stop() {
 
     let answer = engine
         .call_json(
+            "test",
             &id,
             "RemoteStopTransaction",
             &format!(r#"{{"transactionId":{}}}"#, tx.id),
@@ -145,12 +147,13 @@ async fn the_charger_answers_configuration_trigger_and_reset_sensibly() {
     eventually("connected", async || engine.is_connected(&id).then_some(())).await;
 
     let keys = engine
-        .call_json(&id, "GetConfiguration", "{}")
+        .call_json("test", &id, "GetConfiguration", "{}")
         .await
         .unwrap();
     assert!(keys["configurationKey"].as_array().unwrap().len() >= 4);
     let changed = engine
         .call_json(
+            "test",
             &id,
             "ChangeConfiguration",
             r#"{"key":"HeartbeatInterval","value":"60"}"#,
@@ -160,6 +163,7 @@ async fn the_charger_answers_configuration_trigger_and_reset_sensibly() {
     assert_eq!(changed, json!({"status": "Accepted"}));
     let readonly = engine
         .call_json(
+            "test",
             &id,
             "ChangeConfiguration",
             r#"{"key":"NumberOfConnectors","value":"9"}"#,
@@ -170,6 +174,7 @@ async fn the_charger_answers_configuration_trigger_and_reset_sensibly() {
 
     let unavailable = engine
         .call_json(
+            "test",
             &id,
             "ChangeAvailability",
             r#"{"connectorId":1,"type":"Inoperative"}"#,
@@ -185,7 +190,7 @@ async fn the_charger_answers_configuration_trigger_and_reset_sensibly() {
 
     let before = engine.connections()[0].1;
     let reset = engine
-        .call_json(&id, "Reset", r#"{"type":"Soft"}"#)
+        .call_json("test", &id, "Reset", r#"{"type":"Soft"}"#)
         .await
         .unwrap();
     assert_eq!(reset, json!({"status": "Accepted"}));

@@ -1,0 +1,143 @@
+//! `centrale user ...` and `centrale token ...`: managing operators from the shell, on the
+//! database `--database` names (the server may be running).
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use engine::operators::Role;
+use engine::{Engine, EngineConfig};
+use std::io::BufRead;
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Users of the dashboard and the API.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens (`Authorization: Bearer ...`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Adds a user. The password is read from stdin with --password-stdin; otherwise a random
+    /// one is made and printed once.
+    Add {
+        username: String,
+        /// admin (everything), operator (commands, id tags) or viewer (read only).
+        #[arg(long, default_value = "admin")]
+        role: Role,
+        /// Read the password from the first line of stdin (at least 12 characters).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists the users and their roles.
+    List,
+    /// Sets a new password (read from stdin with --password-stdin, or made and printed).
+    Password {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Removes a user (never the last admin).
+    Remove { username: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Makes an API token for a user and prints it once.
+    Add {
+        /// Whose token it is.
+        #[arg(long)]
+        user: String,
+        /// What it is for.
+        #[arg(long)]
+        name: String,
+        /// Its role: at most the user's own.
+        #[arg(long, default_value = "viewer")]
+        role: Role,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("could not read the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Runs one command against the database of `config`.
+pub async fn run(config: &crate::Config, command: Command) -> anyhow::Result<()> {
+    let engine = Engine::start(EngineConfig {
+        database_url: config.database.clone(),
+        ..EngineConfig::default()
+    })
+    .await
+    .with_context(|| format!("could not open the database {}", config.database))?;
+    let result = execute(&engine, command).await;
+    engine.shutdown().await;
+    result
+}
+
+async fn execute(engine: &Engine, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            password_stdin,
+        }) => {
+            let (password, made) = if password_stdin {
+                (read_password()?, false)
+            } else {
+                (engine::secret::random_secret(20), true)
+            };
+            if let Err(e) = engine.add_user(&username, &password, role).await? {
+                bail!("{e}");
+            }
+            println!("added {role} {username}");
+            if made {
+                println!("password: {password}");
+                println!("(shown once; change it with `centrale user password {username}`)");
+            }
+        }
+        Command::User(UserCommand::List) => {
+            for user in engine.users().await? {
+                println!("{}\t{}", user.username, user.role);
+            }
+        }
+        Command::User(UserCommand::Password {
+            username,
+            password_stdin,
+        }) => {
+            let (password, made) = if password_stdin {
+                (read_password()?, false)
+            } else {
+                (engine::secret::random_secret(20), true)
+            };
+            if let Err(e) = engine.change_user(&username, None, Some(&password)).await? {
+                bail!("{e}");
+            }
+            println!("new password set for {username}; their sessions ended");
+            if made {
+                println!("password: {password}");
+            }
+        }
+        Command::User(UserCommand::Remove { username }) => {
+            if let Err(e) = engine.delete_user(&username).await? {
+                bail!("{e}");
+            }
+            println!("removed {username}");
+        }
+        Command::Token(TokenCommand::Add { user, name, role }) => {
+            match engine.add_api_token(&user, &name, role).await? {
+                Ok((id, token)) => {
+                    println!("token {id} ({role}, {user}, {name}):");
+                    println!("{token}");
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+    }
+    Ok(())
+}
