@@ -66,6 +66,16 @@ pub struct EngineConfig {
     /// The least security profile any station must connect with; a station's own profile may
     /// ask for more.
     pub security_profile: security::SecurityProfile,
+    /// How many messages a station may send (none: no limit); over it, its messages wait
+    /// unread, so a flood slows the station, never the others.
+    pub max_message_rate: Option<RateLimit>,
+}
+
+/// A rate: `per_second` on average, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: f64,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +90,7 @@ impl Default for EngineConfig {
             message_log_retention: 200_000,
             max_stations: None,
             security_profile: security::SecurityProfile::Unsecured,
+            max_message_rate: None,
         }
     }
 }

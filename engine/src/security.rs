@@ -310,6 +310,34 @@ impl Engine {
         Ok(())
     }
 
+    /// A station went over its message rate: kept once per connection as a security event.
+    pub(crate) async fn rate_exceeded(&self, station: &StationId, rate: f64) {
+        tracing::warn!(rate, "station over its message rate: its messages wait");
+        let at = OffsetDateTime::now_utc();
+        let info = format!("more than {rate} messages per second; reading slowed to that rate");
+        let kept = self
+            .inner
+            .store
+            .add_security_event(
+                station,
+                "MessageRateExceeded",
+                Some(&info),
+                at,
+                at,
+                crate::store::EventSource::Central,
+            )
+            .await;
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "could not keep a security event");
+            return;
+        }
+        self.emit(Event::SecurityEvent {
+            station_id: station.to_string(),
+            event_type: "MessageRateExceeded".to_owned(),
+            at,
+        });
+    }
+
     /// A station's security settings; `None` if there is no such station.
     pub async fn station_security(
         &self,

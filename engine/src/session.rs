@@ -166,17 +166,27 @@ impl Engine {
         // The registry holds the queue's sender; when a newer connection replaces this one the
         // sender is dropped, and the cancellation (which comes with it) closes the session.
         let mut queue_open = true;
+        let mut throttle = self.inner.config.max_message_rate.map(Throttle::new);
         // Everything still pending or queued is answered when the loop ends, however it ends.
         let outcome = loop {
             let deadline = pending.as_ref().map(|p| p.deadline);
+            // Over its message rate, the station's frames wait unread: TCP slows it down and
+            // nothing it sent is dropped.
+            let resume = throttle.as_mut().and_then(Throttle::wait);
             tokio::select! {
                 () = cancel.cancelled() => {
                     close_gracefully(&mut tx, &mut rx).await;
                     break Ok(());
                 }
-                message = rx.next() => {
+                () = sleep_until_or_never(resume), if resume.is_some() => {}
+                message = rx.next(), if resume.is_none() => {
                     let Some(message) = message else { break Ok(()) };
                     last_heard = Instant::now();
+                    if let Some(throttle) = throttle.as_mut()
+                        && throttle.take()
+                    {
+                        self.rate_exceeded(station, throttle.rate).await;
+                    }
                     let reply = match message {
                         Incoming::Text(text) => {
                             self.on_text(station, version, &mut registration, &mut pending, &mut answered, &text)
@@ -513,6 +523,48 @@ fn complete(pending: &mut Option<Pending>, id: &MessageId, answer: Answer) {
 }
 
 /// Sleeps until `deadline`, or forever when there is none.
+/// A station's message rate limit: a token bucket of `burst` messages refilled at `rate` per
+/// second.
+#[derive(Debug)]
+struct Throttle {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+    /// Whether this session went over the rate already (it is reported once).
+    exceeded: bool,
+}
+
+impl Throttle {
+    fn new(limit: crate::RateLimit) -> Throttle {
+        Throttle {
+            rate: limit.per_second,
+            burst: limit.burst,
+            tokens: limit.burst,
+            at: Instant::now(),
+            exceeded: false,
+        }
+    }
+
+    /// When the next message may be read, if not now.
+    fn wait(&mut self) -> Option<Instant> {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.at = now;
+        (self.tokens < 1.0)
+            .then(|| now + std::time::Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+    }
+
+    /// Counts a message read; true the first time the bucket runs dry in this session.
+    fn take(&mut self) -> bool {
+        self.tokens -= 1.0;
+        let first = self.tokens < 1.0 && !self.exceeded;
+        self.exceeded |= first;
+        first
+    }
+}
+
 async fn sleep_until_or_never(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,

@@ -97,6 +97,13 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_MAX_STATIONS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_stations: Option<u64>,
 
+    /// Messages per second a station may send on average (bursts of as many, at least 20);
+    /// over it, its messages wait unread, so one flooding station slows only
+    /// itself. 0: no limit. A station that waits for each answer, as OCPP-J asks, sends far
+    /// fewer.
+    #[arg(long, env = "CENTRALE_MAX_MESSAGE_RATE", default_value_t = 50.0, value_parser = parse_rate)]
+    pub max_message_rate: f64,
+
     /// The least security profile every station must connect with: 0 (none), 1 (HTTP Basic
     /// auth), 2 (TLS and Basic auth) or 3 (TLS with a client certificate). A station's own
     /// profile, set through the API or the dashboard, may ask for more.
@@ -140,6 +147,15 @@ pub struct Cli {
     pub command: Option<cli::Command>,
 }
 
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{s:?} is not a rate: give messages per second, 0 or more"
+        )),
+    }
+}
+
 fn parse_profile(s: &str) -> Result<SecurityProfile, String> {
     let n: u8 = s
         .parse()
@@ -166,6 +182,7 @@ impl Config {
             message_log_retention: 200_000,
             max_message_size: 65_536,
             max_stations: None,
+            max_message_rate: 50.0,
             security_profile: SecurityProfile::Unsecured,
             tls_cert: None,
             tls_key: None,
@@ -230,6 +247,10 @@ impl Server {
                 .max_stations
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             security_profile: config.security_profile,
+            max_message_rate: (config.max_message_rate > 0.0).then(|| engine::RateLimit {
+                per_second: config.max_message_rate,
+                burst: config.max_message_rate.max(20.0),
+            }),
             ..EngineConfig::default()
         })
         .await

@@ -278,3 +278,57 @@ async fn stations_beyond_the_limit_are_refused_until_one_leaves() {
         Reply::Result(_)
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_over_its_message_rate_is_slowed_and_loses_nothing() {
+    // 20 messages per second, bursts of 20 (the least burst).
+    let app = TestApp::spawn_with(|c| {
+        c.max_message_rate = 20.0;
+        c.registration = engine::model::RegistrationPolicy::Open;
+    })
+    .await;
+    let mut station = Station::connect(&app.ocpp_base(), "CP-FLOOD")
+        .await
+        .unwrap();
+    let mut quiet = Station::connect(&app.ocpp_base(), "CP-QUIET")
+        .await
+        .unwrap();
+    // 60 CALLs at once, not waiting for answers (as OCPP-J asks stations to).
+    let started = std::time::Instant::now();
+    for n in 0..60 {
+        station
+            .send_text(&format!(r#"[2,"f{n}","Heartbeat",{{}}]"#))
+            .await
+            .unwrap();
+    }
+    // Another station is answered meanwhile.
+    assert!(matches!(
+        quiet.call("Heartbeat", json!({})).await.unwrap(),
+        Reply::Result(_)
+    ));
+    let mut answered = Vec::new();
+    while answered.len() < 60 {
+        let frame = station.next_frame(WAIT).await.unwrap();
+        assert_eq!(frame[0], 3, "{frame}");
+        answered.push(frame[1].as_str().unwrap().to_owned());
+    }
+    let expected: Vec<String> = (0..60).map(|n| format!("f{n}")).collect();
+    assert_eq!(answered, expected, "every message answered, in order");
+    // The 40 beyond the burst took at least 40 / 20 s to be read (a lower bound: a slower
+    // machine only takes longer).
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+    let events = app
+        .get("/api/security-events?station=CP-FLOOD")
+        .await
+        .json();
+    assert_eq!(events[0]["eventType"], "MessageRateExceeded", "{events}");
+    assert_eq!(
+        events.as_array().unwrap().len(),
+        1,
+        "reported once: {events}"
+    );
+}
