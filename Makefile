@@ -3,8 +3,9 @@
 #   make test   every check and test: fmt, clippy, Rust tests, Playwright end-to-end
 # And:
 #   make bench  the benchmark suite (release build; figures in BENCHMARKS.md)
+#   make fuzz   fuzz the frame decoder and payload parsers (FUZZ_SECONDS=60 per target)
 
-.PHONY: run test build bench
+.PHONY: run test build bench fuzz
 run:
 	@scripts/run.sh $(ARGS)
 
@@ -16,3 +17,6 @@ build:
 
 bench:
 	@scripts/bench.sh $(ARGS)
+
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)

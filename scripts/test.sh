@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test; exits non-zero on the first failure.
-#   format, clippy (server side and wasm side separately), Rust tests, Playwright in Chromium.
+#   format, clippy (server side and wasm side separately), Rust tests, a short fuzzing run,
+#   Playwright in Chromium.
 source "$(dirname "$0")/common.sh"
 ensure_chromium
 ensure_npm_packages
@@ -18,6 +19,13 @@ cargo clippy --locked -p frontend --target "$WASM_TARGET" -- -D warnings
 
 step "Rust tests (unit and integration)"
 cargo test --locked --workspace --exclude frontend
+
+# A short fuzzing run of the frame decoder and the payload parsers (longer: `make fuzz`).
+if rustup toolchain list | grep -q '^nightly'; then
+  "$ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-20}"
+else
+  step "fuzzing skipped: no nightly Rust toolchain on this machine (cargo-fuzz needs one)"
+fi
 
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SIM_BIN="$TARGET_DIR/debug/centrale-sim" \

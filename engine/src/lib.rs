@@ -17,6 +17,7 @@ pub mod message_log;
 pub mod model;
 pub mod operations;
 pub mod operators;
+pub mod pki;
 pub mod secret;
 pub mod security;
 pub mod session;
@@ -69,6 +70,8 @@ pub struct EngineConfig {
     /// How many messages a station may send (none: no limit); over it, its messages wait
     /// unread, so a flood slows the station, never the others.
     pub max_message_rate: Option<RateLimit>,
+    /// The CA that signs the CSRs stations send (SignCertificate); none: they are refused.
+    pub station_ca: Option<Arc<pki::StationCa>>,
 }
 
 /// A rate: `per_second` on average, up to `burst` at once.
@@ -91,6 +94,7 @@ impl Default for EngineConfig {
             max_stations: None,
             security_profile: security::SecurityProfile::Unsecured,
             max_message_rate: None,
+            station_ca: None,
         }
     }
 }

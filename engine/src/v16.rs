@@ -255,10 +255,14 @@ pub(crate) async fn handle(
                 .await?;
             payload(SecurityEventNotificationResponse {})
         }
-        StationRequest::SignCertificate(_) => {
-            // No certificate authority is configured to sign station certificates.
+        StationRequest::SignCertificate(r) => {
+            let taken = engine.sign_certificate(station, &r.csr).await;
             payload(SignCertificateResponse {
-                status: GenericStatus::Rejected,
+                status: if taken {
+                    GenericStatus::Accepted
+                } else {
+                    GenericStatus::Rejected
+                },
             })
         }
     }

@@ -123,6 +123,20 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
 
+    /// The CA certificate (PEM) that signs the certificates stations ask for with
+    /// SignCertificate (then sent to them with CertificateSigned). Usually the same CA as
+    /// `--tls-client-ca`, so the station can then connect with security profile 3.
+    #[arg(long, env = "CENTRALE_STATION_CA_CERT", requires = "station_ca_key")]
+    pub station_ca_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--station-ca-cert`.
+    #[arg(long, env = "CENTRALE_STATION_CA_KEY", requires = "station_ca_cert")]
+    pub station_ca_key: Option<PathBuf>,
+
+    /// How long the station certificates Centrale signs are valid, in days.
+    #[arg(long, env = "CENTRALE_STATION_CERT_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub station_cert_days: u64,
+
     /// Address of the TLS listener (with `--tls-cert`).
     #[arg(long, env = "CENTRALE_TLS_LISTEN", default_value = "127.0.0.1:8443")]
     pub tls_listen: SocketAddr,
@@ -189,6 +203,9 @@ impl Config {
             tls_client_ca: None,
             tls_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls_only: false,
+            station_ca_cert: None,
+            station_ca_key: None,
+            station_cert_days: 365,
         }
     }
 }
@@ -236,6 +253,19 @@ pub struct Server {
 impl Server {
     /// Opens the engine, binds `config.listen` (port 0 picks a free port) and starts serving.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let station_ca = match (&config.station_ca_cert, &config.station_ca_key) {
+            (Some(cert), Some(key)) => {
+                let read = |path: &Path| {
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))
+                };
+                let validity = Duration::from_secs(config.station_cert_days * 86_400);
+                let ca = engine::pki::StationCa::from_pem(&read(cert)?, &read(key)?, validity)
+                    .map_err(|e| anyhow::anyhow!("the station CA: {e}"))?;
+                Some(std::sync::Arc::new(ca))
+            }
+            _ => None,
+        };
         let engine = Engine::start(EngineConfig {
             database_url: config.database.clone(),
             registration: config.registration,
@@ -251,6 +281,7 @@ impl Server {
                 per_second: config.max_message_rate,
                 burst: config.max_message_rate.max(20.0),
             }),
+            station_ca,
             ..EngineConfig::default()
         })
         .await

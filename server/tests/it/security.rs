@@ -29,15 +29,22 @@ impl Pki {
             .distinguished_name
             .push(DnType::CommonName, format!("{name} CA"));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let key_pem = key.serialize_pem();
+        let ca = CertifiedIssuer::self_signed(params, key).unwrap();
         let dir = dir.join(name);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.join("ca.key"), key_pem).unwrap();
         Pki { dir, ca }
     }
 
     fn ca(&self) -> PathBuf {
         self.dir.join("ca.pem")
+    }
+
+    fn ca_key(&self) -> PathBuf {
+        self.dir.join("ca.key")
     }
 
     /// Issues a certificate; answers the paths of its PEM chain and key.
@@ -365,4 +372,102 @@ async fn profile_3_takes_a_certificate_of_the_station_and_no_other() {
         "{events:?}"
     );
     assert!(events[0].1.contains("CP-9"), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_gets_its_certificate_from_a_csr_and_then_connects_with_profile_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path(), "fleet");
+    let (ca, ca_key) = (pki.ca(), pki.ca_key());
+    let app = tls_app(&pki, move |c| {
+        c.station_ca_cert = Some(ca);
+        c.station_ca_key = Some(ca_key);
+    })
+    .await;
+    let (status, _) = set_security(
+        &app,
+        "CP-CSR",
+        json!({"securityProfile": 2, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let profile_2 = Security {
+        password: Some(PASSWORD.to_owned()),
+        tls: tls(&pki, None),
+    };
+    let mut station = Station::connect_with(&wss_base(&app), "CP-CSR", &profile_2)
+        .await
+        .unwrap();
+    boots_accepted(&mut station).await;
+
+    let csr_for = |name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Charging Co");
+        let csr = params.serialize_request(&key).unwrap().pem().unwrap();
+        (csr, key)
+    };
+    // A CSR for another identity is refused and kept as a security event.
+    let (wrong, _) = csr_for("CP-OTHER");
+    let Reply::Result(refused) = station
+        .call("SignCertificate", json!({"csr": wrong}))
+        .await
+        .unwrap()
+    else {
+        panic!("no answer");
+    };
+    assert_eq!(refused["status"], "Rejected");
+
+    let (csr, key) = csr_for("CP-CSR");
+    let Reply::Result(taken) = station
+        .call("SignCertificate", json!({"csr": csr}))
+        .await
+        .unwrap()
+    else {
+        panic!("no answer");
+    };
+    assert_eq!(taken["status"], "Accepted");
+    let call = station
+        .next_call(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let protocol::Frame::Call {
+        action, payload, ..
+    } = &call
+    else {
+        panic!("{call:?}");
+    };
+    assert_eq!(action, "CertificateSigned");
+    let chain: Value = serde_json::from_str(payload.get()).unwrap();
+    let chain = chain["certificateChain"].as_str().unwrap().to_owned();
+    assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2, "{chain}");
+    station
+        .answer(&call, json!({"status": "Accepted"}))
+        .await
+        .unwrap();
+    station.close().await.unwrap();
+
+    // Installed, the certificate lets the station in at profile 3, without a password.
+    let (cert_path, key_path) = (dir.path().join("cp-csr.pem"), dir.path().join("cp-csr.key"));
+    std::fs::write(&cert_path, &chain).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let (status, _) = set_security(&app, "CP-CSR", json!({"securityProfile": 3})).await;
+    assert_eq!(status, 200);
+    let profile_3 = Security {
+        password: None,
+        tls: tls(&pki, Some((cert_path, key_path))),
+    };
+    let mut station = Station::connect_with(&wss_base(&app), "CP-CSR", &profile_3)
+        .await
+        .unwrap();
+    boots_accepted(&mut station).await;
+    let audit = app.get("/api/audit-log").await.json();
+    assert_eq!(audit[0]["action"], "CertificateSigned", "{audit}");
+    assert_eq!(audit[0]["actor"], "centrale", "{audit}");
+    let events = central_events(&app, "CP-CSR").await;
+    assert_eq!(events[0].0, "InvalidCsr", "{events:?}");
+    assert!(events[0].1.contains("CP-OTHER"), "{events:?}");
 }
