@@ -48,8 +48,9 @@ pub enum CallError {
     Unrecorded,
 }
 
-/// The request as the audit log keeps it: secrets (a station's AuthorizationKey) hidden.
-fn redacted(action: &str, payload: &serde_json::Value) -> serde_json::Value {
+/// A request as logs and the event feed show it: secrets (a station's AuthorizationKey, its
+/// Basic auth password) hidden. Only the station itself gets the value.
+pub(crate) fn redacted(action: &str, payload: &serde_json::Value) -> serde_json::Value {
     let mut payload = payload.clone();
     if action == "ChangeConfiguration" && payload["key"] == "AuthorizationKey" {
         payload["value"] = serde_json::Value::String("(hidden)".to_owned());
@@ -105,18 +106,13 @@ impl Engine {
             return Err(CallError::NotConnected(station.to_string()));
         }
         let payload = request.to_json();
+        let shown = redacted(action, &payload);
         // Recorded before it is sent: a call that reaches a station is never missing from the
         // audit log.
         let audit = self
             .inner
             .store
-            .audit_start(
-                by,
-                station,
-                action,
-                &redacted(action, &payload),
-                time::OffsetDateTime::now_utc(),
-            )
+            .audit_start(by, station, action, &shown, time::OffsetDateTime::now_utc())
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "could not write the audit log; the call is not sent");
@@ -125,7 +121,7 @@ impl Engine {
         self.emit(Event::CommandSent {
             station_id: station.to_string(),
             action: action.to_owned(),
-            payload: payload.clone(),
+            payload: shown,
         });
         let outcome = self.send_command(station, &queue, action, payload).await;
         let decoded = outcome.and_then(|answer| match answer {

@@ -243,7 +243,17 @@ impl Engine {
                         }
                     };
                     tracing::debug!(message_id = %id, action = %command.action, "call to station");
-                    self.log_frame(station, Direction::Out, &text, Some(2), Some(&id), Some(&command.action));
+                    let shown = crate::calls::redacted(&command.action, &command.payload);
+                    if shown == command.payload {
+                        self.log_frame(station, Direction::Out, &text, Some(2), Some(&id), Some(&command.action));
+                    } else {
+                        let hidden = MessageId::parse(id.as_str())
+                            .ok()
+                            .and_then(|m| Frame::call(m, command.action.as_str(), &shown).ok())
+                            .map(|f| f.to_text())
+                            .unwrap_or_default();
+                        self.log_frame(station, Direction::Out, &hidden, Some(2), Some(&id), Some(&command.action));
+                    }
                     if tx.send(Outgoing::Text(text)).await.is_err() {
                         let _ = command.reply.send(Err(CallError::Closed));
                         break Ok(());

@@ -381,10 +381,50 @@ async fn the_audit_log_says_who_sent_each_command_and_viewers_send_none() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(station.next_call(Duration::from_millis(300)).await.is_err());
 
+    // A station's new password reaches the station, and no log.
+    let secret = "super-secret-key-0001";
+    let sent = tokio::spawn({
+        let headers = format!("Authorization: Bearer {operator}\r\n");
+        let addr = addr.clone();
+        let body = json!({"key": "AuthorizationKey", "value": secret}).to_string();
+        async move {
+            http_with(
+                &addr,
+                &headers,
+                "POST",
+                "/api/stations/CP-AUDIT/commands/ChangeConfiguration",
+                Some(&body),
+            )
+            .await
+        }
+    });
+    let call = station.next_call(Duration::from_secs(5)).await.unwrap();
+    let protocol::Frame::Call { payload, .. } = &call else {
+        panic!("{call:?}");
+    };
+    assert!(payload.get().contains(secret), "the station gets it");
+    station
+        .answer(&call, json!({"status": "Accepted"}))
+        .await
+        .unwrap();
+    assert_eq!(sent.await.unwrap().status, 200);
+    let mut logged = String::new();
+    for _ in 0..100 {
+        logged = app.get("/api/messages?station=CP-AUDIT").await.body;
+        if logged.contains("ChangeConfiguration") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(logged.contains("(hidden)"), "{logged}");
+    assert!(!logged.contains(secret), "{logged}");
+
     let log = app.get("/api/audit-log").await.json();
+    assert!(!log.to_string().contains(secret), "{log}");
     let entries = log.as_array().unwrap();
-    assert_eq!(entries.len(), 1, "{log}");
-    let entry = &entries[0];
+    assert_eq!(entries.len(), 2, "{log}");
+    assert_eq!(entries[0]["payload"]["value"], "(hidden)");
+    let entry = &entries[1];
     assert!(
         entry["actor"].as_str().unwrap().starts_with("otto (token "),
         "{entry}"
