@@ -127,6 +127,12 @@ pub async fn send_command(
     use engine::calls::CallError;
     let engine = ssr::engine()?;
     let who = ssr::require(engine::operators::Permission::Operate)?;
+    // A station's password is an admin's business.
+    let sets_password = serde_json::from_str::<serde_json::Value>(&payload)
+        .is_ok_and(|p| engine::calls::changes_station_password(&action, &p));
+    if sets_password {
+        ssr::require(engine::operators::Permission::Administer)?;
+    }
     let id = ssr::station_id(station_id)?;
     match engine.call_json(&who.actor(), &id, &action, &payload).await {
         Ok(answer) => Ok(CommandReply::Answered {
@@ -685,5 +691,43 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(ssr::not_found(format!("There is no token {id}.")))
+    }
+}
+
+/// Gives a connected station a new password (admins): sends it as its AuthorizationKey
+/// (ChangeConfiguration), and keeps it once the station accepts. An empty `password` makes one.
+/// Answers the password, to be shown once.
+#[server(prefix = "/_app")]
+pub async fn send_station_password(
+    station_id: String,
+    password: String,
+) -> Result<String, AppError> {
+    let engine = ssr::engine()?;
+    let who = ssr::require(engine::operators::Permission::Administer)?;
+    let id = ssr::station_id(station_id)?;
+    let password = if password.is_empty() {
+        engine::secret::random_secret(24)
+    } else {
+        password
+    };
+    let payload =
+        serde_json::json!({"key": engine::calls::AUTHORIZATION_KEY, "value": password}).to_string();
+    match engine
+        .call_json(&who.actor(), &id, "ChangeConfiguration", &payload)
+        .await
+    {
+        Ok(answer)
+            if matches!(
+                answer["status"].as_str(),
+                Some("Accepted" | "RebootRequired")
+            ) =>
+        {
+            Ok(password)
+        }
+        Ok(answer) => Err(AppError::Invalid(format!(
+            "The station answered {}: its password is unchanged.",
+            answer["status"].as_str().unwrap_or("?")
+        ))),
+        Err(e) => Err(AppError::Invalid(format!("Not sent: {e}."))),
     }
 }

@@ -98,11 +98,27 @@ test('an admin gives a station a password on its page; wrong credentials show as
   await panel.getByRole('button', { name: 'Send ClearCache' }).click();
   await expect(panel.locator('.results li').first()).toContainText('Accepted');
 
+  // A new password, sent to the station from its page and kept once it accepts.
+  await security.getByRole('button', { name: 'Send a new password to the station' }).click();
+  const rotated = security.getByTestId('station-password-sent').locator('code');
+  await expect(rotated).toHaveText(/^[A-Za-z0-9_-]{24}$/);
+  const next = (await rotated.textContent())!;
+  expect(signedIn.received.some((f: any) => f[2] === 'ChangeConfiguration' && f[3].value === next)).toBe(true);
+  await signedIn.close();
+  await expect(RawStation.connect(centrale, 'SEC-CP', 'ocpp1.6', password)).rejects.toThrow(/401/);
+  const again = await RawStation.connect(centrale, 'SEC-CP', 'ocpp1.6', next);
+  await again.close();
+
   await page.goto(centrale.url + '/admin');
   await waitForHydration(page);
   const audit = page.getByTestId('audit-log');
-  await expect(audit.locator('tbody tr').first()).toContainText('admin');
-  await expect(audit.locator('tbody tr').first()).toContainText('ClearCache');
+  await expect(audit.locator('tbody tr')).toHaveCount(2);
+  await expect(audit.locator('tbody tr').nth(1)).toContainText('ClearCache');
+  await expect(audit.locator('tbody tr').nth(1)).toContainText('admin');
+  // The password went to the station, not into the log.
+  await expect(audit.locator('tbody tr').first()).toContainText('ChangeConfiguration');
+  await expect(audit.locator('tbody tr').first()).toContainText('(hidden)');
+  await expect(audit).not.toContainText(next);
 
   // Users from the admin page.
   const form = page.getByTestId('add-user');
@@ -113,7 +129,6 @@ test('an admin gives a station a password on its page; wrong credentials show as
   await expect(page.getByTestId('user-otto')).toBeVisible();
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'admin.png'), fullPage: true });
-  await signedIn.close();
   expect(errors).toEqual([]);
 });
 });

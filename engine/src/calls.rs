@@ -43,16 +43,28 @@ pub enum CallError {
     /// The connection closed before the answer came.
     #[error("the connection closed before the station answered")]
     Closed,
+    /// The central system does not send this (e.g. a station password that breaks the rules).
+    #[error("not sent: {0}")]
+    NotAllowed(String),
     /// The audit log could not be written, so nothing was sent.
     #[error("the call could not be recorded in the audit log; nothing was sent")]
     Unrecorded,
+}
+
+/// The configuration key of a station's Basic auth password (security profiles 1 and 2).
+pub const AUTHORIZATION_KEY: &str = "AuthorizationKey";
+
+/// Whether a call sets a station's password (ChangeConfiguration of AuthorizationKey): only
+/// admins may send it, and its value must be a valid password.
+pub fn changes_station_password(action: &str, payload: &serde_json::Value) -> bool {
+    action == "ChangeConfiguration" && payload["key"] == AUTHORIZATION_KEY
 }
 
 /// A request as logs and the event feed show it: secrets (a station's AuthorizationKey, its
 /// Basic auth password) hidden. Only the station itself gets the value.
 pub(crate) fn redacted(action: &str, payload: &serde_json::Value) -> serde_json::Value {
     let mut payload = payload.clone();
-    if action == "ChangeConfiguration" && payload["key"] == "AuthorizationKey" {
+    if changes_station_password(action, &payload) {
         payload["value"] = serde_json::Value::String("(hidden)".to_owned());
     }
     payload
@@ -106,6 +118,13 @@ impl Engine {
             return Err(CallError::NotConnected(station.to_string()));
         }
         let payload = request.to_json();
+        if changes_station_password(action, &payload)
+            && let Some(Err(e)) = payload["value"]
+                .as_str()
+                .map(crate::security::validate_password)
+        {
+            return Err(CallError::NotAllowed(e.to_string()));
+        }
         let shown = redacted(action, &payload);
         // Recorded before it is sent: a call that reaches a station is never missing from the
         // audit log.

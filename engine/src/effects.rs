@@ -40,7 +40,12 @@ impl Engine {
                     .flatten()
                     .map(|k| ConfigurationKey {
                         key: k.key.to_string(),
-                        value: k.value.as_ref().map(|v| v.to_string()),
+                        // Write-only: a station that shows it anyway is not echoed.
+                        value: k
+                            .value
+                            .as_ref()
+                            .filter(|_| k.key.as_str() != crate::calls::AUTHORIZATION_KEY)
+                            .map(|v| v.to_string()),
                         readonly: k.readonly,
                     })
                     .collect();
@@ -56,9 +61,15 @@ impl Engine {
                 ConfigurationStatus::Accepted | ConfigurationStatus::RebootRequired
             ) =>
             {
-                store
-                    .set_configuration_value(station, &req.key, &req.value, at)
-                    .await
+                if req.key.as_str() == crate::calls::AUTHORIZATION_KEY {
+                    // The station signs in with it from now on (security profiles 1 and 2).
+                    self.station_password_changed(station, req.value.as_str())
+                        .await
+                } else {
+                    store
+                        .set_configuration_value(station, &req.key, &req.value, at)
+                        .await
+                }
             }
             (CentralRequest::GetLocalListVersion(_), CentralResponse::GetLocalListVersion(res)) => {
                 store

@@ -338,6 +338,36 @@ impl Engine {
         });
     }
 
+    /// The station accepted a new AuthorizationKey: it is its password from now on. Kept as a
+    /// security event (without the password).
+    pub(crate) async fn station_password_changed(
+        &self,
+        station: &StationId,
+        password: &str,
+    ) -> Result<(), EngineError> {
+        let phc = secret::hash(password.to_owned()).await?;
+        self.inner.store.set_station_password(station, &phc).await?;
+        self.inner.verified_passwords.forget(station);
+        let at = OffsetDateTime::now_utc();
+        self.inner
+            .store
+            .add_security_event(
+                station,
+                "StationPasswordChanged",
+                Some("the station accepted a new AuthorizationKey"),
+                at,
+                at,
+                crate::store::EventSource::Central,
+            )
+            .await?;
+        self.emit(Event::SecurityEvent {
+            station_id: station.to_string(),
+            event_type: "StationPasswordChanged".to_owned(),
+            at,
+        });
+        Ok(())
+    }
+
     /// A station's security settings; `None` if there is no such station.
     pub async fn station_security(
         &self,

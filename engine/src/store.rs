@@ -689,6 +689,20 @@ impl Store {
             .transpose()
     }
 
+    /// Sets a known station's password hash.
+    pub async fn set_station_password(
+        &self,
+        station: &StationId,
+        phc: &str,
+    ) -> Result<(), EngineError> {
+        sqlx::query("UPDATE stations SET password_hash = $2 WHERE id = $1")
+            .bind(station.as_str())
+            .bind(phc)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Sets a station's security profile, and its password hash if `phc` is given. A new
     /// station is created Accepted: an operator provisioned it.
     pub async fn set_station_security(

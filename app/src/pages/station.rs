@@ -782,20 +782,37 @@ fn Security(
     detail: Signal<StationDetail>,
     reload: RwSignal<u64>,
 ) -> AnyView {
-    use crate::api::SetStationSecurity;
+    use crate::api::{SendStationPassword, SetStationSecurity};
     let is_admin = Signal::derive({
         let user = crate::components::use_user();
         move || user.with(|u| u.as_ref().is_some_and(crate::dto::CurrentUser::is_admin))
     });
     let save = ServerAction::<SetStationSecurity>::new();
+    let rotate = ServerAction::<SendStationPassword>::new();
+    let connected = move || detail.with(|d| d.station.connected);
     let profile = RwSignal::new(detail.get_untracked().security_profile);
     let password = RwSignal::new(String::new());
     Effect::new(move |_| {
-        if save.value().with(|v| v.as_ref().is_some_and(Result::is_ok)) {
+        let saved = save.value().with(|v| v.as_ref().is_some_and(Result::is_ok));
+        let sent = rotate
+            .value()
+            .with(|v| v.as_ref().is_some_and(Result::is_ok));
+        if saved || sent {
             password.set(String::new());
             reload.update(|n| *n += 1);
         }
     });
+    let rotated = move || {
+        rotate.value().get().map(|result| match result {
+            Ok(sent) => view! {
+                <p class="notice" data-testid="station-password-sent">
+                    "The station took its new password, shown once: " <code class="mono">{sent}</code>
+                </p>
+            }
+            .into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
     let outcome = move || {
         save.value().get().map(|result| match result {
             Ok(Some(made)) => view! {
@@ -856,8 +873,24 @@ fn Security(
                         />
                     </label>
                     <button class="button" type="submit">"Save"</button>
+                    <Show when=connected>
+                        <button
+                            class="button secondary"
+                            type="button"
+                            title="Sends the password (or a new one) as the station's AuthorizationKey; kept once the station accepts"
+                            on:click=move |_| {
+                                rotate.dispatch(SendStationPassword {
+                                    station_id: station.get_untracked(),
+                                    password: password.get_untracked(),
+                                });
+                            }
+                        >
+                            "Send a new password to the station"
+                        </button>
+                    </Show>
                 </form>
                 {outcome}
+                {rotated}
             </Show>
             <h3>"Security events"</h3>
             {move || view! { <crate::pages::admin::SecurityEvents list=detail.with(|d| d.security_events.clone()) /> }}

@@ -27,7 +27,7 @@ use axum::{Extension, Json};
 use engine::EngineError;
 use engine::calls::CallError;
 use engine::model::{IdTag, Registration, TokenStatus, Transaction};
-use engine::operators::Principal;
+use engine::operators::{Permission, Principal};
 use engine::security::SecurityProfile;
 use protocol::StationId;
 use protocol::types::IdToken;
@@ -164,10 +164,20 @@ pub async fn command(
         String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::BadRequest("the body must be UTF-8 JSON".to_owned()))?
     };
-    if serde_json::from_str::<serde_json::Map<String, Value>>(&payload).is_err() {
+    let Ok(object) = serde_json::from_str::<Value>(&payload) else {
         return Err(ApiError::BadRequest(
             "the body must be a JSON object: the OCPP payload".to_owned(),
         ));
+    };
+    if !object.is_object() {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object: the OCPP payload".to_owned(),
+        ));
+    }
+    // A station's password is an admin's business.
+    if engine::calls::changes_station_password(&action, &object) && !who.may(Permission::Administer)
+    {
+        return Err(super::auth::forbidden(&who, Permission::Administer));
     }
     match state
         .engine
@@ -183,6 +193,7 @@ pub async fn command(
 fn call_error(e: CallError) -> ApiError {
     match e {
         CallError::InvalidRequest(reason) => ApiError::BadRequest(reason.to_string()),
+        CallError::NotAllowed(_) => ApiError::BadRequest(e.to_string()),
         CallError::UnknownStation(_) => ApiError::NotFound(e.to_string()),
         CallError::NotConnected(_) => ApiError::Conflict(e.to_string()),
         CallError::Busy(_) => ApiError::TooManyRequests(e.to_string()),

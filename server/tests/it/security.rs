@@ -471,3 +471,93 @@ async fn a_station_gets_its_certificate_from_a_csr_and_then_connects_with_profil
     assert_eq!(events[0].0, "InvalidCsr", "{events:?}");
     assert!(events[0].1.contains("CP-OTHER"), "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_authorization_key_the_station_accepts_is_its_password_and_only_admins_send_one() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let base = app.ocpp_base();
+    let (status, _) = set_security(
+        &app,
+        "CP-ROT",
+        json!({"securityProfile": 1, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut station = Station::connect_with(&base, "CP-ROT", &password(PASSWORD))
+        .await
+        .unwrap();
+    boots_accepted(&mut station).await;
+    let new_password = "rotated-station-key-99";
+    let change = |value: &str| json!({"key": "AuthorizationKey", "value": value}).to_string();
+    let path = "/api/stations/CP-ROT/commands/ChangeConfiguration";
+
+    // Operators may send commands, but not a station's password.
+    let admin = app.token.clone();
+    let operator = {
+        let made = app
+            .request(
+                "POST",
+                "/api/users",
+                Some(r#"{"username":"otto","password":"operator-password-1","role":"operator"}"#),
+            )
+            .await;
+        assert_eq!(made.status, 201);
+        app.request(
+            "POST",
+            "/api/tokens",
+            Some(r#"{"name":"t","role":"operator","username":"otto"}"#),
+        )
+        .await
+        .json()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let addr = app.server.addr().to_string();
+    let send = |token: String, body: String| {
+        let addr = addr.clone();
+        async move {
+            crate::helpers::http_with(
+                &addr,
+                &format!("Authorization: Bearer {token}\r\n"),
+                "POST",
+                path,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    assert_eq!(send(operator, change(new_password)).await.status, 403);
+    // A password the rules refuse is not sent.
+    let short = send(admin.clone(), change("short")).await;
+    assert_eq!(short.status, 400, "{}", short.body);
+    assert!(short.body.contains("16 to 40"), "{}", short.body);
+
+    let sent = tokio::spawn(send(admin, change(new_password)));
+    let call = station
+        .next_call(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    station
+        .answer(&call, json!({"status": "Accepted"}))
+        .await
+        .unwrap();
+    assert_eq!(sent.await.unwrap().status, 200);
+    station.close().await.unwrap();
+
+    assert_eq!(
+        refused(Station::connect_with(&base, "CP-ROT", &password(PASSWORD)).await),
+        401
+    );
+    Station::connect_with(&base, "CP-ROT", &password(new_password))
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    // Write-only: not kept in the configuration Centrale shows.
+    let configuration = app.get("/api/stations/CP-ROT/configuration").await.body;
+    assert!(!configuration.contains(new_password), "{configuration}");
+    let events = central_events(&app, "CP-ROT").await;
+    assert_eq!(events[0].0, "StationPasswordChanged", "{events:?}");
+}
