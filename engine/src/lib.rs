@@ -145,6 +145,10 @@ struct Inner {
     registry: Mutex<HashMap<StationId, Live>>,
     next_session: AtomicU64,
     verified_passwords: security::VerifiedPasswords,
+    /// Failed operator sign-ins, per user name.
+    login_failures: secret::Backoff,
+    /// Failed station sign-ins, per station id.
+    station_failures: secret::Backoff,
     shutdown: CancellationToken,
     tasks: TaskTracker,
 }
@@ -171,6 +175,8 @@ impl Engine {
                 registry: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
                 verified_passwords: security::VerifiedPasswords::default(),
+                login_failures: secret::Backoff::default(),
+                station_failures: secret::Backoff::default(),
                 shutdown,
                 tasks,
             }),

@@ -54,7 +54,10 @@ impl Engine {
             }
         }
         if let Some(refusal) = self.check_credentials(station, credentials).await? {
-            self.record_refusal(station, &refusal).await?;
+            // While locked, attempts cost nothing, and are not written one by one either.
+            if !matches!(refusal, Refusal::Locked(_)) {
+                self.record_refusal(station, &refusal).await?;
+            }
             return Ok(Admission::Refused(refusal));
         }
         if self.inner.config.registration != RegistrationPolicy::Closed {

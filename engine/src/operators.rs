@@ -193,6 +193,15 @@ pub(crate) fn token_digest(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a sign-in failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// No such user, or the wrong password.
+    Wrong,
+    /// Too many failures in a row: wait this long.
+    Locked(Duration),
+}
+
 /// A new login: the cookie's token and the CSRF token pages must send back.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -290,19 +299,32 @@ impl Engine {
     }
 
     /// Checks a user's password; a new login session if it is right. Takes as long for an
-    /// unknown user as for a wrong password.
+    /// unknown user as for a wrong password. After a few failures in a row the name is locked
+    /// for a while (see [`secret::Backoff`]), known or not.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<Option<Login>, EngineError> {
-        let Some((phc, role)) = self.inner.store.user_secret(username).await? else {
-            secret::verify_nothing(password.to_owned()).await;
-            return Ok(None);
-        };
-        if !secret::verify(password.to_owned(), phc).await {
-            return Ok(None);
+    ) -> Result<Result<Login, LoginRefused>, EngineError> {
+        let backoff = &self.inner.login_failures;
+        if let Some(wait) = backoff.locked(username) {
+            return Ok(Err(LoginRefused::Locked(wait)));
         }
+        let found = self.inner.store.user_secret(username).await?;
+        let right = match &found {
+            Some((phc, _)) => secret::verify(password.to_owned(), phc.clone()).await,
+            None => {
+                secret::verify_nothing(password.to_owned()).await;
+                false
+            }
+        };
+        let Some((_, role)) = found.filter(|_| right) else {
+            return Ok(Err(match backoff.failed(username) {
+                Some(wait) => LoginRefused::Locked(wait),
+                None => LoginRefused::Wrong,
+            }));
+        };
+        backoff.succeeded(username);
         let token = secret::random_secret(TOKEN_LEN);
         let csrf_token = secret::random_secret(TOKEN_LEN);
         let now = OffsetDateTime::now_utc();
@@ -316,7 +338,7 @@ impl Engine {
                 now + SESSION_LIFETIME,
             )
             .await?;
-        Ok(Some(Login {
+        Ok(Ok(Login {
             token,
             principal: Principal {
                 username: username.to_owned(),

@@ -88,3 +88,86 @@ mod tests {
         assert_ne!(a, random_secret(32));
     }
 }
+
+/// Failed sign-ins per name (a user, a station): after [`Backoff::FREE`] failures in a row,
+/// the name is locked for a while, doubling from 15 seconds up to five minutes; a success
+/// clears it. Guessing a password then takes ages, while the owner who mistyped waits
+/// seconds. Kept in memory, bounded.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    by_name: std::sync::Mutex<std::collections::HashMap<String, Failures>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    locked_until: Option<std::time::Instant>,
+}
+
+impl Backoff {
+    /// Failures allowed before the first lock.
+    pub const FREE: u32 = 5;
+    const FIRST_LOCK: std::time::Duration = std::time::Duration::from_secs(15);
+    const MAX_LOCK: std::time::Duration = std::time::Duration::from_secs(300);
+    /// Names followed at most; beyond, the ones not locked now are forgotten.
+    const CAPACITY: usize = 10_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Failures>> {
+        self.by_name
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How long `name` must still wait, if it is locked.
+    pub fn locked(&self, name: &str) -> Option<std::time::Duration> {
+        let until = self.lock().get(name)?.locked_until?;
+        until.checked_duration_since(std::time::Instant::now())
+    }
+
+    /// Counts a failure; answers how long `name` is now locked, if it is.
+    pub fn failed(&self, name: &str) -> Option<std::time::Duration> {
+        let now = std::time::Instant::now();
+        let mut all = self.lock();
+        if all.len() >= Self::CAPACITY && !all.contains_key(name) {
+            all.retain(|_, f| f.locked_until.is_some_and(|t| t > now));
+            if all.len() >= Self::CAPACITY {
+                all.clear();
+            }
+        }
+        let entry = all.entry(name.to_owned()).or_insert(Failures {
+            count: 0,
+            locked_until: None,
+        });
+        entry.count += 1;
+        let over = entry.count.checked_sub(Self::FREE)?;
+        let wait = (Self::FIRST_LOCK * (1u32 << over.min(8))).min(Self::MAX_LOCK);
+        entry.locked_until = Some(now + wait);
+        Some(wait)
+    }
+
+    /// A success: `name` starts afresh.
+    pub fn succeeded(&self, name: &str) {
+        self.lock().remove(name);
+    }
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::Backoff;
+
+    #[test]
+    fn a_name_is_locked_after_the_free_failures_and_freed_by_a_success() {
+        let backoff = Backoff::default();
+        for _ in 0..Backoff::FREE - 1 {
+            assert_eq!(backoff.failed("ann"), None);
+        }
+        assert_eq!(backoff.locked("ann"), None);
+        let first = backoff.failed("ann").expect("locked");
+        assert_eq!(first.as_secs(), 15);
+        assert!(backoff.locked("ann").is_some());
+        assert_eq!(backoff.failed("ann").unwrap().as_secs(), 30, "doubling");
+        assert_eq!(backoff.locked("bob"), None, "per name");
+        backoff.succeeded("ann");
+        assert_eq!(backoff.locked("ann"), None);
+    }
+}

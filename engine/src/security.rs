@@ -110,13 +110,15 @@ pub enum Refusal {
         required: SecurityProfile,
         offered: SecurityProfile,
     },
+    /// Too many wrong passwords in a row: no password is checked for a while.
+    Locked(std::time::Duration),
 }
 
 impl Refusal {
     /// The security event type it is logged as.
     pub fn event_type(&self) -> &'static str {
         match self {
-            Refusal::MissingCredentials { .. } | Refusal::WrongPassword => {
+            Refusal::MissingCredentials { .. } | Refusal::WrongPassword | Refusal::Locked(_) => {
                 "InvalidStationCredentials"
             }
             Refusal::CertificateMismatch { .. } => "InvalidStationCertificate",
@@ -138,6 +140,11 @@ impl fmt::Display for Refusal {
             Refusal::BelowProfile { required, offered } => write!(
                 f,
                 "connected with security profile {offered}, below the required {required}"
+            ),
+            Refusal::Locked(wait) => write!(
+                f,
+                "too many wrong passwords in a row; none is checked for {} s",
+                wait.as_secs().max(1)
             ),
         }
     }
@@ -236,6 +243,10 @@ impl Engine {
             offered = SecurityProfile::TlsClientCertificate;
         }
         if let Some((user, password)) = &credentials.basic {
+            let failures = &self.inner.station_failures;
+            if let Some(wait) = failures.locked(station.as_str()) {
+                return Ok(Some(Refusal::Locked(wait)));
+            }
             let right = match &phc {
                 Some(phc) if user == station.as_str() => {
                     self.password_matches(station, phc, password).await
@@ -249,9 +260,11 @@ impl Engine {
                 // A wrong password is refused even where none is needed: whoever sent it is
                 // not who they claim to be.
                 if phc.is_some() || required > SecurityProfile::Unsecured {
+                    failures.failed(station.as_str());
                     return Ok(Some(Refusal::WrongPassword));
                 }
             } else {
+                failures.succeeded(station.as_str());
                 offered = offered.max(if credentials.tls {
                     SecurityProfile::TlsBasic
                 } else {

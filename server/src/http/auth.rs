@@ -21,7 +21,7 @@ use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use engine::operators::{Permission, Principal, SESSION_LIFETIME, Via};
+use engine::operators::{LoginRefused, Permission, Principal, SESSION_LIFETIME, Via};
 use serde::Deserialize;
 
 /// The session cookie's name.
@@ -236,13 +236,25 @@ pub async fn login(
             return ApiError::Unavailable("cannot sign in now; retry".to_owned()).into_response();
         }
     };
-    let Some(login) = login else {
-        tracing::warn!(user = %form.username, peer = %peer.addr, "login failed");
-        return Redirect::to(&format!(
-            "/login?failed=1&next={}",
-            percent_encode(&next_page)
-        ))
-        .into_response();
+    let login = match login {
+        Ok(login) => login,
+        Err(LoginRefused::Wrong) => {
+            tracing::warn!(user = %form.username, peer = %peer.addr, "login failed");
+            return Redirect::to(&format!(
+                "/login?failed=1&next={}",
+                percent_encode(&next_page)
+            ))
+            .into_response();
+        }
+        Err(LoginRefused::Locked(wait)) => {
+            let wait = wait.as_secs().max(1);
+            tracing::warn!(user = %form.username, peer = %peer.addr, wait, "login refused: too many failures");
+            return Redirect::to(&format!(
+                "/login?wait={wait}&next={}",
+                percent_encode(&next_page)
+            ))
+            .into_response();
+        }
     };
     tracing::info!(user = %form.username, role = %login.principal.role, peer = %peer.addr, "signed in");
     let secure = if peer.tls { "; Secure" } else { "" };
@@ -261,6 +273,7 @@ pub async fn login(
 #[derive(Deserialize)]
 pub struct LoginQuery {
     failed: Option<String>,
+    wait: Option<u64>,
     next: Option<String>,
 }
 
@@ -268,10 +281,15 @@ pub struct LoginQuery {
 /// anything else loads and shows nothing of the fleet.
 pub async fn login_page(Query(query): Query<LoginQuery>) -> Response {
     let next_page = html_escape(local_path(query.next.as_deref()));
-    let failed = if query.failed.is_some() {
-        r#"<p class="error" role="alert" data-testid="login-failed">Wrong user name or password.</p>"#
-    } else {
-        ""
+    let failed = match (query.failed.is_some(), query.wait) {
+        (_, Some(wait)) => format!(
+            r#"<p class="error" role="alert" data-testid="login-failed">Too many failed attempts: try again in {wait} s.</p>"#
+        ),
+        (true, None) => {
+            r#"<p class="error" role="alert" data-testid="login-failed">Wrong user name or password.</p>"#
+                .to_owned()
+        }
+        (false, None) => String::new(),
     };
     let page = format!(
         r#"<!DOCTYPE html>

@@ -434,3 +434,39 @@ async fn the_audit_log_says_who_sent_each_command_and_viewers_send_none() {
     assert_eq!(entry["payload"], json!({"type": "Soft"}));
     assert_eq!(entry["outcome"], "Answered {\"status\":\"Accepted\"}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_lock_the_name_for_a_while() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        let failed = sign_in(&app, ADMIN.0, "wrong-password").await;
+        assert_eq!(
+            header(&failed, "location"),
+            Some("/login?failed=1&next=/stations")
+        );
+    }
+    let locked = sign_in(&app, ADMIN.0, "wrong-password").await;
+    assert_eq!(
+        header(&locked, "location"),
+        Some("/login?wait=15&next=/stations")
+    );
+    // Locked: even the right password waits; other users do not.
+    let right = sign_in(&app, ADMIN.0, ADMIN.1).await;
+    assert!(header(&right, "set-cookie").is_none());
+    assert!(
+        header(&right, "location")
+            .unwrap()
+            .starts_with("/login?wait=")
+    );
+    let page = Client::anonymous(&app)
+        .send("GET", "/login?wait=15&next=/stations", None)
+        .await;
+    assert!(
+        page.body
+            .contains("Too many failed attempts: try again in 15 s.")
+    );
+    let other = user_with_token(&app, "otto", "operator").await;
+    assert!(!other.is_empty());
+    let otto = sign_in(&app, "otto", "otto-password-123").await;
+    assert!(header(&otto, "set-cookie").is_some());
+}

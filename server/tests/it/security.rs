@@ -561,3 +561,44 @@ async fn a_new_authorization_key_the_station_accepts_is_its_password_and_only_ad
     let events = central_events(&app, "CP-ROT").await;
     assert_eq!(events[0].0, "StationPasswordChanged", "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_guessing_passwords_is_locked_out_for_a_while() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let base = app.ocpp_base();
+    let (status, _) = set_security(
+        &app,
+        "CP-GUESS",
+        json!({"securityProfile": 1, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for n in 0..5 {
+        let guess = format!("guessed-password-{n:04}");
+        assert_eq!(
+            refused(Station::connect_with(&base, "CP-GUESS", &password(&guess)).await),
+            401
+        );
+    }
+    // Locked: the right password is not even checked, and the attempts are not written.
+    assert_eq!(
+        refused(Station::connect_with(&base, "CP-GUESS", &password(PASSWORD)).await),
+        401
+    );
+    let events = central_events(&app, "CP-GUESS").await;
+    assert_eq!(events.len(), 5, "{events:?}");
+    // Other stations are not affected.
+    let (status, _) = set_security(
+        &app,
+        "CP-OK",
+        json!({"securityProfile": 1, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    Station::connect_with(&base, "CP-OK", &password(PASSWORD))
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+}
