@@ -145,6 +145,8 @@ struct Inner {
     registry: Mutex<HashMap<StationId, Live>>,
     next_session: AtomicU64,
     verified_passwords: security::VerifiedPasswords,
+    /// Principals recently found by token.
+    principals: operators::Principals,
     /// Failed operator sign-ins, per user name.
     login_failures: secret::Backoff,
     /// Failed station sign-ins, per station id.
@@ -175,6 +177,7 @@ impl Engine {
                 registry: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
                 verified_passwords: security::VerifiedPasswords::default(),
+                principals: operators::Principals::default(),
                 login_failures: secret::Backoff::default(),
                 station_failures: secret::Backoff::default(),
                 shutdown,

@@ -193,6 +193,46 @@ pub(crate) fn token_digest(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Principals found by token recently, so a busy API client or dashboard does not cost a
+/// database read per request. Any change to users, tokens or sessions clears it; entries
+/// expire after [`Principals::TTL`] in any case.
+#[derive(Debug, Default)]
+pub(crate) struct Principals {
+    by_digest: std::sync::Mutex<std::collections::HashMap<String, (Principal, std::time::Instant)>>,
+}
+
+impl Principals {
+    const TTL: Duration = Duration::from_secs(10);
+    const CAPACITY: usize = 10_000;
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Principal, std::time::Instant)>>
+    {
+        self.by_digest
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, digest: &str) -> Option<Principal> {
+        let all = self.lock();
+        let (who, at) = all.get(digest)?;
+        (at.elapsed() < Self::TTL).then(|| who.clone())
+    }
+
+    fn put(&self, digest: String, who: Principal) {
+        let mut all = self.lock();
+        if all.len() >= Self::CAPACITY {
+            all.clear();
+        }
+        all.insert(digest, (who, std::time::Instant::now()));
+    }
+
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+}
+
 /// Why a sign-in failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginRefused {
@@ -283,6 +323,7 @@ impl Engine {
             .store
             .change_user(username, role, phc.as_deref())
             .await?;
+        self.inner.principals.clear();
         Ok(Ok(()))
     }
 
@@ -295,6 +336,7 @@ impl Engine {
             return Ok(Err(UserError::LastAdmin));
         }
         self.inner.store.delete_user(username).await?;
+        self.inner.principals.clear();
         Ok(Ok(()))
     }
 
@@ -353,20 +395,29 @@ impl Engine {
 
     /// Who holds this session token, if it is live.
     pub async fn session(&self, token: &str) -> Result<Option<Principal>, EngineError> {
+        let digest = token_digest(token);
+        if let Some(who) = self.inner.principals.get(&digest) {
+            return Ok(Some(who));
+        }
         let found = self
             .inner
             .store
-            .login_session(&token_digest(token), OffsetDateTime::now_utc())
+            .login_session(&digest, OffsetDateTime::now_utc())
             .await?;
-        Ok(found.map(|(username, role, csrf_token)| Principal {
+        let who = found.map(|(username, role, csrf_token)| Principal {
             username,
             role,
             via: Via::Session { csrf_token },
-        }))
+        });
+        if let Some(who) = &who {
+            self.inner.principals.put(digest, who.clone());
+        }
+        Ok(who)
     }
 
     /// Ends a login session.
     pub async fn logout(&self, token: &str) -> Result<(), EngineError> {
+        self.inner.principals.clear();
         self.inner
             .store
             .delete_login_session(&token_digest(token))
@@ -404,12 +455,20 @@ impl Engine {
 
     /// Who holds this API token. Its role is capped by its user's current role.
     pub async fn api_token(&self, token: &str) -> Result<Option<Principal>, EngineError> {
-        let found = self.inner.store.api_token(&token_digest(token)).await?;
-        Ok(found.map(|(id, username, role, user_role)| Principal {
+        let digest = token_digest(token);
+        if let Some(who) = self.inner.principals.get(&digest) {
+            return Ok(Some(who));
+        }
+        let found = self.inner.store.api_token(&digest).await?;
+        let who = found.map(|(id, username, role, user_role)| Principal {
             username,
             role: role.min(user_role),
             via: Via::Token { id },
-        }))
+        });
+        if let Some(who) = &who {
+            self.inner.principals.put(digest, who.clone());
+        }
+        Ok(who)
     }
 
     pub async fn api_tokens(&self) -> Result<Vec<TokenView>, EngineError> {
@@ -418,7 +477,9 @@ impl Engine {
 
     /// Revokes an API token; false if there is none with this id.
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool, EngineError> {
-        self.inner.store.delete_api_token(id).await
+        let revoked = self.inner.store.delete_api_token(id).await?;
+        self.inner.principals.clear();
+        Ok(revoked)
     }
 
     /// Calls sent to stations, newest first.

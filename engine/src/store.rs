@@ -104,6 +104,93 @@ pub struct Store {
     writer: SqlitePool,
     /// The meter values writer (see [`Store::add_samples`]).
     samples: tokio::sync::mpsc::Sender<SampleWrite>,
+    /// The audit log writer (see [`Store::audit_start`]).
+    audit: tokio::sync::mpsc::Sender<AuditWrite>,
+}
+
+/// A change to the audit log waiting for its writer.
+#[derive(Debug)]
+enum AuditWrite {
+    /// A call about to be sent: answered with its entry's id once committed.
+    Start {
+        actor: String,
+        station: StationId,
+        action: String,
+        payload: String,
+        at: OffsetDateTime,
+        reply: tokio::sync::oneshot::Sender<Result<i64, EngineError>>,
+    },
+    /// How a call ended: answered once committed.
+    Finish {
+        id: i64,
+        outcome: String,
+        reply: tokio::sync::oneshot::Sender<Result<i64, EngineError>>,
+    },
+}
+
+/// Writes the audit log with group commit, as [`write_samples`] does: a burst of commands
+/// costs one commit, and each call is sent only once its entry is committed.
+async fn write_audit(pool: SqlitePool, mut queue: tokio::sync::mpsc::Receiver<AuditWrite>) {
+    let mut group = Vec::with_capacity(GROUP_COMMIT);
+    while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
+        let mut ids = match commit_audit(&pool, &group).await {
+            Ok(ids) => ids.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not write the audit log");
+                let message = e.to_string();
+                group
+                    .iter()
+                    .map(|_| Err(EngineError::GroupCommit(message.clone())))
+                    .collect()
+            }
+        }
+        .into_iter();
+        for (write, id) in group.drain(..).zip(ids.by_ref()) {
+            let (AuditWrite::Start { reply, .. } | AuditWrite::Finish { reply, .. }) = write;
+            let _ = reply.send(id);
+        }
+    }
+}
+
+/// One transaction for a group of audit writes; the id of each (0 for a finish).
+async fn commit_audit(pool: &SqlitePool, group: &[AuditWrite]) -> Result<Vec<i64>, EngineError> {
+    let mut tx = pool.begin().await?;
+    let mut ids = Vec::with_capacity(group.len());
+    for write in group {
+        match write {
+            AuditWrite::Start {
+                actor,
+                station,
+                action,
+                payload,
+                at,
+                ..
+            } => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO audit_log (at, actor, station_id, action, payload) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(at)
+                .bind(actor)
+                .bind(station.as_str())
+                .bind(action)
+                .bind(payload)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            AuditWrite::Finish { id, outcome, .. } => {
+                sqlx::query("UPDATE audit_log SET outcome = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(outcome)
+                    .execute(&mut *tx)
+                    .await?;
+                ids.push(0);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 /// How many MeterValues messages one commit takes at most.
@@ -246,10 +333,13 @@ impl Store {
         let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         // Ends when the last `Store` handle (and so the last sender) is dropped.
         tokio::spawn(write_samples(writer.clone(), queue));
+        let (audit, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
+        tokio::spawn(write_audit(writer.clone(), queue));
         Ok(Store {
             pool,
             writer,
             samples,
+            audit,
         })
     }
 
@@ -1748,7 +1838,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a call about to be sent; answers its entry's id.
+    /// Records a call about to be sent; answers its entry's id once it is committed.
     pub async fn audit_start(
         &self,
         actor: &str,
@@ -1757,27 +1847,31 @@ impl Store {
         payload: &serde_json::Value,
         at: OffsetDateTime,
     ) -> Result<i64, EngineError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO audit_log (at, actor, station_id, action, payload) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(at)
-        .bind(actor)
-        .bind(station.as_str())
-        .bind(action)
-        .bind(payload.to_string())
-        .fetch_one(&self.writer)
-        .await?)
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = AuditWrite::Start {
+            actor: actor.to_owned(),
+            station: station.clone(),
+            action: action.to_owned(),
+            payload: payload.to_string(),
+            at,
+            reply,
+        };
+        let gone = || EngineError::GroupCommit("the audit log writer has stopped".to_owned());
+        self.audit.send(write).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
-    /// Records how a call ended.
+    /// Records how a call ended; returns once it is committed.
     pub async fn audit_finish(&self, id: i64, outcome: &str) -> Result<(), EngineError> {
-        sqlx::query("UPDATE audit_log SET outcome = $2 WHERE id = $1")
-            .bind(id)
-            .bind(outcome)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = AuditWrite::Finish {
+            id,
+            outcome: outcome.to_owned(),
+            reply,
+        };
+        let gone = || EngineError::GroupCommit("the audit log writer has stopped".to_owned());
+        self.audit.send(write).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?.map(|_| ())
     }
 
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, EngineError> {

@@ -381,10 +381,10 @@ async fn the_audit_log_says_who_sent_each_command_and_viewers_send_none() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(station.next_call(Duration::from_millis(300)).await.is_err());
 
-    // A station's new password reaches the station, and no log.
+    // A station's new password (an admin's business) reaches the station, and no log.
     let secret = "super-secret-key-0001";
     let sent = tokio::spawn({
-        let headers = format!("Authorization: Bearer {operator}\r\n");
+        let headers = app.auth_header();
         let addr = addr.clone();
         let body = json!({"key": "AuthorizationKey", "value": secret}).to_string();
         async move {
