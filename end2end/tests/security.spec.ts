@@ -103,6 +103,8 @@ test('an admin gives a station a password on its page; wrong credentials show as
   const rotated = security.getByTestId('station-password-sent').locator('code');
   await expect(rotated).toHaveText(/^[A-Za-z0-9_-]{24}$/);
   const next = (await rotated.textContent())!;
+  // The first password, no longer true, is not shown any more.
+  await expect(security.getByTestId('station-password')).toHaveCount(0);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await security.screenshot({ path: join(SCREENSHOTS, 'station-security.png') });
   expect(signedIn.received.some((f: any) => f[2] === 'ChangeConfiguration' && f[3].value === next)).toBe(true);

@@ -841,6 +841,8 @@ fn Security(
                     class="inline-form"
                     on:submit=move |ev| {
                         ev.prevent_default();
+                        // Only the latest outcome shows: an older password is no longer true.
+                        rotate.value().set(None);
                         save.dispatch(SetStationSecurity {
                             station_id: station.get_untracked(),
                             profile: profile.get_untracked(),
@@ -879,6 +881,7 @@ fn Security(
                             type="button"
                             title="Sends the password (or a new one) as the station's AuthorizationKey; kept once the station accepts"
                             on:click=move |_| {
+                                save.value().set(None);
                                 rotate.dispatch(SendStationPassword {
                                     station_id: station.get_untracked(),
                                     password: password.get_untracked(),
