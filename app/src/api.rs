@@ -731,3 +731,15 @@ pub async fn send_station_password(
         Err(e) => Err(AppError::Invalid(format!("Not sent: {e}."))),
     }
 }
+
+/// Sets a user's password (admins); the user's sessions end.
+#[server(prefix = "/_app")]
+pub async fn set_user_password(username: String, password: String) -> Result<(), AppError> {
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Administer)?;
+    engine
+        .change_user(&username, None, Some(&password))
+        .await
+        .map_err(ssr::unavailable("Could not change the password."))?
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}

@@ -133,6 +133,15 @@ test('an admin gives a station a password on its page; wrong credentials show as
   await expect(page.getByTestId('user-otto')).toBeVisible();
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'admin.png'), fullPage: true });
+
+  // An admin sets another user's password; it works at once.
+  const setPassword = page.getByTestId('set-password');
+  await setPassword.getByLabel('User name').fill('otto');
+  await setPassword.getByLabel('New password (12 characters or more)').fill('operator-password-2');
+  await setPassword.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByTestId('password-set')).toBeVisible();
+  await page.context().clearCookies();
+  await signIn(page, centrale, 'otto', 'operator-password-2');
   expect(errors).toEqual([]);
 });
 });

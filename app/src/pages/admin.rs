@@ -1,5 +1,6 @@
 use crate::api::{
-    AddToken, AddUser, RemoveUser, RevokeToken, SetUserRole, list_security_events, load_admin,
+    AddToken, AddUser, RemoveUser, RevokeToken, SetUserPassword, SetUserRole, list_security_events,
+    load_admin,
 };
 use crate::components::ErrorList;
 use crate::dto::{AppError, LiveEvent, clock};
@@ -18,6 +19,7 @@ pub fn AdminPage() -> impl IntoView {
     let remove_user = ServerAction::<RemoveUser>::new();
     let add_token = ServerAction::<AddToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let set_password = ServerAction::<SetUserPassword>::new();
     let calls = RwSignal::new(0u64);
     let refused = RwSignal::new(0u64);
     live.reload_on(calls, |e| matches!(e, LiveEvent::CommandAnswered { .. }));
@@ -47,6 +49,7 @@ pub fn AdminPage() -> impl IntoView {
             .or_else(|| failed(set_role.value().get()))
             .or_else(|| failed(remove_user.value().get()))
             .or_else(|| failed(revoke.value().get()))
+            .or_else(|| failed(set_password.value().get()))
             .or_else(|| add_token.value().get().and_then(Result::err))
             .map(|e| view! { <p class="error" role="alert" data-testid="admin-error">{e.to_string()}</p> })
     };
@@ -63,6 +66,16 @@ pub fn AdminPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_owned());
+    let password_of = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if set_password
+            .value()
+            .with(|v| v.as_ref().is_some_and(Result::is_ok))
+        {
+            new_password.set(String::new());
+        }
+    });
     let token_name = RwSignal::new(String::new());
     let token_role = RwSignal::new("viewer".to_owned());
     Effect::new(move |_| {
@@ -217,6 +230,31 @@ pub fn AdminPage() -> impl IntoView {
                         </select>
                     </label>
                     <button class="button" type="submit">"Add user"</button>
+                </form>
+                <form
+                    class="panel"
+                    data-testid="set-password"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        set_password.dispatch(SetUserPassword {
+                            username: password_of.get_untracked(),
+                            password: new_password.get_untracked(),
+                        });
+                    }
+                >
+                    <h2>"Set a password"</h2>
+                    <label class="field">
+                        <span>"User name"</span>
+                        <input required prop:value=move || password_of.get() on:input=move |ev| password_of.set(event_target_value(&ev)) />
+                    </label>
+                    <label class="field">
+                        <span>"New password (12 characters or more)"</span>
+                        <input type="password" autocomplete="new-password" required prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev)) />
+                    </label>
+                    <button class="button" type="submit">"Set password"</button>
+                    {move || set_password.value().get().and_then(Result::ok).map(|()| view! {
+                        <p class="notice" data-testid="password-set">"Set; that user's sessions have ended."</p>
+                    })}
                 </form>
                 <form
                     class="panel"
