@@ -2,7 +2,7 @@
 //! send (SignCertificate), then installs the result on them (CertificateSigned), so a station
 //! can move to security profile 3 with a certificate whose CN is its identity.
 
-use crate::{Engine, Event};
+use crate::Engine;
 use protocol::StationId;
 use protocol::v16::CentralRequest;
 use protocol::v16::messages::CertificateSignedRequest;
@@ -106,25 +106,11 @@ impl Engine {
             Ok(chain) => chain,
             Err(e) => {
                 tracing::warn!(error = %e, "SignCertificate refused");
-                let at = OffsetDateTime::now_utc();
-                let kept = self
-                    .inner
-                    .store
-                    .add_security_event(
-                        station,
-                        "InvalidCsr",
-                        Some(&e.to_string()),
-                        at,
-                        at,
-                        crate::store::EventSource::Central,
-                    )
-                    .await;
-                if kept.is_ok() {
-                    self.emit(Event::SecurityEvent {
-                        station_id: station.to_string(),
-                        event_type: "InvalidCsr".to_owned(),
-                        at,
-                    });
+                if let Err(e) = self
+                    .central_security_event(station, "InvalidCsr", &e.to_string())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not keep a security event");
                 }
                 return false;
             }

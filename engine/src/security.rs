@@ -296,20 +296,21 @@ impl Engine {
         right
     }
 
-    /// Keeps a refused connection as a security event (source: the central system).
-    pub(crate) async fn record_refusal(
+    /// Keeps what the central system saw as a security event (source: central) and announces
+    /// it on the feed.
+    pub(crate) async fn central_security_event(
         &self,
         station: &StationId,
-        refusal: &Refusal,
+        event_type: &str,
+        info: &str,
     ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
-        let event_type = refusal.event_type();
         self.inner
             .store
             .add_security_event(
                 station,
                 event_type,
-                Some(&refusal.to_string()),
+                Some(info),
                 at,
                 at,
                 crate::store::EventSource::Central,
@@ -323,32 +324,26 @@ impl Engine {
         Ok(())
     }
 
+    /// Keeps a refused connection as a security event.
+    pub(crate) async fn record_refusal(
+        &self,
+        station: &StationId,
+        refusal: &Refusal,
+    ) -> Result<(), EngineError> {
+        self.central_security_event(station, refusal.event_type(), &refusal.to_string())
+            .await
+    }
+
     /// A station went over its message rate: kept once per connection as a security event.
     pub(crate) async fn rate_exceeded(&self, station: &StationId, rate: f64) {
         tracing::warn!(rate, "station over its message rate: its messages wait");
-        let at = OffsetDateTime::now_utc();
         let info = format!("more than {rate} messages per second; reading slowed to that rate");
-        let kept = self
-            .inner
-            .store
-            .add_security_event(
-                station,
-                "MessageRateExceeded",
-                Some(&info),
-                at,
-                at,
-                crate::store::EventSource::Central,
-            )
-            .await;
-        if let Err(e) = kept {
+        if let Err(e) = self
+            .central_security_event(station, "MessageRateExceeded", &info)
+            .await
+        {
             tracing::warn!(error = %e, "could not keep a security event");
-            return;
         }
-        self.emit(Event::SecurityEvent {
-            station_id: station.to_string(),
-            event_type: "MessageRateExceeded".to_owned(),
-            at,
-        });
     }
 
     /// The station accepted a new AuthorizationKey: it is its password from now on. Kept as a
@@ -361,23 +356,12 @@ impl Engine {
         let phc = secret::hash(password.to_owned()).await?;
         self.inner.store.set_station_password(station, &phc).await?;
         self.inner.verified_passwords.forget(station);
-        let at = OffsetDateTime::now_utc();
-        self.inner
-            .store
-            .add_security_event(
-                station,
-                "StationPasswordChanged",
-                Some("the station accepted a new AuthorizationKey"),
-                at,
-                at,
-                crate::store::EventSource::Central,
-            )
-            .await?;
-        self.emit(Event::SecurityEvent {
-            station_id: station.to_string(),
-            event_type: "StationPasswordChanged".to_owned(),
-            at,
-        });
+        self.central_security_event(
+            station,
+            "StationPasswordChanged",
+            "the station accepted a new AuthorizationKey",
+        )
+        .await?;
         Ok(())
     }
 

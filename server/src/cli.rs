@@ -58,6 +58,15 @@ pub enum TokenCommand {
     },
 }
 
+/// The password from stdin, or a new random one; and whether it was made (to print it).
+fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    Ok(if from_stdin {
+        (read_password()?, false)
+    } else {
+        (engine::secret::random_secret(20), true)
+    })
+}
+
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
@@ -87,11 +96,7 @@ async fn execute(engine: &Engine, command: Command) -> anyhow::Result<()> {
             role,
             password_stdin,
         }) => {
-            let (password, made) = if password_stdin {
-                (read_password()?, false)
-            } else {
-                (engine::secret::random_secret(20), true)
-            };
+            let (password, made) = password(password_stdin)?;
             if let Err(e) = engine.add_user(&username, &password, role).await? {
                 bail!("{e}");
             }
@@ -110,11 +115,7 @@ async fn execute(engine: &Engine, command: Command) -> anyhow::Result<()> {
             username,
             password_stdin,
         }) => {
-            let (password, made) = if password_stdin {
-                (read_password()?, false)
-            } else {
-                (engine::secret::random_secret(20), true)
-            };
+            let (password, made) = password(password_stdin)?;
             if let Err(e) = engine.change_user(&username, None, Some(&password)).await? {
                 bail!("{e}");
             }

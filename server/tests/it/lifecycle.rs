@@ -97,6 +97,25 @@ async fn start_binary_printing(
     (child, addr, reader, printed)
 }
 
+/// An admin API token made with `centrale token add` on `database`, as a header line.
+fn admin_token_header(database: &str) -> String {
+    let printed = centrale(
+        &[
+            "--database",
+            database,
+            "token",
+            "add",
+            "--user",
+            "admin",
+            "--name",
+            "tests",
+        ],
+        "",
+    );
+    let token = printed.lines().last().unwrap_or_default().trim();
+    format!("Authorization: Bearer {token}\r\n")
+}
+
 /// Runs `centrale ARGS` to completion; answers its stdout.
 fn centrale(args: &[&str], stdin: &str) -> String {
     use std::io::Write;
@@ -157,23 +176,7 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
 
     let (mut child, addr, _out) =
         start_binary(&["--registration", "open", "--database", &database], None).await;
-    let token = centrale(
-        &[
-            "--database",
-            &database,
-            "token",
-            "add",
-            "--user",
-            "admin",
-            "--name",
-            "kill test",
-        ],
-        "",
-    );
-    let auth = format!(
-        "Authorization: Bearer {}\r\n",
-        token.lines().last().unwrap().trim()
-    );
+    let auth = admin_token_header(&database);
     let http_get = |addr: String, path: String| {
         let auth = auth.clone();
         async move { http_with(&addr, &auth, "GET", &path, None).await }
@@ -354,23 +357,7 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
     }
 
     let (mut child, addr, _out) = start_binary(&args, None).await;
-    let token = centrale(
-        &[
-            "--database",
-            &database,
-            "token",
-            "add",
-            "--user",
-            "admin",
-            "--name",
-            "soak",
-        ],
-        "",
-    );
-    let auth = format!(
-        "Authorization: Bearer {}\r\n",
-        token.lines().last().unwrap().trim()
-    );
+    let auth = admin_token_header(&database);
     let get = |path: String| {
         let (addr, auth) = (addr.clone(), auth.clone());
         async move { http_with(&addr, &auth, "GET", &path, None).await }
