@@ -126,13 +126,8 @@ pub async fn send_command(
 ) -> Result<CommandReply, AppError> {
     use engine::calls::CallError;
     let engine = ssr::engine()?;
-    let who = ssr::require(engine::operators::Permission::Operate)?;
-    // A station's password is an admin's business.
-    let sets_password = serde_json::from_str::<serde_json::Value>(&payload)
-        .is_ok_and(|p| engine::calls::changes_station_password(&action, &p));
-    if sets_password {
-        ssr::require(engine::operators::Permission::Administer)?;
-    }
+    let request = serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
+    let who = ssr::require(engine::operators::Permission::to_send(&action, &request))?;
     let id = ssr::station_id(station_id)?;
     match engine.call_json(&who.actor(), &id, &action, &payload).await {
         Ok(answer) => Ok(CommandReply::Answered {

@@ -28,8 +28,17 @@ pub fn use_user() -> Signal<Option<CurrentUser>> {
 
 /// Whether the signed-in user may send commands and change things.
 pub fn may_operate() -> Signal<bool> {
+    user_is(CurrentUser::may_operate)
+}
+
+/// Whether the signed-in user is an admin.
+pub fn is_admin() -> Signal<bool> {
+    user_is(CurrentUser::is_admin)
+}
+
+fn user_is(test: fn(&CurrentUser) -> bool) -> Signal<bool> {
     let user = use_user();
-    Signal::derive(move || user.with(|u| u.as_ref().is_some_and(CurrentUser::may_operate)))
+    Signal::derive(move || user.with(|u| u.as_ref().is_some_and(test)))
 }
 
 /// The signed-in user, their role, and the way out.
@@ -178,5 +187,58 @@ pub fn RegistrationControl(
         </span>
         {pending.then(|| view! { {button(true)} {button(false)} })}
         {error}
+    }
+}
+
+/// A page listing what `load` answers, kept live: reloaded when `reload_when` holds for an
+/// event, or when the event stream had to resync.
+#[component]
+pub fn ListPage<T, Fut, V>(
+    /// The heading.
+    title: &'static str,
+    /// What shows while the first snapshot loads.
+    loading: &'static str,
+    /// `data-testid` of the empty state.
+    empty_testid: &'static str,
+    /// What the empty state says.
+    empty: &'static str,
+    /// The server function that lists the rows.
+    load: fn() -> Fut,
+    /// Which events change the list.
+    reload_when: fn(&crate::dto::LiveEvent) -> bool,
+    /// The rows as a table.
+    table: fn(Signal<Vec<T>>) -> V,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, crate::dto::AppError>> + Send + 'static,
+    V: IntoView + 'static,
+{
+    let live = expect_context::<crate::live::LiveEvents>();
+    let reload = RwSignal::new(0u64);
+    let snapshot = Resource::new(move || (live.epoch.get(), reload.get()), move |_| load());
+    let rows = crate::live::LiveList::new(snapshot).current;
+    live.reload_on(reload, reload_when);
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{title}</h1>
+            </div>
+            <Transition fallback=move || view! { <p class="muted">{loading}</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
+                    <Show
+                        when=move || !rows.with(Vec::is_empty)
+                        fallback=move || view! {
+                            <p class="empty muted" data-testid=empty_testid>
+                                {empty}
+                            </p>
+                        }
+                    >
+                        {table(rows)}
+                    </Show>
+                </ErrorBoundary>
+            </Transition>
+        </section>
     }
 }

@@ -152,37 +152,31 @@ pub fn can_pin() -> bool {
 /// Starts `bin args` pinned to [`SERVER_CORE`] and waits for a stdout line containing `ready`.
 /// Makes an admin and an API token on Centrale's database `db` with its CLI.
 async fn api_token(bin: &Path, db: &str) -> anyhow::Result<String> {
-    let run = |args: Vec<&str>| {
-        let mut command = Command::new(bin);
-        command
+    // `centrale --database DB ARGS`, its stdout.
+    let run = |args: &'static [&'static str]| async move {
+        let out = Command::new(bin)
             .arg("--database")
             .arg(db)
             .args(args)
             .env("RUST_LOG", "warn")
-            .stdin(Stdio::null());
-        command
+            .stdin(Stdio::null())
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!(
+                "centrale {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
     };
-    let made = run(vec!["user", "add", "bench", "--role", "admin"])
-        .output()
-        .await?;
-    if !made.status.success() {
-        bail!(
-            "centrale user add: {}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-    }
-    let out = run(vec![
+    run(&["user", "add", "bench", "--role", "admin"]).await?;
+    let printed = run(&[
         "token", "add", "--user", "bench", "--name", "bench", "--role", "admin",
     ])
-    .output()
     .await?;
-    if !out.status.success() {
-        bail!(
-            "centrale token add: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    String::from_utf8(out.stdout)?
+    printed
         .lines()
         .last()
         .map(|t| t.trim().to_owned())

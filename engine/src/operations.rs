@@ -343,17 +343,29 @@ impl Engine {
         tech_info: Option<&str>,
         occurred_at: OffsetDateTime,
     ) -> Result<(), EngineError> {
+        self.keep_security_event(
+            station,
+            event_type,
+            tech_info,
+            occurred_at,
+            EventSource::Station,
+        )
+        .await
+    }
+
+    /// Keeps a security event (a station's, or one Centrale saw itself) and announces it.
+    pub(crate) async fn keep_security_event(
+        &self,
+        station: &StationId,
+        event_type: &str,
+        tech_info: Option<&str>,
+        occurred_at: OffsetDateTime,
+        source: EventSource,
+    ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
         self.inner
             .store
-            .add_security_event(
-                station,
-                event_type,
-                tech_info,
-                occurred_at,
-                at,
-                EventSource::Station,
-            )
+            .add_security_event(station, event_type, tech_info, occurred_at, at, source)
             .await?;
         self.emit(Event::SecurityEvent {
             station_id: station.to_string(),

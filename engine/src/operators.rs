@@ -44,6 +44,18 @@ pub enum Permission {
     Administer,
 }
 
+impl Permission {
+    /// What sending `action` with `payload` to a station needs: operating, except a station's
+    /// password (ChangeConfiguration of AuthorizationKey), an admin's business.
+    pub fn to_send(action: &str, payload: &serde_json::Value) -> Permission {
+        if crate::calls::changes_station_password(action, payload) {
+            Permission::Administer
+        } else {
+            Permission::Operate
+        }
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Operator, Role::Viewer];
 

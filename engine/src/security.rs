@@ -15,7 +15,7 @@
 //! remembered (as a keyed digest, with its hash) so a reconnecting fleet does not pay argon2 per
 //! connection.
 
-use crate::{Engine, EngineError, Event, secret};
+use crate::{Engine, EngineError, secret};
 use blake2::digest::{FixedOutput, KeyInit, Update};
 use protocol::StationId;
 use serde::{Deserialize, Serialize};
@@ -304,24 +304,15 @@ impl Engine {
         event_type: &str,
         info: &str,
     ) -> Result<(), EngineError> {
-        let at = OffsetDateTime::now_utc();
-        self.inner
-            .store
-            .add_security_event(
-                station,
-                event_type,
-                Some(info),
-                at,
-                at,
-                crate::store::EventSource::Central,
-            )
-            .await?;
-        self.emit(Event::SecurityEvent {
-            station_id: station.to_string(),
-            event_type: event_type.to_owned(),
-            at,
-        });
-        Ok(())
+        let now = OffsetDateTime::now_utc();
+        self.keep_security_event(
+            station,
+            event_type,
+            Some(info),
+            now,
+            crate::store::EventSource::Central,
+        )
+        .await
     }
 
     /// Keeps a refused connection as a security event.

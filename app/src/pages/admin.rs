@@ -215,20 +215,9 @@ pub fn AdminPage() -> impl IntoView {
                     }
                 >
                     <h2>"Add a user"</h2>
-                    <label class="field">
-                        <span>"User name"</span>
-                        <input required prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev)) />
-                    </label>
-                    <label class="field">
-                        <span>"Password (12 characters or more)"</span>
-                        <input type="password" autocomplete="new-password" required prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
-                    </label>
-                    <label class="field">
-                        <span>"Role"</span>
-                        <select prop:value=move || role.get() on:change=move |ev| role.set(event_target_value(&ev))>
-                            {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    <TextField label="User name" value=username />
+                    <PasswordField label="Password (12 characters or more)" value=password />
+                    <RoleField value=role />
                     <button class="button" type="submit">"Add user"</button>
                 </form>
                 <form
@@ -243,14 +232,8 @@ pub fn AdminPage() -> impl IntoView {
                     }
                 >
                     <h2>"Set a password"</h2>
-                    <label class="field">
-                        <span>"User name"</span>
-                        <input required prop:value=move || password_of.get() on:input=move |ev| password_of.set(event_target_value(&ev)) />
-                    </label>
-                    <label class="field">
-                        <span>"New password (12 characters or more)"</span>
-                        <input type="password" autocomplete="new-password" required prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev)) />
-                    </label>
+                    <TextField label="User name" value=password_of />
+                    <PasswordField label="New password (12 characters or more)" value=new_password />
                     <button class="button" type="submit">"Set password"</button>
                     {move || set_password.value().get().and_then(Result::ok).map(|()| view! {
                         <p class="notice" data-testid="password-set">"Set; that user's sessions have ended."</p>
@@ -269,16 +252,8 @@ pub fn AdminPage() -> impl IntoView {
                     }
                 >
                     <h2>"Make an API token"</h2>
-                    <label class="field">
-                        <span>"What it is for"</span>
-                        <input required prop:value=move || token_name.get() on:input=move |ev| token_name.set(event_target_value(&ev)) />
-                    </label>
-                    <label class="field">
-                        <span>"Role"</span>
-                        <select prop:value=move || token_role.get() on:change=move |ev| token_role.set(event_target_value(&ev))>
-                            {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    <TextField label="What it is for" value=token_name />
+                    <RoleField value=token_role />
                     <button class="button" type="submit">"Make token"</button>
                     {new_token}
                 </form>
@@ -291,6 +266,47 @@ pub fn AdminPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// A required text input with its label.
+#[component]
+fn TextField(label: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input required prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        </label>
+    }
+}
+
+/// A new password with its label.
+#[component]
+fn PasswordField(label: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input
+                type="password"
+                autocomplete="new-password"
+                required
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
+/// A role to pick.
+#[component]
+fn RoleField(value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>"Role"</span>
+            <select prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+                {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+            </select>
+        </label>
     }
 }
 

@@ -1,48 +1,27 @@
 use crate::api::list_charging_profiles;
-use crate::components::{ErrorList, send_from_row};
+use crate::components::{ListPage, send_from_row};
 use crate::dto::{LiveEvent, ProfileRow};
-use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
 /// Every charging profile the stations hold, as they accepted them.
 #[component]
 pub fn ChargingProfilesPage() -> impl IntoView {
-    let live = expect_context::<LiveEvents>();
-    let reload = RwSignal::new(0u64);
-    let snapshot = Resource::new(
-        move || (live.epoch.get(), reload.get()),
-        |_| list_charging_profiles(),
-    );
-    let list = LiveList::new(snapshot);
-    live.reload_on(reload, |event| match event {
-        LiveEvent::CommandAnswered { action, .. } => {
-            ["SetChargingProfile", "ClearChargingProfile"].contains(&action.as_str())
-        }
-        LiveEvent::TransactionStopped { .. } => true,
-        _ => false,
-    });
-    let rows = list.current;
     view! {
-        <section class="page">
-            <div class="page-head">
-                <h1>"Charging profiles"</h1>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading the charging profiles…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
-                    <Show
-                        when=move || !rows.with(Vec::is_empty)
-                        fallback=|| view! {
-                            <p class="empty muted" data-testid="profiles-empty">
-                                "No charging profile yet. Install one with SetChargingProfile on a station's page."
-                            </p>
-                        }
-                    >
-                        <ProfileTable rows />
-                    </Show>
-                </ErrorBoundary>
-            </Transition>
-        </section>
+        <ListPage
+            title="Charging profiles"
+            loading="Loading the charging profiles…"
+            empty_testid="profiles-empty"
+            empty="No charging profile yet. Install one with SetChargingProfile on a station's page."
+            load=list_charging_profiles
+            reload_when=|event| match event {
+                LiveEvent::CommandAnswered { action, .. } => {
+                    ["SetChargingProfile", "ClearChargingProfile"].contains(&action.as_str())
+                }
+                LiveEvent::TransactionStopped { .. } => true,
+                _ => false,
+            }
+            table=|rows| view! { <ProfileTable rows /> }
+        />
     }
 }
 

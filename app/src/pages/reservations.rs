@@ -1,48 +1,27 @@
 use crate::api::list_reservations;
-use crate::components::{ErrorList, send_from_row};
+use crate::components::{ListPage, send_from_row};
 use crate::dto::{LiveEvent, ReservationRow, datetime};
-use crate::live::{LiveEvents, LiveList};
 use leptos::prelude::*;
 
 /// Every reservation stations accepted: active, expired, cancelled, used.
 #[component]
 pub fn ReservationsPage() -> impl IntoView {
-    let live = expect_context::<LiveEvents>();
-    let reload = RwSignal::new(0u64);
-    let snapshot = Resource::new(
-        move || (live.epoch.get(), reload.get()),
-        |_| list_reservations(),
-    );
-    let list = LiveList::new(snapshot);
-    live.reload_on(reload, |event| match event {
-        LiveEvent::CommandAnswered { action, .. } => {
-            ["ReserveNow", "CancelReservation"].contains(&action.as_str())
-        }
-        LiveEvent::TransactionStarted { .. } => true,
-        _ => false,
-    });
-    let rows = list.current;
     view! {
-        <section class="page">
-            <div class="page-head">
-                <h1>"Reservations"</h1>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading the reservations…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
-                    <Show
-                        when=move || !rows.with(Vec::is_empty)
-                        fallback=|| view! {
-                            <p class="empty muted" data-testid="reservations-empty">
-                                "No reservation yet. Reserve a connector with ReserveNow on a station's page."
-                            </p>
-                        }
-                    >
-                        <ReservationTable rows />
-                    </Show>
-                </ErrorBoundary>
-            </Transition>
-        </section>
+        <ListPage
+            title="Reservations"
+            loading="Loading the reservations…"
+            empty_testid="reservations-empty"
+            empty="No reservation yet. Reserve a connector with ReserveNow on a station's page."
+            load=list_reservations
+            reload_when=|event| match event {
+                LiveEvent::CommandAnswered { action, .. } => {
+                    ["ReserveNow", "CancelReservation"].contains(&action.as_str())
+                }
+                LiveEvent::TransactionStarted { .. } => true,
+                _ => false,
+            }
+            table=|rows| view! { <ReservationTable rows /> }
+        />
     }
 }
 

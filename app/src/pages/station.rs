@@ -783,10 +783,7 @@ fn Security(
     reload: RwSignal<u64>,
 ) -> AnyView {
     use crate::api::{SendStationPassword, SetStationSecurity};
-    let is_admin = Signal::derive({
-        let user = crate::components::use_user();
-        move || user.with(|u| u.as_ref().is_some_and(crate::dto::CurrentUser::is_admin))
-    });
+    let is_admin = crate::components::is_admin();
     let save = ServerAction::<SetStationSecurity>::new();
     let rotate = ServerAction::<SendStationPassword>::new();
     let connected = move || detail.with(|d| d.station.connected);

@@ -9,21 +9,16 @@
 //! | `DELETE /api/tokens/{id}` | revoke a token |
 //! | `GET /api/audit-log?limit=N` | calls sent to stations, with who sent them |
 
+use super::api::{body, unavailable};
 use super::{ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use engine::EngineError;
 use engine::operators::{Principal, Role, UserError};
 use serde::Deserialize;
 use serde_json::json;
-
-fn unavailable(e: EngineError) -> ApiError {
-    tracing::error!(error = %e, "engine failure answering an admin request");
-    ApiError::Unavailable("the central system cannot answer now; retry shortly".to_owned())
-}
 
 fn user_error(e: UserError) -> ApiError {
     match e {
@@ -33,11 +28,6 @@ fn user_error(e: UserError) -> ApiError {
             ApiError::BadRequest(e.to_string())
         }
     }
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
 
 pub async fn users(State(state): State<AppState>) -> Result<Response, ApiError> {

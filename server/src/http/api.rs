@@ -41,13 +41,13 @@ use time::format_description::well_known::Rfc3339;
 const TRANSACTIONS_LIMIT: u32 = 1000;
 
 /// Logs an engine failure and answers 503 without its details.
-fn unavailable(e: EngineError) -> ApiError {
+pub(super) fn unavailable(e: EngineError) -> ApiError {
     tracing::error!(error = %e, "engine failure answering an API request");
     ApiError::Unavailable("the central system cannot answer now; retry shortly".to_owned())
 }
 
 /// A JSON body, with a 400 that says what is wrong (axum's own rejection is plain text).
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
 }
@@ -174,10 +174,9 @@ pub async fn command(
             "the body must be a JSON object: the OCPP payload".to_owned(),
         ));
     }
-    // A station's password is an admin's business.
-    if engine::calls::changes_station_password(&action, &object) && !who.may(Permission::Administer)
-    {
-        return Err(super::auth::forbidden(&who, Permission::Administer));
+    let needed = Permission::to_send(&action, &object);
+    if !who.may(needed) {
+        return Err(super::auth::forbidden(&who, needed));
     }
     match state
         .engine
