@@ -142,6 +142,7 @@ impl Engine {
             action: action.to_owned(),
             payload: shown,
         });
+        let intent = self.record_intent(station, &request).await;
         let outcome = self.send_command(station, &queue, action, payload).await;
         let decoded = outcome.and_then(|answer| match answer {
             Answer::Result(text) => {
@@ -153,6 +154,9 @@ impl Engine {
         // `commandAnswered` sees it.
         if let Ok(response) = &decoded {
             self.record_effect(station, &request, response).await;
+        }
+        if let Some(intent) = intent {
+            self.settle_intent(intent, decoded.as_ref().ok()).await;
         }
         let outcome = match &decoded {
             Ok(response) => format!("Answered {}", response.to_json()),

@@ -22,6 +22,46 @@ use protocol::v16::{CentralRequest, CentralResponse};
 use time::{OffsetDateTime, UtcOffset};
 
 impl Engine {
+    /// Records what a call is about to ask, where the station may act on it before its answer
+    /// is back: a RemoteStartTransaction, so the StartTransaction it leads to (which the
+    /// station may send right after accepting) always finds it. Answers the record's id, to
+    /// settle with [`Engine::settle_intent`].
+    pub(crate) async fn record_intent(
+        &self,
+        station: &StationId,
+        request: &CentralRequest,
+    ) -> Option<i64> {
+        let CentralRequest::RemoteStartTransaction(req) = request else {
+            return None;
+        };
+        let connector = req.connector_id.and_then(|c| u32::try_from(c).ok());
+        let at = OffsetDateTime::now_utc();
+        match self
+            .inner
+            .store
+            .add_remote_start(station, connector, &req.id_tag, at)
+            .await
+        {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(station_id = %station, error = %e, "could not record a remote start");
+                None
+            }
+        }
+    }
+
+    /// Keeps a recorded intent if the station accepted the call, forgets it otherwise.
+    pub(crate) async fn settle_intent(&self, intent: i64, response: Option<&CentralResponse>) {
+        let accepted = matches!(
+            response,
+            Some(CentralResponse::RemoteStartTransaction(res))
+                if res.status == RemoteStartStopStatus::Accepted
+        );
+        if !accepted && let Err(e) = self.inner.store.drop_remote_start(intent).await {
+            tracing::error!(error = %e, "could not forget a refused remote start");
+        }
+    }
+
     /// Records the effect of an answered call. A failure to record is logged: the station has
     /// already acted, and the next GetConfiguration (or equivalent) repairs the view.
     pub(crate) async fn record_effect(
@@ -151,15 +191,6 @@ impl Engine {
                 )
                 .await
                 .map(|_| ()),
-            (
-                CentralRequest::RemoteStartTransaction(req),
-                CentralResponse::RemoteStartTransaction(res),
-            ) if res.status == RemoteStartStopStatus::Accepted => {
-                let connector = req.connector_id.and_then(|c| u32::try_from(c).ok());
-                store
-                    .add_remote_start(station, connector, &req.id_tag, at)
-                    .await
-            }
             (
                 CentralRequest::RemoteStopTransaction(req),
                 CentralResponse::RemoteStopTransaction(res),

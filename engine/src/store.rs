@@ -1162,24 +1162,32 @@ impl Store {
             .collect()
     }
 
-    /// Records a RemoteStartTransaction the station accepted.
+    /// Records a RemoteStartTransaction about to be sent; answers its id.
     pub async fn add_remote_start(
         &self,
         station: &StationId,
         connector_id: Option<u32>,
         id_tag: &str,
         at: OffsetDateTime,
-    ) -> Result<(), EngineError> {
-        sqlx::query(
+    ) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
             "INSERT INTO remote_starts (station_id, connector_id, id_tag, requested_at) \
-             VALUES ($1, $2, $3, $4)",
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(station.as_str())
         .bind(connector_id.map(i64::from))
         .bind(id_tag)
         .bind(at)
-        .execute(&self.writer)
-        .await?;
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    /// Forgets a remote start the station did not accept (unless a transaction took it).
+    pub async fn drop_remote_start(&self, id: i64) -> Result<(), EngineError> {
+        sqlx::query("DELETE FROM remote_starts WHERE id = $1 AND transaction_id IS NULL")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 
