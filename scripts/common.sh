@@ -53,3 +53,51 @@ ensure_npm_packages() {
     (cd "$dir" && npm ci --no-audit --no-fund)
   fi
 }
+
+# PostgreSQL's programs (initdb, pg_ctl) from Debian's package, newest version first.
+pg_bindir() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+ensure_postgres() {
+  if [ -z "$(pg_bindir)" ] || [ ! -x "$(pg_bindir)/initdb" ]; then
+    step "installing PostgreSQL from Debian (the tests run on PostgreSQL too)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  fi
+}
+
+# Starts a throwaway PostgreSQL cluster in a temporary folder on a free loopback port, as an
+# unprivileged user (root cannot run postgres: as root, the `postgres` user Debian's package
+# made runs it), and exports CENTRALE_TEST_POSTGRES, the URL of its superuser. The caller
+# stops it with stop_test_postgres (e.g. in an EXIT trap). A cluster for tests only: fsync off
+# (a machine crash is not what these tests try; a killed Centrale or postgres loses nothing).
+start_test_postgres() {
+  local bin port runas=()
+  bin="$(pg_bindir)"
+  PG_TEST_DIR="$(mktemp -d /tmp/centrale-pg.XXXXXX)"
+  if [ "$(id -u)" -eq 0 ]; then
+    id -u postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres
+    chown postgres "$PG_TEST_DIR"
+    runas=(runuser -u postgres --)
+  fi
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  printf 'centrale-test-admin\n' > "$PG_TEST_DIR/pwfile"
+  chmod 644 "$PG_TEST_DIR/pwfile"
+  "${runas[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U centrale_test --pwfile="$PG_TEST_DIR/pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_TEST_DIR/initdb.log"; return 1; }
+  "${runas[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 30 \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=400" \
+    start >/dev/null || { cat "$PG_TEST_DIR/server.log"; return 1; }
+  PG_TEST_RUNAS=("${runas[@]}")
+  export CENTRALE_TEST_POSTGRES="postgres://centrale_test:centrale-test-admin@127.0.0.1:$port/postgres"
+  step "throwaway PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($PG_TEST_DIR)"
+}
+
+stop_test_postgres() {
+  if [ -n "${PG_TEST_DIR:-}" ] && [ -d "$PG_TEST_DIR/data" ]; then
+    "${PG_TEST_RUNAS[@]}" "$(pg_bindir)/pg_ctl" -D "$PG_TEST_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TEST_DIR"
+  fi
+}

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/common.sh"
 ensure_chromium
 ensure_npm_packages
+ensure_postgres
 "$ROOT/scripts/build.sh"
 
 started=$SECONDS
@@ -17,8 +18,17 @@ cargo clippy --locked --workspace --exclude frontend --all-targets -- -D warning
 step "clippy, browser side (wasm32)"
 cargo clippy --locked -p frontend --target "$WASM_TARGET" -- -D warnings
 
-step "Rust tests (unit and integration)"
-cargo test --locked --workspace --exclude frontend
+step "Rust tests (unit and integration), on SQLite"
+CENTRALE_TEST_POSTGRES= cargo test --locked --workspace --exclude frontend
+
+# The engine's and the server's integration tests again, on PostgreSQL: a throwaway cluster,
+# unless CENTRALE_TEST_POSTGRES already names a server of the developer's own.
+if [ -z "${CENTRALE_TEST_POSTGRES:-}" ]; then
+  trap stop_test_postgres EXIT
+  start_test_postgres
+fi
+step "Rust tests (engine and server integration), on PostgreSQL"
+cargo test --locked -p engine -p server
 
 # A short fuzzing run of the frame decoder and the payload parsers (longer: `make fuzz`).
 if rustup toolchain list | grep -q '^nightly'; then

@@ -103,11 +103,20 @@ impl Default for EngineConfig {
 #[derive(Debug, Error)]
 pub enum EngineError {
     #[error(
-        "unsupported database URL {0:?}: this version of Centrale stores data in SQLite (sqlite://PATH)"
+        "unsupported database URL {0:?}: use sqlite://PATH (embedded) or \
+         postgres://USER:PASSWORD@HOST:PORT/DATABASE"
     )]
     UnsupportedDatabase(String),
     #[error("invalid database URL {0:?}: {1}")]
     BadDatabaseUrl(String, String),
+    /// The database could not be reached or entered; says why and what to do.
+    #[error("{0}")]
+    Unreachable(String),
+    #[error(
+        "the database has schema version {0}, newer than this Centrale knows ({1}): \
+         run the Centrale that migrated it, or a newer one"
+    )]
+    NewerSchema(i64, i64),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]

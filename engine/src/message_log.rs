@@ -5,8 +5,7 @@
 //! delays a station's answer. The log is a trace, not acknowledged data: at a crash the last
 //! batch (at most [`FLUSH_EVERY`] old) may be missing.
 
-use crate::store::Store;
-use crate::{Engine, Event};
+use crate::{Engine, EngineError, Event};
 use serde::Serialize;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -58,6 +57,18 @@ pub struct LoggedFrame {
     pub at: OffsetDateTime,
 }
 
+/// Where the writer puts frames: the store implements it (the message log does not depend on
+/// the store's types).
+pub(crate) trait FrameStore: Send + Sync + 'static {
+    /// Appends frames, in one transaction.
+    fn append(
+        &self,
+        frames: &[LoggedFrame],
+    ) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Keeps only the newest `keep` frames.
+    fn prune(&self, keep: u64) -> impl Future<Output = Result<(), EngineError>> + Send;
+}
+
 /// The writer's handle.
 #[derive(Debug, Clone)]
 pub(crate) struct MessageLog {
@@ -92,7 +103,7 @@ impl MessageLog {
 
     /// Starts the writer; it drains what is queued and stops at `shutdown`.
     pub(crate) fn start(
-        store: Store,
+        store: impl FrameStore,
         retention: u64,
         shutdown: CancellationToken,
         tasks: &tokio_util::task::TaskTracker,
@@ -115,7 +126,7 @@ impl MessageLog {
                 }
                 let full = batch.len() >= BATCH;
                 if !batch.is_empty() {
-                    if let Err(e) = store.append_messages(&batch).await {
+                    if let Err(e) = store.append(&batch).await {
                         tracing::error!(error = %e, frames = batch.len(), "could not write the message log");
                     }
                     written_since_prune += batch.len() as u64;
@@ -123,7 +134,7 @@ impl MessageLog {
                 }
                 if written_since_prune >= 1_000 || !open {
                     written_since_prune = 0;
-                    if let Err(e) = store.prune_messages(retention).await {
+                    if let Err(e) = store.prune(retention).await {
                         tracing::warn!(error = %e, "could not prune the message log");
                     }
                 }

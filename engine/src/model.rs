@@ -218,6 +218,42 @@ pub enum StopOutcome {
     Unknown,
 }
 
+/// How a StopTransaction was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StopRecorded {
+    pub outcome: StopOutcome,
+    /// The transaction's connector, when the transaction is known.
+    pub connector_id: Option<u32>,
+    /// The transaction's meter start, when the transaction is known.
+    pub meter_start: Option<i64>,
+}
+
+/// Who reported a security event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    /// The station (SecurityEventNotification).
+    Station,
+    /// The central system (a refused connection).
+    Central,
+}
+
+impl EventSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Station => "station",
+            EventSource::Central => "central",
+        }
+    }
+}
+
+/// The processes whose latest status a station reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Firmware,
+    Diagnostics,
+    Log,
+}
+
 /// A transaction as the central system recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

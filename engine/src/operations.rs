@@ -7,8 +7,8 @@ use crate::model::{
     Registration, RegistrationPolicy, Sample, StartedTransaction, StationView, StopOutcome,
     StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
+use crate::model::{EventSource, Report};
 use crate::security::{Credentials, Refusal};
-use crate::store::{EventSource, Report};
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
 use protocol::v16::CentralRequest;

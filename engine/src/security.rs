@@ -310,7 +310,7 @@ impl Engine {
             event_type,
             Some(info),
             now,
-            crate::store::EventSource::Central,
+            crate::model::EventSource::Central,
         )
         .await
     }

@@ -1,11 +1,11 @@
 //! The OCPP 1.6 adapter: a station's typed 1.6 request in, the engine's version-neutral
 //! operation, the typed 1.6 response out.
 
+use crate::model::Report;
 use crate::model::{
     Authorization, BootInfo, ConnectorStatus, Registration, Sample, TokenStatus, TransactionStart,
     TransactionStop,
 };
-use crate::store::Report;
 use crate::{Engine, EngineError};
 use protocol::types::{CiString, DateTime};
 use protocol::v16::messages::*;

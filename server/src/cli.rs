@@ -83,7 +83,12 @@ pub async fn run(config: &crate::Config, command: Command) -> anyhow::Result<()>
         ..EngineConfig::default()
     })
     .await
-    .with_context(|| format!("could not open the database {}", config.database))?;
+    .with_context(|| {
+        format!(
+            "could not open the database {}",
+            engine::store::backend::redact(&config.database)
+        )
+    })?;
     let result = execute(&engine, command).await;
     engine.shutdown().await;
     result

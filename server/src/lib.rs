@@ -17,6 +17,7 @@ use anyhow::Context;
 use clap::Parser;
 use engine::model::RegistrationPolicy;
 use engine::security::SecurityProfile;
+use engine::store::backend::redact;
 use engine::{Engine, EngineConfig};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
@@ -285,7 +286,7 @@ impl Server {
             ..EngineConfig::default()
         })
         .await
-        .with_context(|| format!("could not open the database {}", config.database))?;
+        .with_context(|| format!("could not open the database {}", redact(&config.database)))?;
 
         let tls_config = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => Some(tls::server_config(
@@ -376,7 +377,7 @@ impl Server {
         tracing::info!(
             plain = ?plain_addr,
             tls = ?tls_addr,
-            database = %config.database,
+            database = %redact(&config.database),
             "listening"
         );
         Ok(Server {

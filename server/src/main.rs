@@ -4,13 +4,22 @@
 #![recursion_limit = "256"]
 
 use clap::Parser;
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = server::Cli::parse();
     server::init_tracing();
-    match cli.command {
+    let result = match cli.command {
         None => server::run(cli.config).await,
         Some(command) => server::cli::run(&cli.config, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: what failed and why ("a: b: c"), never a backtrace or a password.
+            eprintln!("centrale: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

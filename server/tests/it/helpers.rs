@@ -10,6 +10,8 @@ use tokio::net::TcpStream;
 pub struct TestApp {
     pub server: Server,
     pub dir: TempDir,
+    /// The test's own database (see [`fresh_database`]).
+    pub database: String,
     /// An admin's API token (`Authorization: Bearer`).
     pub token: String,
 }
@@ -40,19 +42,37 @@ impl TestApp {
     /// A server whose configuration `adjust` changes first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = config_on(&dir);
+        let database = fresh_database(dir.path()).await;
+        let mut config = config_on(&database);
         adjust(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let token = admin_token(&server, Role::Admin).await;
-        TestApp { server, dir, token }
+        TestApp {
+            server,
+            dir,
+            database,
+            token,
+        }
     }
 
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(self) -> TestApp {
-        let TestApp { server, dir, token } = self;
+        let TestApp {
+            server,
+            dir,
+            database,
+            token,
+        } = self;
         server.stop().await.expect("clean stop");
-        let server = start_on(&dir).await;
-        TestApp { server, dir, token }
+        let server = Server::start(config_on(&database))
+            .await
+            .expect("server starts");
+        TestApp {
+            server,
+            dir,
+            database,
+            token,
+        }
     }
 
     /// The header line that signs a raw request in as the test admin.
@@ -61,7 +81,7 @@ impl TestApp {
     }
 
     pub fn database_url(&self) -> String {
-        database_url(&self.dir)
+        self.database.clone()
     }
 
     /// `ws://ADDR/ocpp`, the base stations connect under.
@@ -94,16 +114,18 @@ impl TestApp {
     }
 }
 
-pub fn database_url(dir: &TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("centrale.db").display())
+pub use engine::store::testing::postgres_admin;
+
+/// A fresh, empty database for one test: a SQLite file in `dir`, or a new PostgreSQL database
+/// when `CENTRALE_TEST_POSTGRES` names a server (`make test` runs the suite both ways).
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    engine::store::testing::fresh_database(dir)
+        .await
+        .expect("a fresh test database")
 }
 
-fn config_on(dir: &TempDir) -> Config {
-    Config::new("127.0.0.1:0".parse().expect("addr"), database_url(dir))
-}
-
-async fn start_on(dir: &TempDir) -> Server {
-    Server::start(config_on(dir)).await.expect("server starts")
+fn config_on(database: &str) -> Config {
+    Config::new("127.0.0.1:0".parse().expect("addr"), database)
 }
 
 pub struct HttpResponse {

@@ -1,6 +1,6 @@
 //! The `centrale` binary as a user runs it.
 
-use crate::helpers::{http_get, http_with};
+use crate::helpers::{fresh_database, http_get, http_with};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -37,6 +37,72 @@ async fn a_bad_database_url_is_a_clear_startup_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("mysql://nope"), "{stderr}");
     assert!(stderr.contains("sqlite://"), "{stderr}");
+}
+
+/// The one line the binary printed on stderr, and that it failed.
+fn failed_with_one_line(output: &std::process::Output) -> String {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    lines[0].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_one_clear_line_without_the_password() {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    for url in [
+        "postgres://centrale:hunter2-secret@127.0.0.1:1/centrale",
+        "postgresql://centrale:hunter2-secret@127.0.0.1:1/centrale",
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
+            .args(["--listen", "127.0.0.1:0", "--database", url])
+            .output()
+            .unwrap();
+        let line = failed_with_one_line(&output);
+        assert!(line.contains("cannot reach the server"), "{line}");
+        assert!(line.contains("centrale:***@127.0.0.1:1"), "{line}");
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+    // The command line fails the same way, without starting anything.
+    let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args([
+            "--database",
+            "postgres://u:hunter2-secret@127.0.0.1:1/x",
+            "user",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    let line = failed_with_one_line(&output);
+    assert!(!line.contains("hunter2"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_postgres_credentials_are_one_clear_line() {
+    if crate::helpers::postgres_admin().is_none() {
+        eprintln!("not run here: no CENTRALE_TEST_POSTGRES (make test sets it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path()).await;
+    let wrong = url.replace(":centrale-test-app-password@", ":not-the-password@");
+    assert_ne!(wrong, url);
+    let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args(["--listen", "127.0.0.1:0", "--database", &wrong])
+        .output()
+        .unwrap();
+    let line = failed_with_one_line(&output);
+    assert!(line.contains("refused the user name or password"), "{line}");
+    assert!(!line.contains("not-the-password"), "{line}");
+    let missing = format!("{}_missing", url);
+    let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args(["--listen", "127.0.0.1:0", "--database", &missing])
+        .output()
+        .unwrap();
+    let line = failed_with_one_line(&output);
+    assert!(line.contains("does not exist"), "{line}");
 }
 
 /// Starts the real binary with `args` (in `cwd`, if given) and returns it with its address and
@@ -148,7 +214,7 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
     use simulator::{Reply, Station};
 
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
+    let database = fresh_database(dir.path()).await;
     let (mut child, addr, _out) =
         start_binary(&["--registration", "open", "--database", &database], None).await;
     let mut cp = Station::connect(&format!("ws://{addr}/ocpp"), "CP-KILL")
@@ -201,7 +267,7 @@ async fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_database_gets_an_admin_whose_password_is_shown_once() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
+    let database = fresh_database(dir.path()).await;
     let sign_in = |addr: String, user: &'static str, password: String| async move {
         http_with(
             &addr,
@@ -327,7 +393,7 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
     const STATIONS: usize = 25;
     const ROUNDS: usize = 3;
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("centrale.db").display());
+    let database = fresh_database(dir.path()).await;
     let args = [
         "--registration",
         "open",

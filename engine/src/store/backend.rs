@@ -1,0 +1,382 @@
+//! What differs between the backends, in one place: connecting, migrations, the pool type, and
+//! reading a column. Everything else in the store is written once.
+//!
+//! A query is written once and compiled for each backend by [`on!`](crate::store::on): the
+//! statement text is the same (`$n` placeholders, `ON CONFLICT`, `RETURNING`, timestamps bound
+//! as UTC values), only the types sqlx infers differ.
+
+use crate::EngineError;
+use futures_util::future::BoxFuture;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Decode, PgPool, Postgres, Sqlite, SqlitePool, Type};
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long opening a database may take before it is given up: an unreachable server must
+/// fail in seconds with one clear line, not hang.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pool on one of the backends. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One connection (inside a transaction, usually) on one of the backends.
+pub enum Conn<'c> {
+    Sqlite(&'c mut sqlx::SqliteConnection),
+    Postgres(&'c mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    /// The same connection, borrowed again (to pass it on and use it after).
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+impl<'c> From<&'c mut sqlx::SqliteConnection> for Conn<'c> {
+    fn from(c: &'c mut sqlx::SqliteConnection) -> Self {
+        Conn::Sqlite(c)
+    }
+}
+
+impl<'c> From<&'c mut sqlx::PgConnection> for Conn<'c> {
+    fn from(c: &'c mut sqlx::PgConnection) -> Self {
+        Conn::Postgres(c)
+    }
+}
+
+/// Runs `$body` with `$db` bound to the backend's pool (`&SqlitePool` or `&PgPool`): the same
+/// code, compiled once per backend. `$db:$ty` also names the backend's `sqlx::Database` type,
+/// for a `QueryBuilder`.
+macro_rules! on {
+    ($pool:expr, |$db:ident| $body:expr) => {
+        match $pool {
+            $crate::store::backend::Pool::Sqlite($db) => $body,
+            $crate::store::backend::Pool::Postgres($db) => $body,
+        }
+    };
+}
+
+/// [`on!`] for a [`Conn`](crate::store::backend::Conn); `$ty` names the backend's database type.
+macro_rules! on_conn {
+    ($conn:expr, |$db:ident: $ty:ident| $body:expr) => {
+        match $conn {
+            $crate::store::backend::Conn::Sqlite($db) => {
+                #[allow(dead_code)]
+                type $ty = sqlx::Sqlite;
+                $body
+            }
+            $crate::store::backend::Conn::Postgres($db) => {
+                #[allow(dead_code)]
+                type $ty = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on, on_conn};
+
+/// A column value both backends can decode.
+pub trait Value:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+impl<T> Value for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+/// A row of either backend, read by column name; lets row mappers be written once.
+pub trait Row {
+    fn get<T: Value>(&self, column: &str) -> Result<T, sqlx::Error>;
+}
+
+impl Row for sqlx::sqlite::SqliteRow {
+    fn get<T: Value>(&self, column: &str) -> Result<T, sqlx::Error> {
+        sqlx::Row::try_get(self, column)
+    }
+}
+
+impl Row for sqlx::postgres::PgRow {
+    fn get<T: Value>(&self, column: &str) -> Result<T, sqlx::Error> {
+        sqlx::Row::try_get(self, column)
+    }
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url`, from its scheme.
+    pub fn of(url: &str) -> Result<Backend, EngineError> {
+        let scheme = url.split_once(':').map_or("", |(s, _)| s);
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(EngineError::UnsupportedDatabase(redact(url))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// `url` without its password (for messages and logs): `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The authority ends at the first '/', '?' or '#'; its user info at the last '@' in it.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// The pools of an open database: reads, and the writes (one connection on SQLite).
+pub struct Opened {
+    pub backend: Backend,
+    pub reads: Pool,
+    pub writes: Pool,
+}
+
+/// Opens (creating a SQLite file if needed) the database at `url` and brings its schema up to
+/// date. Fails within [`CONNECT_TIMEOUT`] (plus the migrations' own time) with an error that
+/// names the cause, never the password.
+pub async fn open(url: &str) -> Result<Opened, EngineError> {
+    match Backend::of(url)? {
+        Backend::Sqlite => open_sqlite(url).await,
+        Backend::Postgres => open_postgres(url).await,
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| EngineError::BadDatabaseUrl(redact(url), e.to_string()))?
+        .create_if_missing(true)
+        // WAL + NORMAL: a commit survives the process being killed (the OS has the pages);
+        // only a power cut can lose the last commits, and writers do not block readers.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let in_memory = url.contains(":memory:");
+    // Writes: one connection. SQLite has one writer at a time anyway; with several writing
+    // connections they would wait for each other in SQLite's busy handler (sleeps of 1 ms and
+    // more), which costs far more than taking turns here.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options.clone())
+        .await
+        .map_err(connect_error)?;
+    migrate(&Pool::Sqlite(writer.clone())).await?;
+    // An in-memory database lives in one connection: reads share the writer's.
+    let reads = if in_memory {
+        writer.clone()
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?
+    };
+    Ok(Opened {
+        backend: Backend::Sqlite,
+        reads: Pool::Sqlite(reads),
+        writes: Pool::Sqlite(writer),
+    })
+}
+
+async fn open_postgres(url: &str) -> Result<Opened, EngineError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| EngineError::BadDatabaseUrl(redact(url), e.to_string()))?
+        .application_name("centrale");
+    // One connection first, without the pool's retries: a refused connection or a wrong
+    // password is then said at once, with its cause.
+    match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::ConnectOptions::connect(&options)).await {
+        Ok(Ok(conn)) => drop(conn),
+        Ok(Err(e)) => return Err(connect_error(e)),
+        Err(_) => return Err(connect_error(sqlx::Error::PoolTimedOut)),
+    }
+    // PostgreSQL takes concurrent writers itself: one pool serves reads and writes.
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(connect_error)?;
+    let pool = Pool::Postgres(pool);
+    migrate(&pool).await?;
+    Ok(Opened {
+        backend: Backend::Postgres,
+        reads: pool.clone(),
+        writes: pool,
+    })
+}
+
+/// One clear line for a database that cannot be reached or entered: what went wrong and what
+/// to do (the caller names the URL, without its password).
+fn connect_error(e: sqlx::Error) -> EngineError {
+    let cause = match &e {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => {
+                "the server refused the user name or password: check them in the URL".to_owned()
+            }
+            Some("3D000") => {
+                "the database does not exist: create it (createdb) or fix its name".to_owned()
+            }
+            Some("42501") => "the user may not connect to this database".to_owned(),
+            // SQLite's SQLITE_CANTOPEN.
+            Some("14") => format!(
+                "{}: does the file's folder exist, and may Centrale write there?",
+                db.message()
+            ),
+            _ => db.message().to_owned(),
+        },
+        sqlx::Error::Io(io) => format!(
+            "cannot reach the server ({io}): is it running, and are the host and port right?"
+        ),
+        sqlx::Error::PoolTimedOut => format!(
+            "no connection within {} s: is the server reachable?",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+        sqlx::Error::Tls(tls) => format!("TLS failed: {tls}"),
+        other => other.to_string(),
+    };
+    EngineError::Unreachable(cause)
+}
+
+/// Runs the migrations the database lacks, in order, once. A database migrated by a newer
+/// Centrale (a version this binary does not know) is refused, never touched.
+pub async fn migrate(pool: &Pool) -> Result<(), EngineError> {
+    let result = match pool {
+        Pool::Sqlite(p) => Migrator::new(Embedded(SQLITE)).await?.run(p).await,
+        Pool::Postgres(p) => Migrator::new(Embedded(POSTGRES)).await?.run(p).await,
+    };
+    result.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => EngineError::NewerSchema(v, LATEST),
+        other => EngineError::Migrate(other),
+    })
+}
+
+/// The schema version this binary brings the database to.
+pub const LATEST: i64 = SQLITE.len() as i64;
+
+/// One migration: version, description, SQL.
+type Step = (i64, &'static str, &'static str);
+
+macro_rules! migrations {
+    ($backend:literal: $(($n:literal, $name:literal, $file:literal)),* $(,)?) => {
+        &[$(($n, $name, include_str!(concat!("../../migrations/", $backend, "/", $file)))),*]
+    };
+}
+
+/// The SQLite migrations, in order, embedded at compile time.
+pub const SQLITE: &[Step] = migrations!("sqlite":
+    (1, "stations", "0001_stations.sql"),
+    (2, "central system", "0002_central_system.sql"),
+    (3, "configuration", "0003_configuration.sql"),
+    (4, "message log", "0004_message_log.sql"),
+    (5, "reservations and profiles", "0005_reservations_profiles.sql"),
+    (6, "local list", "0006_local_list.sql"),
+    (7, "station security", "0007_station_security.sql"),
+    (8, "operators", "0008_operators.sql"),
+);
+
+/// The PostgreSQL migrations: the same numbers, the same tables and columns.
+pub const POSTGRES: &[Step] = migrations!("postgres":
+    (1, "stations", "0001_stations.sql"),
+    (2, "central system", "0002_central_system.sql"),
+    (3, "configuration", "0003_configuration.sql"),
+    (4, "message log", "0004_message_log.sql"),
+    (5, "reservations and profiles", "0005_reservations_profiles.sql"),
+    (6, "local list", "0006_local_list.sql"),
+    (7, "station security", "0007_station_security.sql"),
+    (8, "operators", "0008_operators.sql"),
+);
+
+/// Migrations compiled into the binary (no files needed at run time).
+#[derive(Debug)]
+struct Embedded(&'static [Step]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgres://centrale:s3cret@db.example:5432/centrale?sslmode=require"),
+            "postgres://centrale:***@db.example:5432/centrale?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgresql://u:p@ss:w@h/db"),
+            "postgresql://u:***@h/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://centrale.db"), "sqlite://centrale.db");
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_numbers() {
+        let numbers = |steps: &[Step]| steps.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>();
+        assert_eq!(numbers(SQLITE), numbers(POSTGRES));
+    }
+
+    #[test]
+    fn a_url_names_its_backend() {
+        assert_eq!(Backend::of("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://h/db").unwrap(), Backend::Postgres);
+        let err = Backend::of("mysql://root:pw@h/db").unwrap_err().to_string();
+        assert!(err.contains("mysql://root:***@h/db"), "{err}");
+        assert!(!err.contains("pw"), "{err}");
+    }
+}

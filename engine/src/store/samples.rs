@@ -1,0 +1,218 @@
+//! Meter values: written through one group-commit writer, read per transaction.
+
+use super::backend::{Conn, Pool, Row, on, on_conn};
+use super::{GROUP_COMMIT, Store, connector_of};
+use crate::EngineError;
+use crate::model::{Sample, StoredSample};
+use protocol::StationId;
+
+/// One MeterValues message waiting for the writer.
+#[derive(Debug)]
+pub(super) struct SampleWrite {
+    station: StationId,
+    connector_id: u32,
+    transaction_id: Option<i64>,
+    samples: Vec<Sample>,
+    reply: tokio::sync::oneshot::Sender<Result<Option<i64>, EngineError>>,
+}
+
+/// Writes meter values with group commit: whatever messages are waiting (up to
+/// [`GROUP_COMMIT`]) go into one transaction (a faulty one fails alone, see `commit_group`),
+/// and each is answered once the transaction is committed. Under load a commit covers
+/// many stations; alone, a message is committed at once.
+pub(super) async fn write_samples(pool: Pool, mut queue: tokio::sync::mpsc::Receiver<SampleWrite>) {
+    let mut group = Vec::with_capacity(GROUP_COMMIT);
+    while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
+        match commit_group(&pool, &group).await {
+            Ok(results) => {
+                for (write, result) in group.drain(..).zip(results) {
+                    let _ = write.reply.send(result);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for write in group.drain(..) {
+                    let _ = write
+                        .reply
+                        .send(Err(EngineError::GroupCommit(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(
+    pool: &Pool,
+    group: &[SampleWrite],
+) -> Result<Vec<Result<Option<i64>, EngineError>>, EngineError> {
+    on!(pool, |db| {
+        // Fast path: all in one transaction. Nothing in a well-formed message can fail here;
+        // if something does, the group is written again one message per transaction, so only
+        // the faulty one fails.
+        let mut tx = db.begin().await?;
+        let mut results = Vec::with_capacity(group.len());
+        let mut failed = false;
+        for write in group {
+            match write_one(Conn::from(&mut *tx), write).await {
+                Ok(running) => results.push(Ok(running)),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if !failed {
+            tx.commit().await?;
+            return Ok(results);
+        }
+        tx.rollback().await?;
+        let mut results = Vec::with_capacity(group.len());
+        for write in group {
+            let mut tx = db.begin().await?;
+            match write_one(Conn::from(&mut *tx), write).await {
+                Ok(running) => {
+                    tx.commit().await?;
+                    results.push(Ok(running));
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    results.push(Err(e));
+                }
+            }
+        }
+        Ok(results)
+    })
+}
+
+/// One MeterValues message: its samples, and the meter start of its transaction if running.
+async fn write_one(mut conn: Conn<'_>, write: &SampleWrite) -> Result<Option<i64>, EngineError> {
+    insert_samples(
+        conn.reborrow(),
+        &write.station,
+        write.connector_id,
+        write.transaction_id,
+        &write.samples,
+    )
+    .await?;
+    let Some(id) = write.transaction_id else {
+        return Ok(None);
+    };
+    Ok(on_conn!(conn, |c: _Db| {
+        sqlx::query_scalar(
+            "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+    }))
+}
+
+/// Inserts samples of one connector (and transaction), many rows per statement.
+pub(super) async fn insert_samples(
+    conn: Conn<'_>,
+    station: &StationId,
+    connector_id: u32,
+    transaction_id: Option<i64>,
+    samples: &[Sample],
+) -> Result<(), EngineError> {
+    on_conn!(conn, |c: Db| {
+        // One statement for many rows (within the bind-parameter limit of both backends).
+        for chunk in samples.chunks(1000) {
+            let mut insert = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, \
+                 value, measurand, unit, phase, context, location, format) ",
+            );
+            insert.push_values(chunk, |mut row, sample| {
+                row.push_bind(station.as_str())
+                    .push_bind(i64::from(connector_id))
+                    .push_bind(transaction_id)
+                    .push_bind(sample.timestamp)
+                    .push_bind(&sample.value)
+                    .push_bind(&sample.measurand)
+                    .push_bind(&sample.unit)
+                    .push_bind(&sample.phase)
+                    .push_bind(&sample.context)
+                    .push_bind(&sample.location)
+                    .push_bind(&sample.format);
+            });
+            insert.build().execute(&mut *c).await?;
+        }
+    });
+    Ok(())
+}
+
+impl Store {
+    /// Keeps meter values a station sent for a connector (and transaction, if any), through the
+    /// group-commit writer: returns once they are committed. Returns the meter start of that
+    /// transaction if it is still running, read in the same transaction.
+    pub async fn add_samples(
+        &self,
+        station: &StationId,
+        connector_id: u32,
+        transaction_id: Option<i64>,
+        samples: Vec<Sample>,
+    ) -> Result<Option<i64>, EngineError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let write = SampleWrite {
+            station: station.clone(),
+            connector_id,
+            transaction_id,
+            samples,
+            reply,
+        };
+        let gone = || EngineError::GroupCommit("the meter values writer has stopped".to_owned());
+        self.samples.send(write).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    /// The meter values of a transaction, in time order.
+    pub async fn transaction_samples(&self, id: i64) -> Result<Vec<StoredSample>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(
+                "SELECT connector_id, transaction_id, sampled_at, value, measurand, unit, phase, \
+                 context, location FROM meter_values WHERE transaction_id = $1 \
+                 ORDER BY sampled_at, id",
+            )
+            .bind(id)
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(stored_sample_from_row)
+            .collect()
+        })
+    }
+
+    /// The latest station-level energy register and power readings of a transaction, newest
+    /// first: (measurand, value, unit).
+    pub async fn latest_readings(
+        &self,
+        transaction_id: i64,
+    ) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
+        Ok(on!(&self.reads, |db| {
+            sqlx::query_as(
+                "SELECT measurand, value, unit FROM meter_values \
+                 WHERE transaction_id = $1 AND phase IS NULL AND measurand IN ($2, $3) \
+                 ORDER BY sampled_at DESC, id DESC LIMIT 8",
+            )
+            .bind(transaction_id)
+            .bind(crate::model::ENERGY_REGISTER)
+            .bind(crate::model::ACTIVE_POWER)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}
+
+fn stored_sample_from_row(row: &impl Row) -> Result<StoredSample, EngineError> {
+    Ok(StoredSample {
+        connector_id: connector_of(row)?,
+        transaction_id: row.get("transaction_id")?,
+        timestamp: row.get("sampled_at")?,
+        value: row.get("value")?,
+        measurand: row.get("measurand")?,
+        unit: row.get("unit")?,
+        phase: row.get("phase")?,
+        context: row.get("context")?,
+        location: row.get("location")?,
+    })
+}

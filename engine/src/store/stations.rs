@@ -1,0 +1,326 @@
+//! Stations, their connectors and what they report about themselves.
+
+use super::backend::{Row, on};
+use super::{Store, connector_of, count};
+use crate::EngineError;
+use crate::model::{BootInfo, ConnectorStatus, ConnectorView, Registration, Report, StationView};
+use protocol::{OcppVersion, StationId};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+impl Store {
+    /// Records that `station` connected now, creating it (with registration `initial`) on its
+    /// first connection. Returns its registration.
+    pub async fn station_connected(
+        &self,
+        station: &StationId,
+        protocol: OcppVersion,
+        at: OffsetDateTime,
+        initial: Registration,
+    ) -> Result<Registration, EngineError> {
+        let registration: String = on!(&self.writes, |db| {
+            sqlx::query_scalar(
+                "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration) \
+                 VALUES ($1, $2, $3, $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
+                 last_seen_at = excluded.last_seen_at \
+                 RETURNING registration",
+            )
+            .bind(station.as_str())
+            .bind(protocol.subprotocol())
+            .bind(at)
+            .bind(initial.as_str())
+            .fetch_one(db)
+            .await?
+        });
+        Ok(registration.parse()?)
+    }
+
+    /// The registration of a known station, `None` for an unknown one.
+    pub async fn registration(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<Registration>, EngineError> {
+        let found: Option<String> = on!(&self.reads, |db| {
+            sqlx::query_scalar("SELECT registration FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(found.map(|r| r.parse()).transpose()?)
+    }
+
+    /// Sets a station's registration; false if there is no such station.
+    pub async fn set_registration(
+        &self,
+        station: &StationId,
+        registration: Registration,
+    ) -> Result<bool, EngineError> {
+        let done = on!(&self.writes, |db| {
+            sqlx::query("UPDATE stations SET registration = $2 WHERE id = $1")
+                .bind(station.as_str())
+                .bind(registration.as_str())
+                .execute(db)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Keeps what a station said in its BootNotification.
+    pub async fn record_boot(
+        &self,
+        station: &StationId,
+        boot: &BootInfo,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query(
+                "UPDATE stations SET vendor = $2, model = $3, serial_number = $4, \
+                 charge_box_serial_number = $5, firmware_version = $6, iccid = $7, imsi = $8, \
+                 meter_type = $9, meter_serial_number = $10, booted_at = $11, last_seen_at = $11 \
+                 WHERE id = $1",
+            )
+            .bind(station.as_str())
+            .bind(&boot.vendor)
+            .bind(&boot.model)
+            .bind(&boot.serial_number)
+            .bind(&boot.charge_box_serial_number)
+            .bind(&boot.firmware_version)
+            .bind(&boot.iccid)
+            .bind(&boot.imsi)
+            .bind(&boot.meter_type)
+            .bind(&boot.meter_serial_number)
+            .bind(at)
+            .execute(db)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Keeps the latest status a station reported for one of its processes.
+    pub async fn set_report(
+        &self,
+        station: &StationId,
+        report: Report,
+        status: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        let sql = match report {
+            Report::Firmware => {
+                "UPDATE stations SET firmware_status = $2, firmware_status_at = $3 WHERE id = $1"
+            }
+            Report::Diagnostics => {
+                "UPDATE stations SET diagnostics_status = $2, diagnostics_status_at = $3 \
+                 WHERE id = $1"
+            }
+            Report::Log => "UPDATE stations SET log_status = $2, log_status_at = $3 WHERE id = $1",
+        };
+        on!(&self.writes, |db| {
+            sqlx::query(sql)
+                .bind(station.as_str())
+                .bind(status)
+                .bind(at)
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Keeps a connector's latest status.
+    pub async fn set_connector_status(
+        &self,
+        station: &StationId,
+        status: &ConnectorStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query(
+                "INSERT INTO connectors (station_id, connector_id, status, error_code, info, \
+                 vendor_id, vendor_error_code, status_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (station_id, connector_id) DO UPDATE SET status = excluded.status, \
+                 error_code = excluded.error_code, info = excluded.info, \
+                 vendor_id = excluded.vendor_id, vendor_error_code = excluded.vendor_error_code, \
+                 status_at = excluded.status_at, updated_at = excluded.updated_at",
+            )
+            .bind(station.as_str())
+            .bind(i64::from(status.connector_id))
+            .bind(&status.status)
+            .bind(&status.error_code)
+            .bind(&status.info)
+            .bind(&status.vendor_id)
+            .bind(&status.vendor_error_code)
+            .bind(status.timestamp)
+            .bind(at)
+            .execute(db)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The connectors of a station, by id.
+    pub async fn connectors(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<ConnectorStatus>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(
+                "SELECT connector_id, status, error_code, info, vendor_id, vendor_error_code, \
+                 status_at FROM connectors WHERE station_id = $1 ORDER BY connector_id",
+            )
+            .bind(station.as_str())
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(connector_status_from_row)
+            .collect()
+        })
+    }
+
+    /// Stations (one, or all by id) with their connectors; `connected` is filled by the caller.
+    pub async fn stations(
+        &self,
+        only: Option<&StationId>,
+    ) -> Result<Vec<StationView>, EngineError> {
+        let only = only.map(StationId::as_str);
+        on!(&self.reads, |db| {
+            let rows = sqlx::query(
+                "SELECT id, registration, protocol, vendor, model, serial_number, \
+                 firmware_version, last_seen_at, firmware_status, diagnostics_status, \
+                 local_list_version, security_profile, password_hash IS NOT NULL AS has_password \
+                 FROM stations WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+            )
+            .bind(only)
+            .fetch_all(db)
+            .await?;
+            let connectors = sqlx::query(
+                "SELECT station_id, connector_id, status, error_code, info, vendor_id, \
+                 vendor_error_code, updated_at FROM connectors \
+                 WHERE ($1 IS NULL OR station_id = $1) ORDER BY station_id, connector_id",
+            )
+            .bind(only)
+            .fetch_all(db)
+            .await?;
+            let mut by_station: HashMap<String, Vec<ConnectorView>> = HashMap::new();
+            for row in &connectors {
+                by_station
+                    .entry(row.get("station_id")?)
+                    .or_default()
+                    .push(connector_view_from_row(row)?);
+            }
+            rows.iter()
+                .map(|row| station_from_row(row, &mut by_station))
+                .collect()
+        })
+    }
+
+    /// Removes a station with its connectors and configuration (transactions stay, as history).
+    pub async fn delete_station(&self, station: &StationId) -> Result<bool, EngineError> {
+        let done = on!(&self.writes, |db| {
+            sqlx::query("DELETE FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .execute(db)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Pre-registers a station (an operator adding it before it connects). False if it exists.
+    pub async fn add_station(
+        &self,
+        station: &StationId,
+        registration: Registration,
+        at: OffsetDateTime,
+    ) -> Result<bool, EngineError> {
+        let done = on!(&self.writes, |db| {
+            sqlx::query(
+                "INSERT INTO stations (id, created_at, registration) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(station.as_str())
+            .bind(at)
+            .bind(registration.as_str())
+            .execute(db)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Records the last time `station` was heard from.
+    pub async fn station_seen(
+        &self,
+        station: &StationId,
+        at: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query("UPDATE stations SET last_seen_at = $2 WHERE id = $1")
+                .bind(station.as_str())
+                .bind(at)
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many stations the database knows.
+    pub async fn count_stations(&self) -> Result<u64, EngineError> {
+        let n: i64 = on!(&self.reads, |db| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM stations")
+                .fetch_one(db)
+                .await?
+        });
+        Ok(count(n))
+    }
+}
+
+fn connector_status_from_row(row: &impl Row) -> Result<ConnectorStatus, EngineError> {
+    Ok(ConnectorStatus {
+        connector_id: connector_of(row)?,
+        status: row.get("status")?,
+        error_code: row.get("error_code")?,
+        info: row.get("info")?,
+        vendor_id: row.get("vendor_id")?,
+        vendor_error_code: row.get("vendor_error_code")?,
+        timestamp: row.get("status_at")?,
+    })
+}
+
+fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError> {
+    Ok(ConnectorView {
+        connector_id: connector_of(row)?,
+        status: row.get("status")?,
+        error_code: row.get("error_code")?,
+        info: row.get("info")?,
+        vendor_id: row.get("vendor_id")?,
+        vendor_error_code: row.get("vendor_error_code")?,
+        updated_at: row.get("updated_at")?,
+    })
+}
+
+fn station_from_row(
+    row: &impl Row,
+    connectors: &mut HashMap<String, Vec<ConnectorView>>,
+) -> Result<StationView, EngineError> {
+    let id: String = row.get("id")?;
+    let registration: String = row.get("registration")?;
+    Ok(StationView {
+        connectors: connectors.remove(&id).unwrap_or_default(),
+        id,
+        registration: registration.parse()?,
+        connected: false,
+        protocol: row.get("protocol")?,
+        vendor: row.get("vendor")?,
+        model: row.get("model")?,
+        serial_number: row.get("serial_number")?,
+        firmware_version: row.get("firmware_version")?,
+        last_seen: row.get("last_seen_at")?,
+        firmware_status: row.get("firmware_status")?,
+        diagnostics_status: row.get("diagnostics_status")?,
+        local_list_version: row.get("local_list_version")?,
+        security_profile: super::security::profile_of(row.get("security_profile")?)?,
+        has_password: row.get("has_password")?,
+    })
+}
