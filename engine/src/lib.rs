@@ -61,6 +61,8 @@ pub struct EngineConfig {
     pub ping_interval: Duration,
     /// How many frames the message log keeps (the oldest are pruned).
     pub message_log_retention: u64,
+    /// How long meter values and logged frames are kept (none: forever).
+    pub retention: Retention,
     /// How many stations may be connected at once (none: no limit). A station already
     /// connected may always reconnect (its new connection replaces the old one).
     pub max_stations: Option<usize>,
@@ -73,6 +75,28 @@ pub struct EngineConfig {
     /// The CA that signs the CSRs stations send (SignCertificate); none: they are refused.
     pub station_ca: Option<Arc<pki::StationCa>>,
 }
+
+/// How long the data that grows without end is kept; transactions are always kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Meter values sampled longer ago are pruned (none: kept forever).
+    pub meter_values: Option<Duration>,
+    /// Logged frames older than this are pruned (none: only the count limit applies).
+    pub message_log: Option<Duration>,
+}
+
+impl Default for Retention {
+    /// Meter values 400 days (a year of bills, and their disputes), frames 30 days.
+    fn default() -> Self {
+        Retention {
+            meter_values: Some(Duration::from_secs(400 * 86_400)),
+            message_log: Some(Duration::from_secs(30 * 86_400)),
+        }
+    }
+}
+
+/// How often the retention task runs (the first time a minute after start).
+const RETENTION_EVERY: Duration = Duration::from_secs(3_600);
 
 /// A rate: `per_second` on average, up to `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,6 +115,7 @@ impl Default for EngineConfig {
             call_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(30),
             message_log_retention: 200_000,
+            retention: Retention::default(),
             max_stations: None,
             security_profile: security::SecurityProfile::Unsecured,
             max_message_rate: None,
@@ -117,6 +142,8 @@ pub enum EngineError {
          run the Centrale that migrated it, or a newer one"
     )]
     NewerSchema(i64, i64),
+    #[error("{0}")]
+    Copy(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -177,7 +204,7 @@ impl Engine {
             shutdown.clone(),
             &tasks,
         );
-        Ok(Engine {
+        let engine = Engine {
             inner: Arc::new(Inner {
                 config,
                 store,
@@ -192,7 +219,65 @@ impl Engine {
                 shutdown,
                 tasks,
             }),
-        })
+        };
+        engine.start_retention();
+        Ok(engine)
+    }
+
+    /// Prunes, every [`RETENTION_EVERY`], what is older than the configured retention.
+    fn start_retention(&self) {
+        let retention = self.inner.config.retention;
+        if retention.meter_values.is_none() && retention.message_log.is_none() {
+            return;
+        }
+        let engine = self.clone();
+        let shutdown = self.inner.shutdown.clone();
+        self.inner.tasks.spawn(async move {
+            let first = tokio::time::Instant::now() + Duration::from_secs(60);
+            let mut every = tokio::time::interval_at(first, RETENTION_EVERY);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    _ = every.tick() => {}
+                }
+                if let Err(e) = engine.prune_old_data(time::OffsetDateTime::now_utc()).await {
+                    tracing::warn!(error = %e, "could not prune old data");
+                }
+            }
+        });
+    }
+
+    /// Deletes meter values and logged frames older than the retention, as seen at `now`;
+    /// answers how many of each went.
+    pub async fn prune_old_data(
+        &self,
+        now: time::OffsetDateTime,
+    ) -> Result<(u64, u64), EngineError> {
+        use store::retention::Pruned;
+        let retention = self.inner.config.retention;
+        let mut pruned = (0, 0);
+        if let Some(age) = retention.meter_values {
+            pruned.0 = self
+                .inner
+                .store
+                .prune_older_than(Pruned::MeterValues, now - age)
+                .await?;
+        }
+        if let Some(age) = retention.message_log {
+            pruned.1 = self
+                .inner
+                .store
+                .prune_older_than(Pruned::MessageLog, now - age)
+                .await?;
+        }
+        if pruned != (0, 0) {
+            tracing::info!(
+                meter_values = pruned.0,
+                frames = pruned.1,
+                "pruned data past its retention"
+            );
+        }
+        Ok(pruned)
     }
 
     /// A new subscription to the event feed. A subscriber that falls more than a buffer behind

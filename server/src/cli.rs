@@ -1,5 +1,7 @@
-//! `centrale user ...` and `centrale token ...`: managing operators from the shell, on the
-//! database `--database` names (the server may be running).
+//! The subcommands: `centrale user ...` and `centrale token ...` (operators, on the database
+//! `--database` names; the server may be running), `centrale migrate-data` (everything to
+//! PostgreSQL) and `centrale backup` (a consistent copy of a SQLite database). Each opens the
+//! database, does its one job and closes it.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -15,6 +17,26 @@ pub enum Command {
     /// API tokens (`Authorization: Bearer ...`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copies every row of one database (`--from`, e.g. sqlite://centrale.db) into a PostgreSQL
+    /// database (`--to`), creating its schema; ids are kept. All or nothing: a failed run
+    /// leaves the target as it was, and may be run again.
+    MigrateData {
+        /// The database to copy: sqlite://PATH or postgres://...
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database to fill: postgres://USER:PASSWORD@HOST:PORT/DATABASE.
+        #[arg(long)]
+        to: String,
+        /// Copy the message log (the frame trace) too.
+        #[arg(long)]
+        with_message_log: bool,
+        /// Empty the target first if it holds rows (otherwise it is refused).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Writes a consistent copy of the SQLite database `--database` names to FILE (a new
+    /// file), while the server may be running on it. For PostgreSQL, use pg_dump.
+    Backup { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -78,6 +100,24 @@ fn read_password() -> anyhow::Result<String> {
 
 /// Runs one command against the database of `config`.
 pub async fn run(config: &crate::Config, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::MigrateData {
+            from,
+            to,
+            with_message_log,
+            replace,
+        } => return migrate_data(&from, &to, with_message_log, replace).await,
+        Command::Backup { file } => {
+            let bytes = engine::store::copy::backup(&config.database, &file).await?;
+            println!(
+                "backed up {} to {} ({bytes} bytes)",
+                engine::store::backend::redact(&config.database),
+                file.display()
+            );
+            return Ok(());
+        }
+        Command::User(_) | Command::Token(_) => {}
+    }
     let engine = Engine::start(EngineConfig {
         database_url: config.database.clone(),
         ..EngineConfig::default()
@@ -92,6 +132,41 @@ pub async fn run(config: &crate::Config, command: Command) -> anyhow::Result<()>
     let result = execute(&engine, command).await;
     engine.shutdown().await;
     result
+}
+
+async fn migrate_data(
+    from: &str,
+    to: &str,
+    message_log: bool,
+    replace: bool,
+) -> anyhow::Result<()> {
+    use engine::store::backend::redact;
+    use engine::store::copy::{CopyOptions, Progress};
+    println!("copying {} to {}", redact(from), redact(to));
+    let options = CopyOptions {
+        message_log,
+        replace,
+    };
+    let mut show = |p: Progress| match p {
+        Progress::Table { table, rows } => println!("{table}: {rows} rows"),
+        Progress::Rows { table, copied } if copied % 50_000 == 0 => {
+            println!("{table}: {copied} copied")
+        }
+        Progress::Rows { .. } => {}
+        Progress::Counted {
+            table,
+            source,
+            target,
+        } => println!("{table}: counted {source} in the source, {target} in the target"),
+    };
+    let copied = engine::store::copy::migrate_data(from, to, options, &mut show).await?;
+    let total: u64 = copied.iter().map(|(_, n)| n).sum();
+    println!(
+        "done: {total} rows in {} tables, committed; start Centrale with --database {}",
+        copied.len(),
+        redact(to)
+    );
+    Ok(())
 }
 
 async fn execute(engine: &Engine, command: Command) -> anyhow::Result<()> {
@@ -143,6 +218,9 @@ async fn execute(engine: &Engine, command: Command) -> anyhow::Result<()> {
                 }
                 Err(e) => bail!("{e}"),
             }
+        }
+        Command::MigrateData { .. } | Command::Backup { .. } => {
+            bail!("this command does not run on the engine")
         }
     }
     Ok(())

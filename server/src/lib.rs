@@ -88,6 +88,16 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub message_log_retention: u64,
 
+    /// How many days meter values are kept: older ones are pruned in the background (every
+    /// hour). 0: kept forever. Transactions are always kept.
+    #[arg(long, env = "CENTRALE_METER_VALUES_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u64).range(0..=36_500))]
+    pub meter_values_retention_days: u64,
+
+    /// How many days logged frames are kept (besides --message-log-retention): older ones are
+    /// pruned in the background (every hour). 0: no age limit.
+    #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=36_500))]
+    pub message_log_retention_days: u64,
+
     /// The largest WebSocket message (and frame) a station may send, in bytes; a bigger one
     /// closes the connection with 1009 (message too big).
     #[arg(long, env = "CENTRALE_MAX_MESSAGE_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1_024..=16_777_216))]
@@ -162,6 +172,11 @@ pub struct Cli {
     pub command: Option<cli::Command>,
 }
 
+/// A number of days as a duration; 0 is none (no limit).
+fn days(n: u64) -> Option<Duration> {
+    (n > 0).then(|| Duration::from_secs(n * 86_400))
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
@@ -195,6 +210,8 @@ impl Config {
             call_timeout: 30,
             ping_interval: 30,
             message_log_retention: 200_000,
+            meter_values_retention_days: 400,
+            message_log_retention_days: 30,
             max_message_size: 65_536,
             max_stations: None,
             max_message_rate: 50.0,
@@ -274,6 +291,10 @@ impl Server {
             call_timeout: Duration::from_secs(config.call_timeout),
             ping_interval: Duration::from_secs(config.ping_interval),
             message_log_retention: config.message_log_retention,
+            retention: engine::Retention {
+                meter_values: days(config.meter_values_retention_days),
+                message_log: days(config.message_log_retention_days),
+            },
             max_stations: config
                 .max_stations
                 .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),

@@ -15,6 +15,8 @@
 //! - [`security`]: station security profiles and passwords, security events;
 //! - [`operators`]: users, login sessions, API tokens;
 //! - [`audit`]: the audit log (its group-commit writer);
+//! - [`retention`]: pruning old meter values and message log frames;
+//! - [`copy`]: moving every row to PostgreSQL (`centrale migrate-data`), SQLite backups;
 
 //!
 //! The dependency runs one way: the store uses the model's types; nothing outside the store
@@ -23,12 +25,12 @@
 mod audit;
 pub mod backend;
 mod configuration;
-
+pub mod copy;
 mod id_tags;
 mod messages;
 mod operators;
 mod reservations;
-
+pub mod retention;
 mod samples;
 mod security;
 mod stations;

@@ -12,3 +12,4 @@ mod operators;
 mod security;
 mod simulated;
 mod stations;
+mod storage;

@@ -1,0 +1,80 @@
+//! Pruning what grows without end: meter values and the message log older than an age.
+//! Transactions themselves are kept.
+//!
+//! Rows go oldest first in arrival (id) order, in chunks, so a large backlog never holds the
+//! writer for long: the rows that arrived before the first one still young enough, and are
+//! older than the cutoff, are deleted. A sample a station sent late (after buffering offline)
+//! goes once everything that arrived before it is old enough. No extra index is needed (the
+//! scan starts at the lowest id and stops at the first young row).
+
+use super::Store;
+use super::backend::on;
+use crate::EngineError;
+use time::OffsetDateTime;
+
+/// Rows deleted per statement.
+const CHUNK: i64 = 10_000;
+/// Statements per table per run at most (the next run goes on).
+const MAX_CHUNKS: usize = 100;
+
+/// A table that is pruned by age: its name and the column that dates a row.
+#[derive(Debug, Clone, Copy)]
+pub enum Pruned {
+    /// `meter_values`, by when the sample was taken.
+    MeterValues,
+    /// `message_log`, by when the frame was logged.
+    MessageLog,
+}
+
+impl Pruned {
+    fn table_and_column(self) -> (&'static str, &'static str) {
+        match self {
+            Pruned::MeterValues => ("meter_values", "sampled_at"),
+            Pruned::MessageLog => ("message_log", "logged_at"),
+        }
+    }
+}
+
+impl Store {
+    /// Deletes the rows of `what` dated before `before`; answers how many.
+    pub async fn prune_older_than(
+        &self,
+        what: Pruned,
+        before: OffsetDateTime,
+    ) -> Result<u64, EngineError> {
+        let (table, column) = what.table_and_column();
+        // The first row (in arrival order) young enough to keep: nothing from it on goes.
+        let first_young: Option<i64> = on!(&self.reads, |db| {
+            sqlx::query_scalar(&format!(
+                "SELECT id FROM {table} WHERE {column} >= $1 ORDER BY id LIMIT 1"
+            ))
+            .bind(before)
+            .fetch_optional(db)
+            .await?
+        });
+        let boundary = first_young.unwrap_or(i64::MAX);
+        let delete = format!(
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} \
+             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3)"
+        );
+        let mut total = 0;
+        for _ in 0..MAX_CHUNKS {
+            let deleted = on!(&self.writes, |db| {
+                sqlx::query(&delete)
+                    .bind(boundary)
+                    .bind(before)
+                    .bind(CHUNK)
+                    .execute(db)
+                    .await?
+                    .rows_affected()
+            });
+            total += deleted;
+            if deleted < CHUNK as u64 {
+                break;
+            }
+            // Let the stations' writes through between chunks.
+            tokio::task::yield_now().await;
+        }
+        Ok(total)
+    }
+}
