@@ -70,10 +70,12 @@ ensure_postgres() {
 # Starts a throwaway PostgreSQL cluster in a temporary folder on a free loopback port, as an
 # unprivileged user (root cannot run postgres: as root, the `postgres` user Debian's package
 # made runs it), and exports CENTRALE_TEST_POSTGRES, the URL of its superuser. The caller
-# stops it with stop_test_postgres (e.g. in an EXIT trap). A cluster for tests only: fsync off
-# (a machine crash is not what these tests try; a killed Centrale or postgres loses nothing).
+# stops it with stop_test_postgres (e.g. in an EXIT trap). For the tests, fsync is off (a
+# machine crash is not what they try; a killed Centrale or postgres loses nothing); the
+# benchmark sets PG_TEST_SETTINGS="" for durable commits, and PG_TEST_PIN to a core.
 start_test_postgres() {
-  local bin port runas=()
+  local bin port runas=() settings="${PG_TEST_SETTINGS--c fsync=off -c full_page_writes=off}"
+  local pin=()
   bin="$(pg_bindir)"
   PG_TEST_DIR="$(mktemp -d /tmp/centrale-pg.XXXXXX)"
   if [ "$(id -u)" -eq 0 ]; then
@@ -81,14 +83,17 @@ start_test_postgres() {
     chown postgres "$PG_TEST_DIR"
     runas=(runuser -u postgres --)
   fi
+  if [ -n "${PG_TEST_PIN:-}" ] && command -v taskset >/dev/null; then
+    pin=(taskset -c "$PG_TEST_PIN")
+  fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   printf 'centrale-test-admin\n' > "$PG_TEST_DIR/pwfile"
   chmod 644 "$PG_TEST_DIR/pwfile"
   "${runas[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U centrale_test --pwfile="$PG_TEST_DIR/pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log"; return 1; }
-  "${runas[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 30 \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=400" \
+  "${pin[@]}" "${runas[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 30 \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 $settings -c max_connections=400" \
     start >/dev/null || { cat "$PG_TEST_DIR/server.log"; return 1; }
   PG_TEST_RUNAS=("${runas[@]}")
   export CENTRALE_TEST_POSTGRES="postgres://centrale_test:centrale-test-admin@127.0.0.1:$port/postgres"

@@ -3,7 +3,7 @@
 
 use crate::client::{BenchStation, EventReader, Http, payloads};
 use crate::measure::{Latencies, Table, count, f1, f2};
-use crate::target::{Target, listen_overflows};
+use crate::target::{Db, Target, listen_overflows};
 use futures_util::future::join_all;
 use serde_json::Value;
 use std::path::Path;
@@ -67,6 +67,8 @@ struct Run {
     latencies: Latencies,
     elapsed: Duration,
     server_cpu: Duration,
+    /// The database server's CPU time (PostgreSQL; none for SQLite, inside the server).
+    db_cpu: Duration,
 }
 
 impl Run {
@@ -76,6 +78,10 @@ impl Run {
 
     fn cpu_us_each(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1e6 / self.count.max(1) as f64
+    }
+
+    fn db_cpu_us_each(&self) -> f64 {
+        self.db_cpu.as_secs_f64() * 1e6 / self.count.max(1) as f64
     }
 }
 
@@ -90,7 +96,7 @@ async fn closed_loop(
 ) -> (Run, Vec<BenchStation>) {
     // A short warm-up, not measured.
     let warm = Instant::now() + Duration::from_millis(300);
-    let cpu_before = Arc::new(std::sync::Mutex::new(None::<(Duration, Instant)>));
+    let cpu_before = Arc::new(std::sync::Mutex::new(None::<(Duration, Duration, Instant)>));
     let errors = Arc::new(AtomicU64::new(0));
     let end = warm + duration;
     let tasks = stations.into_iter().enumerate().map(|(i, mut station)| {
@@ -121,10 +127,11 @@ async fn closed_loop(
     let sampler = {
         let cpu_before = Arc::clone(&cpu_before);
         let pid_cpu = target.cpu_probe();
+        let db = target.db.clone();
         tokio::spawn(async move {
             tokio::time::sleep_until(warm.into()).await;
             if let Ok(mut slot) = cpu_before.lock() {
-                *slot = Some((pid_cpu(), Instant::now()));
+                *slot = Some((pid_cpu(), db.cpu(), Instant::now()));
             }
         })
     };
@@ -136,17 +143,19 @@ async fn closed_loop(
     }
     let _ = sampler.await;
     let cpu_after = target.cpu();
-    let (cpu_start, started) = cpu_before
-        .lock()
-        .ok()
-        .and_then(|slot| *slot)
-        .unwrap_or((cpu_after, Instant::now()));
+    let db_after = target.db.cpu();
+    let (cpu_start, db_start, started) = cpu_before.lock().ok().and_then(|slot| *slot).unwrap_or((
+        cpu_after,
+        db_after,
+        Instant::now(),
+    ));
     let run = Run {
         count: latencies.len() as u64,
         errors: errors.load(Ordering::Relaxed),
         latencies,
         elapsed: started.elapsed().min(duration + Duration::from_secs(1)),
         server_cpu: cpu_after.saturating_sub(cpu_start),
+        db_cpu: db_after.saturating_sub(db_start),
     };
     (run, stations)
 }
@@ -229,7 +238,33 @@ pub async fn heartbeats(root: &Path, scale: Scale) -> anyhow::Result<()> {
 /// 3. Reconnect storm: every station connects at once, boots and reports two connectors.
 pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let n = scale.pick(10_000, 1_000);
-    let target = Target::centrale(root, &[]).await?;
+    let mut table = Table::new(
+        "3. Reconnect storm (connect + BootNotification + 2 StatusNotification, all at once)",
+        &[
+            "database",
+            "stations",
+            "all accepted after s",
+            "p50 s",
+            "p99 s",
+            "persisted",
+            "listen overflows",
+            "errors",
+            "server CPU s",
+            "PostgreSQL CPU s",
+        ],
+    );
+    for db in Db::available() {
+        table.row(storm_on(root, n, &db).await?);
+    }
+    table.print();
+    println!("target: <= 3 s, 0 overflows, 0 errors");
+    Ok(())
+}
+
+/// One storm of `n` stations on a fresh Centrale on `db`: its table row.
+async fn storm_on(root: &Path, n: usize, db: &Db) -> anyhow::Result<Vec<String>> {
+    let target = Target::centrale_on(root, &[], db).await?;
+    let (cpu, db_cpu) = (target.cpu(), db.cpu());
     let overflows = listen_overflows();
     let started = Instant::now();
     let tasks = (0..n).map(|i| {
@@ -269,6 +304,10 @@ pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
         }
     }
     let all = started.elapsed();
+    let (cpu, db_cpu) = (
+        target.cpu().saturating_sub(cpu),
+        db.cpu().saturating_sub(db_cpu),
+    );
     let overflowed = listen_overflows().saturating_sub(overflows);
     let mut http = Http::connect(&target.addr, &target.auth()).await?;
     let (_, persisted) = http.get("/api/stations").await?;
@@ -280,19 +319,10 @@ pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
                 .filter(|s| s["connectors"].as_array().is_some_and(|c| c.len() >= 2))
                 .count()
         });
-    let mut table = Table::new(
-        "3. Reconnect storm (connect + BootNotification + 2 StatusNotification, all at once)",
-        &[
-            "stations",
-            "all accepted after s",
-            "p50 s",
-            "p99 s",
-            "persisted",
-            "listen overflows",
-            "errors",
-        ],
-    );
-    table.row(vec![
+    join_all(stations.into_iter().map(BenchStation::close)).await;
+    target.stop().await;
+    Ok(vec![
+        db.name().to_owned(),
         count(n as u64),
         f2(all.as_secs_f64()),
         f2(done.ms(0.5) / 1000.0),
@@ -300,30 +330,32 @@ pub async fn storm(root: &Path, scale: Scale) -> anyhow::Result<()> {
         count(persisted as u64),
         count(overflowed),
         count(errors),
-    ]);
-    table.print();
-    println!("target: <= 3 s, 0 overflows, 0 errors");
-    join_all(stations.into_iter().map(BenchStation::close)).await;
-    target.stop().await;
-    Ok(())
+        f2(cpu.as_secs_f64()),
+        f2(db_cpu.as_secs_f64()),
+    ])
 }
 
-/// 4. MeterValues ingestion: 10 sampled values each, acknowledged after the commit.
+/// 4. MeterValues with 10 sampled values each, closed loop, acknowledged after commit.
 pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let mut table = Table::new(
         "4. MeterValues ingestion (10 sampled values each, closed loop)",
         &[
+            "database",
             "stations",
             "messages/s",
             "values/s",
             "ack p50 ms",
             "ack p99 ms",
             "server CPU µs/msg",
+            "PostgreSQL CPU µs/msg",
             "errors",
         ],
     );
-    for n in [10, 50, 200] {
-        let target = Target::centrale(root, &[]).await?;
+    for (db, n) in Db::available()
+        .into_iter()
+        .flat_map(|db| [10, 50, 200].map(|n| (db.clone(), n)))
+    {
+        let target = Target::centrale_on(root, &[], &db).await?;
         let (mut stations, errors) = fleet(&target, "MV-", n, 128).await;
         let mut transactions = Vec::new();
         for station in &mut stations {
@@ -341,12 +373,14 @@ pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
             .await;
         let rate = run.per_second();
         table.row(vec![
+            db.name().to_owned(),
             count(n as u64),
             count(rate as u64),
             count((rate * 10.0) as u64),
             f2(run.latencies.ms(0.5)),
             f2(run.latencies.ms(0.99)),
             f1(run.cpu_us_each()),
+            f1(run.db_cpu_us_each()),
             count(errors + run.errors),
         ]);
         join_all(stations.into_iter().map(BenchStation::close)).await;

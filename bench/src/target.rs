@@ -11,6 +11,99 @@ use tokio::process::{Child, Command};
 /// Which core the server runs on; the load generator runs on the others.
 pub const SERVER_CORE: &str = "0";
 
+/// Where a Centrale under test keeps its data.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// A fresh SQLite file (the embedded default).
+    Sqlite,
+    /// A fresh database on the PostgreSQL cluster `make bench` started, pinned to its own core
+    /// (durable commits: fsync on): its superuser's URL, and its data folder, through which its
+    /// CPU time is read.
+    Postgres { admin: String, data: PathBuf },
+}
+
+impl Db {
+    /// SQLite, and PostgreSQL when `make bench` started a cluster (`CENTRALE_BENCH_POSTGRES`,
+    /// `CENTRALE_BENCH_POSTGRES_DATA`).
+    pub fn available() -> Vec<Db> {
+        let mut all = vec![Db::Sqlite];
+        let admin = std::env::var("CENTRALE_BENCH_POSTGRES").unwrap_or_default();
+        let data = std::env::var("CENTRALE_BENCH_POSTGRES_DATA").unwrap_or_default();
+        if !admin.is_empty() && !data.is_empty() {
+            all.push(Db::Postgres {
+                admin,
+                data: PathBuf::from(data),
+            });
+        }
+        all
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Db::Sqlite => "SQLite",
+            Db::Postgres { .. } => "PostgreSQL",
+        }
+    }
+
+    /// The CPU time the database server has used so far (none for SQLite, which runs inside
+    /// Centrale and is counted with it).
+    pub fn cpu(&self) -> Duration {
+        match self {
+            Db::Sqlite => Duration::ZERO,
+            Db::Postgres { data, .. } => cluster_cpu(data).unwrap_or_default(),
+        }
+    }
+}
+
+/// The CPU time of a PostgreSQL cluster: its postmaster and every process it started, live
+/// (their own times) or gone (in the postmaster's children's times).
+fn cluster_cpu(data: &Path) -> Option<Duration> {
+    let pid: u32 = std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut total = stat_times(pid)?.1;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Some((parent, times)) = stat_times(child)
+            && parent == pid
+        {
+            total += times;
+        }
+    }
+    Some(total)
+}
+
+/// A process's parent, and its CPU time with that of its children it waited for.
+fn stat_times(pid: u32) -> Option<(u32, Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let parent: u32 = fields.get(1)?.parse().ok()?;
+    let ticks: u64 = (11..=14)
+        .map(|i| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    let per_second = ticks_per_second().max(1);
+    Some((
+        parent,
+        Duration::from_nanos(ticks * 1_000_000_000 / per_second),
+    ))
+}
+
 /// A server process under test.
 pub struct Target {
     pub name: &'static str,
@@ -22,6 +115,8 @@ pub struct Target {
     pub ws_base: String,
     /// An API token (Centrale's REST API and event stream need one).
     token: Option<String>,
+    /// Where the data goes (SQLite for the peers, which keep none).
+    pub db: Db,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -29,8 +124,18 @@ impl Target {
     /// A fresh Centrale (release build) on a new SQLite file, open registration, no heartbeat
     /// or ping traffic of its own during the measurement.
     pub async fn centrale(root: &Path, extra: &[&str]) -> anyhow::Result<Target> {
+        Target::centrale_on(root, extra, &Db::Sqlite).await
+    }
+
+    /// [`Target::centrale`] on a fresh database of `on`.
+    pub async fn centrale_on(root: &Path, extra: &[&str], on: &Db) -> anyhow::Result<Target> {
         let dir = tempfile::tempdir()?;
-        let db = format!("sqlite://{}", dir.path().join("centrale.db").display());
+        let db = match on {
+            Db::Sqlite => format!("sqlite://{}", dir.path().join("centrale.db").display()),
+            Db::Postgres { admin, .. } => {
+                engine::store::testing::fresh_postgres_database(admin).await?
+            }
+        };
         let bin = root.join("target/release/centrale");
         let mut args = vec![
             "--listen",
@@ -63,6 +168,7 @@ impl Target {
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
             token: Some(token),
+            db: on.clone(),
             _dir: Some(dir),
         })
     }
@@ -89,6 +195,7 @@ impl Target {
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
             token: None,
+            db: Db::Sqlite,
             _dir: None,
         })
     }
@@ -115,6 +222,7 @@ impl Target {
             ws_base: format!("ws://{addr}/ocpp"),
             addr,
             token: None,
+            db: Db::Sqlite,
             _dir: None,
         })
     }

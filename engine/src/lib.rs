@@ -194,6 +194,14 @@ struct Inner {
 impl Engine {
     /// Opens the database (running its migrations) and returns a ready engine.
     pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
+        let engine = Engine::open(config).await?;
+        engine.start_retention();
+        Ok(engine)
+    }
+
+    /// Opens the database (running its migrations) without the server's background work
+    /// (retention): for the command line, which does one job and closes the database.
+    pub async fn open(config: EngineConfig) -> Result<Engine, EngineError> {
         let store = Store::open(&config.database_url).await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let shutdown = CancellationToken::new();
@@ -204,7 +212,7 @@ impl Engine {
             shutdown.clone(),
             &tasks,
         );
-        let engine = Engine {
+        Ok(Engine {
             inner: Arc::new(Inner {
                 config,
                 store,
@@ -219,9 +227,7 @@ impl Engine {
                 shutdown,
                 tasks,
             }),
-        };
-        engine.start_retention();
-        Ok(engine)
+        })
     }
 
     /// Prunes, every [`RETENTION_EVERY`], what is older than the configured retention.

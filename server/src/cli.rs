@@ -118,7 +118,7 @@ pub async fn run(config: &crate::Config, command: Command) -> anyhow::Result<()>
         }
         Command::User(_) | Command::Token(_) => {}
     }
-    let engine = Engine::start(EngineConfig {
+    let engine = Engine::open(EngineConfig {
         database_url: config.database.clone(),
         ..EngineConfig::default()
     })
