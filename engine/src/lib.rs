@@ -144,16 +144,30 @@ pub enum EngineError {
     NewerSchema(i64, i64),
     #[error("{0}")]
     Copy(String),
+    // The causes below are part of the message, not `source()`: a chain printed whole
+    // (`{e:#}`) would say each twice.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     #[error("the meter values could not be committed: {0}")]
     GroupCommit(String),
     #[error("could not hash or check a secret: {0}")]
     Secret(String),
     #[error("the database holds a value this version does not know: {0}")]
     Corrupt(#[from] model::UnknownValue),
+}
+
+impl From<sqlx::Error> for EngineError {
+    fn from(e: sqlx::Error) -> Self {
+        EngineError::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for EngineError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        EngineError::Migrate(e)
+    }
 }
 
 /// Counters of the whole fleet.

@@ -185,6 +185,10 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     let in_memory = url.contains(":memory:");
+    // Two processes opening a new file at once (a server starting, `centrale user add` beside
+    // it) would both switch it to WAL (which cannot wait for a lock) and apply the first
+    // migrations: they take turns until the file is ready.
+    let _turn = OpenTurn::take(options.get_filename(), in_memory).await?;
     // Writes: one connection. SQLite has one writer at a time anyway; with several writing
     // connections they would wait for each other in SQLite's busy handler (sleeps of 1 ms and
     // more), which costs far more than taking turns here.
@@ -211,6 +215,56 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
         reads: Pool::Sqlite(reads),
         writes: Pool::Sqlite(writer),
     })
+}
+
+/// An exclusive lock (`flock`, apart from SQLite's own locks) on a SQLite file while a process
+/// opens it (WAL, migrations), so that processes open it one after the other. PostgreSQL's
+/// migrations take an advisory lock instead. Released when dropped.
+struct OpenTurn(Option<std::fs::File>);
+
+impl OpenTurn {
+    async fn take(path: &std::path::Path, in_memory: bool) -> Result<OpenTurn, EngineError> {
+        if in_memory {
+            return Ok(OpenTurn(None));
+        }
+        // An empty file is a new database to SQLite.
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                EngineError::Unreachable(format!(
+                    "cannot create or open {}: {e}: does its folder exist, and may Centrale \
+                     write there?",
+                    path.display()
+                ))
+            })?;
+        let deadline = tokio::time::Instant::now() + 3 * CONNECT_TIMEOUT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(OpenTurn(Some(file))),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => {
+                    return Err(EngineError::Unreachable(format!(
+                        "another process kept {} locked while opening it: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for OpenTurn {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
 }
 
 async fn open_postgres(url: &str) -> Result<Opened, EngineError> {

@@ -80,6 +80,57 @@ async fn an_unreachable_database_is_one_clear_line_without_the_password() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_beside_a_server_starting_on_a_new_database_works() {
+    // Both open a database nobody has opened yet at the same moment: they must take turns to
+    // set it up (once, it failed on SQLite with "duplicate column name" or "database is
+    // locked").
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let database = fresh_database(dir.path()).await;
+        let mut server = Command::new(env!("CARGO_BIN_EXE_centrale"))
+            .args(["--listen", "127.0.0.1:0", "--database", &database])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let user = format!("ops{round}");
+        let added = Command::new(env!("CARGO_BIN_EXE_centrale"))
+            .args([
+                "--database",
+                &database,
+                "user",
+                "add",
+                &user,
+                "--role",
+                "viewer",
+            ])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            added.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let listed = centrale(&["--database", &database, "user", "list"], "");
+        assert!(listed.contains(&user), "{listed}");
+        // The server started too, and is still running.
+        assert!(
+            server.try_wait().unwrap().is_none(),
+            "round {round}: the server stopped"
+        );
+        server.kill().unwrap();
+        let output = server.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stderr.contains("could not open"),
+            "round {round}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_postgres_credentials_are_one_clear_line() {
     if crate::helpers::postgres_admin().is_none() {
         eprintln!("not run here: no CENTRALE_TEST_POSTGRES (make test sets it)");
