@@ -54,11 +54,14 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Database URL: `sqlite://PATH` (created if missing).
+    /// Database URL: `sqlite://PATH` (created if missing) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (PostgreSQL 15 or newer).
     #[arg(
         long,
         env = "CENTRALE_DATABASE",
-        default_value = "sqlite://centrale.db"
+        default_value = "sqlite://centrale.db",
+        // `--help` would show the environment's value, password included.
+        hide_env_values = true
     )]
     pub database: String,
 

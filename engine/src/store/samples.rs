@@ -5,6 +5,7 @@ use super::{GROUP_COMMIT, Store, connector_of};
 use crate::EngineError;
 use crate::model::{Sample, StoredSample};
 use protocol::StationId;
+use std::collections::HashMap;
 
 /// One MeterValues message waiting for the writer.
 #[derive(Debug)]
@@ -46,33 +47,22 @@ async fn commit_group(
     group: &[SampleWrite],
 ) -> Result<Vec<Result<Option<i64>, EngineError>>, EngineError> {
     on!(pool, |db| {
-        // Fast path: all in one transaction. Nothing in a well-formed message can fail here;
-        // if something does, the group is written again one message per transaction, so only
-        // the faulty one fails.
+        // Fast path: the whole group in one transaction, a few statements for all of it.
+        // Nothing in a well-formed message can fail here; if something does, the group is
+        // written again one message per transaction, so only the faulty one fails.
         let mut tx = db.begin().await?;
-        let mut results = Vec::with_capacity(group.len());
-        let mut failed = false;
-        for write in group {
-            match write_one(Conn::from(&mut *tx), write).await {
-                Ok(running) => results.push(Ok(running)),
-                Err(_) => {
-                    failed = true;
-                    break;
-                }
-            }
-        }
-        if !failed {
+        if let Ok(running) = write_group(Conn::from(&mut *tx), group).await {
             tx.commit().await?;
-            return Ok(results);
+            return Ok(running.into_iter().map(Ok).collect());
         }
         tx.rollback().await?;
         let mut results = Vec::with_capacity(group.len());
         for write in group {
             let mut tx = db.begin().await?;
-            match write_one(Conn::from(&mut *tx), write).await {
+            match write_group(Conn::from(&mut *tx), std::slice::from_ref(write)).await {
                 Ok(running) => {
                     tx.commit().await?;
-                    results.push(Ok(running));
+                    results.push(Ok(running.into_iter().next().flatten()));
                 }
                 Err(e) => {
                     tx.rollback().await?;
@@ -84,56 +74,85 @@ async fn commit_group(
     })
 }
 
-/// One MeterValues message: its samples, and the meter start of its transaction if running.
-async fn write_one(mut conn: Conn<'_>, write: &SampleWrite) -> Result<Option<i64>, EngineError> {
-    insert_samples(
-        conn.reborrow(),
-        &write.station,
-        write.connector_id,
-        write.transaction_id,
-        &write.samples,
-    )
-    .await?;
-    let Some(id) = write.transaction_id else {
-        return Ok(None);
+/// MeterValues messages: all their samples (multi-row inserts), then the meter start of each
+/// message's transaction if it is still running, read in one query.
+async fn write_group(
+    mut conn: Conn<'_>,
+    group: &[SampleWrite],
+) -> Result<Vec<Option<i64>>, EngineError> {
+    let rows: Vec<SampleRow<'_>> = group
+        .iter()
+        .flat_map(|w| {
+            w.samples.iter().map(move |sample| SampleRow {
+                station: &w.station,
+                connector_id: w.connector_id,
+                transaction_id: w.transaction_id,
+                sample,
+            })
+        })
+        .collect();
+    insert_samples(conn.reborrow(), &rows).await?;
+    let mut ids: Vec<i64> = group.iter().filter_map(|w| w.transaction_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let running: HashMap<i64, i64> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        on_conn!(conn, |c: Db| {
+            let mut query = sqlx::QueryBuilder::<Db>::new(
+                "SELECT id, meter_start FROM transactions WHERE meter_stop IS NULL AND id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            list.push_unseparated(")");
+            query
+                .build_query_as::<(i64, i64)>()
+                .fetch_all(&mut *c)
+                .await?
+                .into_iter()
+                .collect()
+        })
     };
-    Ok(on_conn!(conn, |c: _Db| {
-        sqlx::query_scalar(
-            "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
-        )
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?
-    }))
+    Ok(group
+        .iter()
+        .map(|w| w.transaction_id.and_then(|id| running.get(&id).copied()))
+        .collect())
 }
 
-/// Inserts samples of one connector (and transaction), many rows per statement.
+/// One sampled value with what it belongs to.
+pub(super) struct SampleRow<'a> {
+    pub station: &'a StationId,
+    pub connector_id: u32,
+    pub transaction_id: Option<i64>,
+    pub sample: &'a Sample,
+}
+
+/// Inserts samples, many rows per statement.
 pub(super) async fn insert_samples(
     conn: Conn<'_>,
-    station: &StationId,
-    connector_id: u32,
-    transaction_id: Option<i64>,
-    samples: &[Sample],
+    rows: &[SampleRow<'_>],
 ) -> Result<(), EngineError> {
     on_conn!(conn, |c: Db| {
-        // One statement for many rows (within the bind-parameter limit of both backends).
-        for chunk in samples.chunks(1000) {
+        // Within the bind-parameter limit of both backends (11 per row).
+        for chunk in rows.chunks(1000) {
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, \
                  value, measurand, unit, phase, context, location, format) ",
             );
-            insert.push_values(chunk, |mut row, sample| {
-                row.push_bind(station.as_str())
-                    .push_bind(i64::from(connector_id))
-                    .push_bind(transaction_id)
-                    .push_bind(sample.timestamp)
-                    .push_bind(&sample.value)
-                    .push_bind(&sample.measurand)
-                    .push_bind(&sample.unit)
-                    .push_bind(&sample.phase)
-                    .push_bind(&sample.context)
-                    .push_bind(&sample.location)
-                    .push_bind(&sample.format);
+            insert.push_values(chunk, |mut row, r| {
+                row.push_bind(r.station.as_str())
+                    .push_bind(i64::from(r.connector_id))
+                    .push_bind(r.transaction_id)
+                    .push_bind(r.sample.timestamp)
+                    .push_bind(&r.sample.value)
+                    .push_bind(&r.sample.measurand)
+                    .push_bind(&r.sample.unit)
+                    .push_bind(&r.sample.phase)
+                    .push_bind(&r.sample.context)
+                    .push_bind(&r.sample.location)
+                    .push_bind(&r.sample.format);
             });
             insert.build().execute(&mut *c).await?;
         }

@@ -125,14 +125,17 @@ impl Store {
             };
             if outcome != StopOutcome::Duplicate {
                 let linked = (outcome == StopOutcome::Stopped).then_some(stop.transaction_id);
-                samples::insert_samples(
-                    Conn::from(&mut *tx),
-                    station,
-                    connector.unwrap_or(0),
-                    linked,
-                    &stop.samples,
-                )
-                .await?;
+                let rows: Vec<_> = stop
+                    .samples
+                    .iter()
+                    .map(|sample| samples::SampleRow {
+                        station,
+                        connector_id: connector.unwrap_or(0),
+                        transaction_id: linked,
+                        sample,
+                    })
+                    .collect();
+                samples::insert_samples(Conn::from(&mut *tx), &rows).await?;
             }
             tx.commit().await?;
             Ok(StopRecorded {

@@ -77,6 +77,18 @@ async fn an_unreachable_database_is_one_clear_line_without_the_password() {
         .unwrap();
     let line = failed_with_one_line(&output);
     assert!(!line.contains("hunter2"), "{line}");
+    // Nor does --help show it from the environment.
+    let help = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .arg("--help")
+        .env(
+            "CENTRALE_DATABASE",
+            "postgres://u:hunter2-secret@127.0.0.1:1/x",
+        )
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("CENTRALE_DATABASE"), "{help}");
+    assert!(!help.contains("hunter2"), "{help}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
