@@ -95,6 +95,11 @@ async fn write_group(
     let mut ids: Vec<i64> = group.iter().filter_map(|w| w.transaction_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    // Padded to a power of two (repeating an id changes nothing): a few statement shapes,
+    // each prepared once per connection.
+    if let Some(&last) = ids.last() {
+        ids.resize(ids.len().next_power_of_two(), last);
+    }
     let running: HashMap<i64, i64> = if ids.is_empty() {
         HashMap::new()
     } else {
@@ -129,14 +134,33 @@ pub(super) struct SampleRow<'a> {
     pub sample: &'a Sample,
 }
 
+/// The most rows one statement inserts (11 parameters each, within both backends' limits).
+const MAX_ROWS: usize = 512;
+/// Below this many rows, one statement takes them all.
+const MIN_CHUNK: usize = 16;
+
+/// How many of `n` rows the next statement inserts: a power of two from [`MIN_CHUNK`] to
+/// [`MAX_ROWS`], or all of fewer than [`MIN_CHUNK`]. So a few statement shapes (SQL texts)
+/// serve every group size, each prepared once per connection and then reused; a group is
+/// still a few statements (one for a typical single message).
+pub(super) fn chunk_len(n: usize) -> usize {
+    if n < MIN_CHUNK {
+        n
+    } else {
+        1 << (usize::BITS - 1 - n.min(MAX_ROWS).leading_zeros())
+    }
+}
+
 /// Inserts samples, many rows per statement.
 pub(super) async fn insert_samples(
     conn: Conn<'_>,
     rows: &[SampleRow<'_>],
 ) -> Result<(), EngineError> {
     on_conn!(conn, |c: Db| {
-        // Within the bind-parameter limit of both backends (11 per row).
-        for chunk in rows.chunks(1000) {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
+            rest = tail;
             let mut insert = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, \
                  value, measurand, unit, phase, context, location, format) ",
@@ -234,4 +258,27 @@ fn stored_sample_from_row(row: &impl Row) -> Result<StoredSample, EngineError> {
         context: row.get("context")?,
         location: row.get("location")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_len;
+
+    #[test]
+    fn groups_split_into_few_statement_shapes() {
+        let split = |mut n: usize| {
+            let mut sizes = Vec::new();
+            while n > 0 {
+                let k = chunk_len(n);
+                sizes.push(k);
+                n -= k;
+            }
+            sizes
+        };
+        assert_eq!(split(10), vec![10]);
+        assert_eq!(split(16), vec![16]);
+        assert_eq!(split(370), vec![256, 64, 32, 16, 2]);
+        assert_eq!(split(2560), vec![512, 512, 512, 512, 512]);
+        assert!(split(0).is_empty());
+    }
 }
