@@ -60,6 +60,11 @@ pg_bindir() {
 }
 
 ensure_postgres() {
+  if ! command -v openssl >/dev/null; then
+    step "installing openssl from Debian (a certificate for the test PostgreSQL)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl
+  fi
   if [ -z "$(pg_bindir)" ] || [ ! -x "$(pg_bindir)/initdb" ]; then
     step "installing PostgreSQL from Debian (the tests run on PostgreSQL too)"
     as_root apt-get update -qq
@@ -87,13 +92,18 @@ start_test_postgres() {
     pin=(taskset -c "$PG_TEST_PIN")
   fi
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # A self-signed certificate, so that the tests can reach it over TLS too (sslmode=require).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$PG_TEST_DIR/server.key" -out "$PG_TEST_DIR/server.crt" >/dev/null 2>&1
+  chmod 600 "$PG_TEST_DIR/server.key"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_TEST_DIR/server.key" "$PG_TEST_DIR/server.crt"
   printf 'centrale-test-admin\n' > "$PG_TEST_DIR/pwfile"
   chmod 644 "$PG_TEST_DIR/pwfile"
   "${runas[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U centrale_test --pwfile="$PG_TEST_DIR/pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEST_DIR/initdb.log"; return 1; }
   "${pin[@]}" "${runas[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 30 \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 $settings -c max_connections=400" \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 $settings -c max_connections=400 -c ssl=on -c ssl_cert_file=$PG_TEST_DIR/server.crt -c ssl_key_file=$PG_TEST_DIR/server.key" \
     start >/dev/null || { cat "$PG_TEST_DIR/server.log"; return 1; }
   PG_TEST_RUNAS=("${runas[@]}")
   export CENTRALE_TEST_POSTGRES="postgres://centrale_test:centrale-test-admin@127.0.0.1:$port/postgres"

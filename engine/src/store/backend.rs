@@ -33,6 +33,14 @@ pub enum Conn<'c> {
 }
 
 impl Conn<'_> {
+    /// Whether each statement costs a round trip to a server (PostgreSQL), so that writes of
+    /// many messages are best merged into few statements; on SQLite (in the process) small
+    /// statements of one message each, prepared once and reused, cost less (measured:
+    /// BENCHMARKS.md, scenario 4).
+    pub fn pays_round_trips(&self) -> bool {
+        matches!(self, Conn::Postgres(_))
+    }
+
     /// The same connection, borrowed again (to pass it on and use it after).
     pub fn reborrow(&mut self) -> Conn<'_> {
         match self {
@@ -314,6 +322,10 @@ fn connect_error(e: sqlx::Error) -> EngineError {
             ),
             _ => db.message().to_owned(),
         },
+        sqlx::Error::Io(io) if io.to_string().contains("certificate") => format!(
+            "the server's TLS certificate was not accepted ({io}): name its CA with \
+             sslrootcert=PATH in the URL, or use sslmode=require to encrypt without verifying"
+        ),
         sqlx::Error::Io(io) => format!(
             "cannot reach the server ({io}): is it running, and are the host and port right?"
         ),

@@ -1,7 +1,7 @@
 //! The message log: every frame in and out, appended in batches.
 
+use super::Store;
 use super::backend::{Row, on};
-use super::{Store, samples};
 use crate::EngineError;
 use crate::message_log::{Direction, FrameStore, LoggedFrame};
 use protocol::StationId;
@@ -11,11 +11,10 @@ impl Store {
     pub async fn append_messages(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
-            // A few statement shapes for every batch size (see `chunk_len`).
-            let mut rest = frames;
-            while !rest.is_empty() {
-                let (chunk, tail) = rest.split_at(samples::chunk_len(rest.len()));
-                rest = tail;
+            // The writer's full batches (500 frames) are one statement of one shape, prepared
+            // once; each statement costs a hand-off to SQLite's worker thread or a round trip
+            // to PostgreSQL, so fewer, larger ones are cheaper than power-of-two chunks.
+            for chunk in frames.chunks(1000) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO message_log (station_id, direction, message_type, message_id, \
                      action, frame, logged_at) ",

@@ -211,6 +211,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn postgres_is_reached_over_tls_when_the_url_asks() {
+        let Some(admin) = testing::postgres_admin() else {
+            eprintln!(
+                "not run here: set {} (make test does)",
+                testing::POSTGRES_ENV
+            );
+            return;
+        };
+        let url = testing::fresh_postgres_database(&admin).await.unwrap();
+        let plain = Store::open(&url).await.unwrap();
+        let on: String = backend::on!(&plain.reads, |db| {
+            sqlx::query_scalar("SHOW ssl").fetch_one(db).await.unwrap()
+        });
+        plain.close().await;
+        if on != "on" {
+            eprintln!("not run here: the test server has ssl off (make test's has it on)");
+            return;
+        }
+        let store = Store::open(&format!("{url}?sslmode=require"))
+            .await
+            .unwrap();
+        let ssl: bool = backend::on!(&store.reads, |db| {
+            sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .fetch_one(db)
+                .await
+                .unwrap()
+        });
+        assert!(ssl);
+        // A certificate that cannot be verified is refused when the URL asks for verification.
+        let err = Store::open(&format!("{url}?sslmode=verify-full"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("certificate was not accepted"), "{err}");
+        assert!(!err.contains("centrale-test-app-password"), "{err}");
+    }
+
+    #[tokio::test]
     async fn a_database_of_a_newer_schema_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let url = testing::fresh_database(dir.path()).await.unwrap();

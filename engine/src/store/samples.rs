@@ -74,12 +74,22 @@ async fn commit_group(
     })
 }
 
-/// MeterValues messages: all their samples (multi-row inserts), then the meter start of each
-/// message's transaction if it is still running, read in one query.
+/// MeterValues messages: their samples, then the meter start of each message's transaction if
+/// it is still running. Where statements cost round trips, all messages at once (multi-row
+/// inserts across messages, one query for the meter starts); otherwise one message after the
+/// other.
 async fn write_group(
     mut conn: Conn<'_>,
     group: &[SampleWrite],
 ) -> Result<Vec<Option<i64>>, EngineError> {
+    if !conn.pays_round_trips() && group.len() > 1 {
+        let mut running = Vec::with_capacity(group.len());
+        for write in group {
+            let one = Box::pin(write_group(conn.reborrow(), std::slice::from_ref(write))).await?;
+            running.extend(one);
+        }
+        return Ok(running);
+    }
     let rows: Vec<SampleRow<'_>> = group
         .iter()
         .flat_map(|w| {
@@ -143,7 +153,7 @@ const MIN_CHUNK: usize = 16;
 /// [`MAX_ROWS`], or all of fewer than [`MIN_CHUNK`]. So a few statement shapes (SQL texts)
 /// serve every group size, each prepared once per connection and then reused; a group is
 /// still a few statements (one for a typical single message).
-pub(super) fn chunk_len(n: usize) -> usize {
+fn chunk_len(n: usize) -> usize {
     if n < MIN_CHUNK {
         n
     } else {
