@@ -225,9 +225,12 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
     })
 }
 
-/// An exclusive lock (`flock`, apart from SQLite's own locks) on a SQLite file while a process
+/// An exclusive lock (`flock`) on a file beside the database, `PATH-lock`, while a process
 /// opens it (WAL, migrations), so that processes open it one after the other. PostgreSQL's
 /// migrations take an advisory lock instead. Released when dropped.
+///
+/// Never a descriptor of the database file itself: closing one would drop the POSIX locks
+/// SQLite's connections in this process hold on it (SQLite's "how to corrupt" list, 2.2).
 struct OpenTurn(Option<std::fs::File>);
 
 impl OpenTurn {
@@ -235,16 +238,19 @@ impl OpenTurn {
         if in_memory {
             return Ok(OpenTurn(None));
         }
-        // An empty file is a new database to SQLite.
+        let mut name = path.as_os_str().to_owned();
+        name.push("-lock");
+        let lock = std::path::PathBuf::from(name);
         let file = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
-            .open(path)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
             .map_err(|e| {
                 EngineError::Unreachable(format!(
                     "cannot create or open {}: {e}: does its folder exist, and may Centrale \
                      write there?",
-                    path.display()
+                    lock.display()
                 ))
             })?;
         let deadline = tokio::time::Instant::now() + 3 * CONNECT_TIMEOUT;
@@ -258,8 +264,8 @@ impl OpenTurn {
                 }
                 Err(e) => {
                     return Err(EngineError::Unreachable(format!(
-                        "another process kept {} locked while opening it: {e}",
-                        path.display()
+                        "another process kept {} locked while opening the database: {e}",
+                        lock.display()
                     )));
                 }
             }
