@@ -245,6 +245,7 @@ pub fn init_tracing() {
 /// Runs Centrale until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let server = Server::start(config).await?;
+    let stop = shutdown_signal();
     // No default password: a fresh database gets an admin with a random one, shown once.
     if let Some(password) = server.engine().first_admin("admin").await? {
         println!("No users yet: made the admin \"admin\" with the password {password}");
@@ -257,7 +258,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(addr) = server.tls_addr() {
         println!("Over TLS: https://{addr}/ and wss://{addr}/ocpp/STATION_ID");
     }
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     server.stop().await
 }
@@ -452,30 +453,34 @@ impl Server {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called,
+/// not when first awaited: a signal that arrives between the two is not lost (nor does it
+/// kill the process the default way).
+fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+                (Ok(i), Ok(t)) => (i, t),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "cannot listen for SIGINT or SIGTERM");
+                    return std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

@@ -82,26 +82,25 @@ async fn write_group(
     mut conn: Conn<'_>,
     group: &[SampleWrite],
 ) -> Result<Vec<Option<i64>>, EngineError> {
-    if !conn.pays_round_trips() && group.len() > 1 {
+    if !conn.pays_round_trips() {
         let mut running = Vec::with_capacity(group.len());
         for write in group {
-            let one = Box::pin(write_group(conn.reborrow(), std::slice::from_ref(write))).await?;
-            running.extend(one);
+            insert_samples(conn.reborrow(), &rows_of(std::slice::from_ref(write))).await?;
+            running.push(match write.transaction_id {
+                Some(id) => on_conn!(conn.reborrow(), |c: _Db| {
+                    sqlx::query_scalar(
+                        "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?
+                }),
+                None => None,
+            });
         }
         return Ok(running);
     }
-    let rows: Vec<SampleRow<'_>> = group
-        .iter()
-        .flat_map(|w| {
-            w.samples.iter().map(move |sample| SampleRow {
-                station: &w.station,
-                connector_id: w.connector_id,
-                transaction_id: w.transaction_id,
-                sample,
-            })
-        })
-        .collect();
-    insert_samples(conn.reborrow(), &rows).await?;
+    insert_samples(conn.reborrow(), &rows_of(group)).await?;
     let mut ids: Vec<i64> = group.iter().filter_map(|w| w.transaction_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -134,6 +133,21 @@ async fn write_group(
         .iter()
         .map(|w| w.transaction_id.and_then(|id| running.get(&id).copied()))
         .collect())
+}
+
+/// The samples of `group`, each with what it belongs to.
+fn rows_of(group: &[SampleWrite]) -> Vec<SampleRow<'_>> {
+    group
+        .iter()
+        .flat_map(|w| {
+            w.samples.iter().map(move |sample| SampleRow {
+                station: &w.station,
+                connector_id: w.connector_id,
+                transaction_id: w.transaction_id,
+                sample,
+            })
+        })
+        .collect()
 }
 
 /// One sampled value with what it belongs to.
