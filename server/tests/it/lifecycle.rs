@@ -65,6 +65,19 @@ async fn an_unreachable_database_is_one_clear_line_without_the_password() {
         assert!(line.contains("centrale:***@127.0.0.1:1"), "{line}");
         assert!(!line.contains("hunter2"), "{line}");
     }
+    // A URL that does not parse says so, without its password either.
+    let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "postgres://u:hunter2-secret@[::1/x",
+        ])
+        .output()
+        .unwrap();
+    let line = failed_with_one_line(&output);
+    assert!(line.contains("invalid database URL"), "{line}");
+    assert!(!line.contains("hunter2"), "{line}");
     // The command line fails the same way, without starting anything.
     let output = Command::new(env!("CARGO_BIN_EXE_centrale"))
         .args([
