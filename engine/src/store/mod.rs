@@ -169,11 +169,7 @@ mod tests {
 
     #[tokio::test]
     async fn both_backends_make_the_same_tables_and_columns() {
-        let Some(admin) = testing::postgres_admin() else {
-            eprintln!(
-                "not run here: set {} (make test does)",
-                testing::POSTGRES_ENV
-            );
+        let Some(admin) = testing::postgres_or_say_why() else {
             return;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -190,11 +186,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_role_that_only_owns_its_database_migrates_it_once() {
-        let Some(admin) = testing::postgres_admin() else {
-            eprintln!(
-                "not run here: set {} (make test does)",
-                testing::POSTGRES_ENV
-            );
+        let Some(admin) = testing::postgres_or_say_why() else {
             return;
         };
         let url = testing::fresh_postgres_database(&admin).await.unwrap();
@@ -212,11 +204,7 @@ mod tests {
 
     #[tokio::test]
     async fn postgres_is_reached_over_tls_when_the_url_asks() {
-        let Some(admin) = testing::postgres_admin() else {
-            eprintln!(
-                "not run here: set {} (make test does)",
-                testing::POSTGRES_ENV
-            );
+        let Some(admin) = testing::postgres_or_say_why() else {
             return;
         };
         let url = testing::fresh_postgres_database(&admin).await.unwrap();

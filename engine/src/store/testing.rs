@@ -20,6 +20,15 @@ pub fn postgres_admin() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
+/// [`postgres_admin`], or none with a line on stderr saying why a test does not run here.
+pub fn postgres_or_say_why() -> Option<String> {
+    let admin = postgres_admin();
+    if admin.is_none() {
+        eprintln!("not run here: set {POSTGRES_ENV} (make test does)");
+    }
+    admin
+}
+
 /// A fresh, empty database for one test: a SQLite file in `dir`, or, when [`POSTGRES_ENV`] is
 /// set, a new database on that server.
 pub async fn fresh_database(dir: &std::path::Path) -> Result<String, sqlx::Error> {

@@ -114,8 +114,6 @@ impl TestApp {
     }
 }
 
-pub use engine::store::testing::postgres_admin;
-
 /// A fresh, empty database for one test: a SQLite file in `dir`, or a new PostgreSQL database
 /// when `CENTRALE_TEST_POSTGRES` names a server (`make test` runs the suite both ways).
 pub async fn fresh_database(dir: &std::path::Path) -> String {

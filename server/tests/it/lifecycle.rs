@@ -157,8 +157,7 @@ async fn the_command_line_beside_a_server_starting_on_a_new_database_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_postgres_credentials_are_one_clear_line() {
-    if crate::helpers::postgres_admin().is_none() {
-        eprintln!("not run here: no CENTRALE_TEST_POSTGRES (make test sets it)");
+    if engine::store::testing::postgres_or_say_why().is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! Moving and backing up data: `centrale migrate-data` (SQLite to PostgreSQL) and
 //! `centrale backup`, on real files, a real PostgreSQL and the real binary.
 
-use crate::helpers::{admin_token, fresh_database, http_with, postgres_admin};
+use crate::helpers::{admin_token, fresh_database, http_with};
 use engine::operators::Role;
 use serde_json::json;
 use server::{Config, Server};
@@ -42,6 +42,11 @@ async fn charge_once(server: &Server, station: &str, tag: &str) -> i64 {
     id
 }
 
+/// `GET path` on `server`, signed in with `auth`.
+async fn get(server: &Server, auth: &str, path: &str) -> crate::helpers::HttpResponse {
+    http_with(&server.addr().to_string(), auth, "GET", path, None).await
+}
+
 fn centrale(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_centrale"))
         .args(args)
@@ -61,8 +66,7 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_data_moves_a_populated_sqlite_database_to_postgres() {
-    if postgres_admin().is_none() {
-        eprintln!("not run here: no CENTRALE_TEST_POSTGRES (make test sets it)");
+    if engine::store::testing::postgres_or_say_why().is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -147,14 +151,7 @@ async fn migrate_data_moves_a_populated_sqlite_database_to_postgres() {
     ]));
     assert!(replaced.contains("done:"), "{replaced}");
     let (server, _) = serve(&postgres).await;
-    let gone = http_with(
-        &server.addr().to_string(),
-        &auth,
-        "GET",
-        &format!("/api/transactions/{third}"),
-        None,
-    )
-    .await;
+    let gone = get(&server, &auth, &format!("/api/transactions/{third}")).await;
     assert_eq!(gone.status, 404, "{}", gone.body);
     server.stop().await.unwrap();
 }
@@ -175,14 +172,7 @@ async fn backup_copies_a_running_sqlite_database() {
     // Restoring is starting on the copy.
     let restored = format!("sqlite://{file_str}");
     let (server, _) = serve(&restored).await;
-    let got = http_with(
-        &server.addr().to_string(),
-        &auth,
-        "GET",
-        &format!("/api/transactions/{id}"),
-        None,
-    )
-    .await;
+    let got = get(&server, &auth, &format!("/api/transactions/{id}")).await;
     assert_eq!(got.status, 200, "{}", got.body);
     server.stop().await.unwrap();
 
