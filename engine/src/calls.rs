@@ -83,6 +83,10 @@ pub(crate) struct Command {
     pub(crate) action: String,
     pub(crate) payload: serde_json::Value,
     pub(crate) reply: oneshot::Sender<Result<Answer, CallError>>,
+    /// Resolves once the call may go: its audit entry (and what it intends) is committed. The
+    /// call takes its place in the queue when it arrives, so calls leave in the order they
+    /// came, however long each one's commit takes; a dropped sender means it must not go.
+    pub(crate) ready: oneshot::Receiver<()>,
 }
 
 /// The one call a session has outstanding.
@@ -126,6 +130,8 @@ impl Engine {
             return Err(CallError::NotAllowed(e.to_string()));
         }
         let shown = redacted(action, &payload);
+        // In the queue now (calls leave in the order they came), sent once `ready` fires.
+        let (ready, answer) = enqueue(station, &queue, action, payload)?;
         // Recorded before it is sent: a call that reaches a station is never missing from the
         // audit log.
         let audit = self
@@ -143,7 +149,10 @@ impl Engine {
             payload: shown,
         });
         let intent = self.record_intent(station, &request).await;
-        let outcome = self.send_command(station, &queue, action, payload).await;
+        let _ = ready.send(());
+        // The session answers every command it takes (result, error or timeout); a dropped
+        // sender means the session ended first.
+        let outcome = answer.await.unwrap_or(Err(CallError::Closed));
         let decoded = outcome.and_then(|answer| match answer {
             Answer::Result(text) => {
                 CentralResponse::decode(action, &text).map_err(CallError::InvalidResponse)
@@ -215,26 +224,34 @@ impl Engine {
             },
         }
     }
+}
 
-    async fn send_command(
-        &self,
-        station: &StationId,
-        queue: &mpsc::Sender<Command>,
-        action: &str,
-        payload: serde_json::Value,
-    ) -> Result<Answer, CallError> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command {
-            action: action.to_owned(),
-            payload,
-            reply,
-        };
-        queue.try_send(command).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => CallError::Busy(station.to_string()),
-            mpsc::error::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),
-        })?;
-        // The session answers every command it takes (result, error or timeout); a dropped
-        // sender means the session ended first.
-        answer.await.unwrap_or(Err(CallError::Closed))
-    }
+/// Puts a call in `station`'s queue; answers the sender that lets it go and the receiver of
+/// its answer.
+#[allow(clippy::type_complexity)]
+fn enqueue(
+    station: &StationId,
+    queue: &mpsc::Sender<Command>,
+    action: &str,
+    payload: serde_json::Value,
+) -> Result<
+    (
+        oneshot::Sender<()>,
+        oneshot::Receiver<Result<Answer, CallError>>,
+    ),
+    CallError,
+> {
+    let (reply, answer) = oneshot::channel();
+    let (go, ready) = oneshot::channel();
+    let command = Command {
+        action: action.to_owned(),
+        payload,
+        reply,
+        ready,
+    };
+    queue.try_send(command).map_err(|e| match e {
+        mpsc::error::TrySendError::Full(_) => CallError::Busy(station.to_string()),
+        mpsc::error::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),
+    })?;
+    Ok((go, answer))
 }

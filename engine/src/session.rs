@@ -13,7 +13,7 @@ use protocol::v16::StationRequest;
 use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -161,6 +161,8 @@ impl Engine {
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         let mut pending: Option<Pending> = None;
+        // A call taken from the queue, waiting until it may go (its audit entry committed).
+        let mut staged: Option<Command> = None;
         let mut answered = RecentAnswers::default();
         let mut next_call_id: u64 = 1;
         // The registry holds the queue's sender; when a newer connection replaces this one the
@@ -219,11 +221,20 @@ impl Engine {
                         break Ok(());
                     }
                 }
-                command = queue.recv(), if pending.is_none() && queue_open => {
+                command = queue.recv(), if pending.is_none() && staged.is_none() && queue_open => {
                     let Some(command) = command else {
                         queue_open = false;
                         continue;
                     };
+                    staged = Some(command);
+                }
+                go = ready_of(&mut staged), if staged.is_some() => {
+                    let Some(command) = staged.take() else { continue };
+                    if go.is_err() {
+                        // Its caller gave up before it could go (the audit log could not be
+                        // written) and has its answer: nothing is sent.
+                        continue;
+                    }
                     let id = format!("c{next_call_id}");
                     next_call_id += 1;
                     let frame = match MessageId::parse(id.as_str()) {
@@ -287,6 +298,9 @@ impl Engine {
         };
         if let Some(pending) = pending {
             let _ = pending.reply.send(Err(CallError::Closed));
+        }
+        if let Some(staged) = staged {
+            let _ = staged.reply.send(Err(CallError::Closed));
         }
         queue.close();
         while let Ok(command) = queue.try_recv() {
@@ -590,6 +604,14 @@ fn internal(e: EngineError) -> (ErrorCode, String) {
         ErrorCode::InternalError,
         "the central system could not record this message; please retry".to_owned(),
     )
+}
+
+/// Resolves when the staged call may go (or its caller gave up); never without one.
+async fn ready_of(staged: &mut Option<Command>) -> Result<(), oneshot::error::RecvError> {
+    match staged {
+        Some(command) => (&mut command.ready).await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]
