@@ -208,10 +208,6 @@ impl Engine {
             .start_transaction(station, &start, authorization.status, at)
             .await?;
         if new {
-            self.inner
-                .store
-                .link_transaction(station, transaction_id, &start, at)
-                .await?;
             self.emit(Event::TransactionStarted {
                 station_id: station.to_string(),
                 connector_id: start.connector_id,

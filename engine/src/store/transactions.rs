@@ -16,7 +16,10 @@ const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, 
 
 impl Store {
     /// Records a StartTransaction; a retransmission of one already recorded returns the same
-    /// transaction id with `new` false.
+    /// transaction id with `new` false. A new transaction is linked, in the same database
+    /// transaction (so nobody sees it unlinked), to the oldest open remote start that asked
+    /// for it (same station and id tag, and connector if the request named one), and uses its
+    /// reservation if any.
     pub async fn start_transaction(
         &self,
         station: &StationId,
@@ -44,7 +47,45 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let result = match inserted {
-                Some(id) => (id, true),
+                Some(id) => {
+                    let remote: Option<(i64, OffsetDateTime)> = sqlx::query_as(
+                        "SELECT id, requested_at FROM remote_starts WHERE station_id = $1 \
+                         AND id_tag = $2 AND transaction_id IS NULL \
+                         AND (connector_id IS NULL OR connector_id = $3) ORDER BY id LIMIT 1",
+                    )
+                    .bind(station.as_str())
+                    .bind(&start.id_tag)
+                    .bind(i64::from(start.connector_id))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((remote_id, requested_at)) = remote {
+                        sqlx::query("UPDATE remote_starts SET transaction_id = $2 WHERE id = $1")
+                            .bind(remote_id)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(
+                            "UPDATE transactions SET remote_start_requested_at = $2 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(requested_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    if let Some(reservation_id) = start.reservation_id {
+                        sqlx::query(
+                            "UPDATE reservations SET status = 'Used', transaction_id = $3, \
+                             updated_at = $4 WHERE station_id = $1 AND reservation_id = $2",
+                        )
+                        .bind(station.as_str())
+                        .bind(reservation_id)
+                        .bind(id)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    (id, true)
+                }
                 None => {
                     let id: i64 = sqlx::query_scalar(
                         "SELECT id FROM transactions WHERE station_id = $1 AND connector_id = $2 \
@@ -175,56 +216,6 @@ impl Store {
                 .bind(id)
                 .execute(db)
                 .await?;
-        });
-        Ok(())
-    }
-
-    /// Links a new transaction to the oldest open remote start that asked for it (same station
-    /// and id tag, and connector if the request named one), and uses its reservation if any.
-    pub async fn link_transaction(
-        &self,
-        station: &StationId,
-        transaction_id: i64,
-        start: &TransactionStart,
-        at: OffsetDateTime,
-    ) -> Result<(), EngineError> {
-        on!(&self.writes, |db| {
-            let mut tx = db.begin().await?;
-            let remote: Option<(i64, OffsetDateTime)> = sqlx::query_as(
-                "SELECT id, requested_at FROM remote_starts WHERE station_id = $1 \
-                 AND id_tag = $2 AND transaction_id IS NULL \
-                 AND (connector_id IS NULL OR connector_id = $3) ORDER BY id LIMIT 1",
-            )
-            .bind(station.as_str())
-            .bind(&start.id_tag)
-            .bind(i64::from(start.connector_id))
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((remote_id, requested_at)) = remote {
-                sqlx::query("UPDATE remote_starts SET transaction_id = $2 WHERE id = $1")
-                    .bind(remote_id)
-                    .bind(transaction_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE transactions SET remote_start_requested_at = $2 WHERE id = $1")
-                    .bind(transaction_id)
-                    .bind(requested_at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(reservation_id) = start.reservation_id {
-                sqlx::query(
-                    "UPDATE reservations SET status = 'Used', transaction_id = $3, \
-                     updated_at = $4 WHERE station_id = $1 AND reservation_id = $2",
-                )
-                .bind(station.as_str())
-                .bind(reservation_id)
-                .bind(transaction_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
         });
         Ok(())
     }
