@@ -4,14 +4,19 @@
 //! the server adapts its WebSocket to it and tests drive it with channels. Nothing but this task
 //! writes to the station's socket.
 
+mod answers;
+mod throttle;
+
 use crate::calls::{Answer, CallError, Command, Pending};
 use crate::message_log::Direction;
 use crate::model::Registration;
 use crate::{Engine, EngineError, Event, v16};
+use answers::RecentAnswers;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use protocol::v16::StationRequest;
 use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
 use serde_json::value::RawValue;
+use throttle::Throttle;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -482,41 +487,6 @@ impl Engine {
     }
 }
 
-/// The answers to a session's latest CALLs: the same CALL sent again (same message id, action
-/// and payload: a station that missed our answer retransmits) gets the same answer without
-/// being executed again. A reused id with other content is a new CALL.
-///
-/// A station has one CALL outstanding at a time, so only its latest few can be retransmitted:
-/// a handful of answers are kept, with a 64-bit hash of each CALL rather than its text.
-#[derive(Debug, Default)]
-struct RecentAnswers(std::collections::VecDeque<(u64, u8, String)>);
-
-impl RecentAnswers {
-    /// How many answers a session keeps.
-    const KEEP: usize = 8;
-
-    fn hash(call: &str) -> u64 {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        BuildHasherDefault::<DefaultHasher>::default().hash_one(call)
-    }
-
-    /// The answer to `call` (its message type, 3 or 4, and its text), if it is a recent one.
-    fn get(&self, call: &str) -> Option<(u8, &str)> {
-        let hash = Self::hash(call);
-        self.0
-            .iter()
-            .find(|(h, _, _)| *h == hash)
-            .map(|(_, kind, reply)| (*kind, reply.as_str()))
-    }
-
-    fn remember(&mut self, call: &str, kind: u8, reply: &str) {
-        if self.0.len() == Self::KEEP {
-            self.0.pop_front();
-        }
-        self.0.push_back((Self::hash(call), kind, reply.to_owned()));
-    }
-}
-
 /// How long a closing session waits for the station's side of the closing handshake.
 const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -547,48 +517,6 @@ fn complete(pending: &mut Option<Pending>, id: &MessageId, answer: Answer) {
 }
 
 /// Sleeps until `deadline`, or forever when there is none.
-/// A station's message rate limit: a token bucket of `burst` messages refilled at `rate` per
-/// second.
-#[derive(Debug)]
-struct Throttle {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    at: Instant,
-    /// Whether this session went over the rate already (it is reported once).
-    exceeded: bool,
-}
-
-impl Throttle {
-    fn new(limit: crate::RateLimit) -> Throttle {
-        Throttle {
-            rate: limit.per_second,
-            burst: limit.burst,
-            tokens: limit.burst,
-            at: Instant::now(),
-            exceeded: false,
-        }
-    }
-
-    /// When the next message may be read, if not now.
-    fn wait(&mut self) -> Option<Instant> {
-        let now = Instant::now();
-        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.burst);
-        self.at = now;
-        (self.tokens < 1.0)
-            .then(|| now + std::time::Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
-    }
-
-    /// Counts a message read; true the first time the bucket runs dry in this session.
-    fn take(&mut self) -> bool {
-        self.tokens -= 1.0;
-        let first = self.tokens < 1.0 && !self.exceeded;
-        self.exceeded |= first;
-        first
-    }
-}
-
 async fn sleep_until_or_never(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -615,100 +543,4 @@ async fn ready_of(staged: &mut Option<Command>) -> Result<(), oneshot::error::Re
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::EngineConfig;
-    use futures_channel::mpsc;
-
-    async fn engine() -> (Engine, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}", dir.path().join("e.db").display());
-        let engine = Engine::start(EngineConfig {
-            database_url,
-            ..EngineConfig::default()
-        })
-        .await
-        .unwrap();
-        (engine, dir)
-    }
-
-    async fn next_text(rx: &mut mpsc::UnboundedReceiver<Outgoing>) -> serde_json::Value {
-        match rx.next().await {
-            Some(Outgoing::Text(text)) => serde_json::from_str(&text).unwrap(),
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_session_answers_frames_and_closes_on_shutdown() {
-        let (engine, _dir) = engine().await;
-        let mut events = engine.subscribe();
-        let (out_tx, mut out_rx) = mpsc::unbounded::<Outgoing>();
-        let (in_tx, in_rx) = mpsc::unbounded::<Incoming>();
-        let station = StationId::parse("CP-CHAN").unwrap();
-        let session = engine.spawn({
-            let engine = engine.clone();
-            async move {
-                engine
-                    .serve_station(station, OcppVersion::V16, "ws://test".into(), out_tx, in_rx)
-                    .await
-            }
-        });
-        assert!(matches!(
-            events.recv().await.unwrap(),
-            Event::StationConnected { ref station_id, .. } if station_id == "CP-CHAN"
-        ));
-        assert_eq!(engine.fleet_summary().await.unwrap().connected, 1);
-
-        in_tx
-            .unbounded_send(Incoming::Text(r#"[2,"7","Nope",{}]"#.into()))
-            .unwrap();
-        let reply = next_text(&mut out_rx).await;
-        assert_eq!(reply[1], "7");
-        assert_eq!(reply[2], "NotImplemented");
-
-        in_tx
-            .unbounded_send(Incoming::Binary(vec![1, 2, 3]))
-            .unwrap();
-        let reply = next_text(&mut out_rx).await;
-        assert_eq!(reply[1], "-1");
-        assert_eq!(reply[2], "FormationViolation");
-
-        // A pong needs no answer; the next frame is still served.
-        in_tx.unbounded_send(Incoming::Pong).unwrap();
-        in_tx
-            .unbounded_send(Incoming::Text(r#"[2,"8","Nope",{}]"#.into()))
-            .unwrap();
-        assert_eq!(next_text(&mut out_rx).await[1], "8");
-
-        engine.shutdown().await;
-        assert_eq!(out_rx.next().await, Some(Outgoing::Close));
-        session.await.unwrap().unwrap();
-        // Every frame was announced as logged; the disconnect follows them.
-        let mut event = events.recv().await;
-        while let Ok(Event::MessageLogged { frame }) = &event {
-            assert_eq!(frame.station_id, "CP-CHAN");
-            event = events.recv().await;
-        }
-        assert!(
-            matches!(&event, Ok(Event::StationDisconnected { station_id, .. }) if station_id == "CP-CHAN"),
-            "{event:?}"
-        );
-        assert!(engine.connected_stations().is_empty());
-    }
-
-    #[tokio::test]
-    async fn the_station_closing_its_side_ends_the_session() {
-        let (engine, _dir) = engine().await;
-        let (out_tx, _out_rx) = mpsc::unbounded::<Outgoing>();
-        let (in_tx, in_rx) = mpsc::unbounded::<Incoming>();
-        let station = StationId::parse("CP-GONE").unwrap();
-        drop(in_tx);
-        engine
-            .serve_station(station, OcppVersion::V16, "ws://test".into(), out_tx, in_rx)
-            .await
-            .unwrap();
-        assert!(engine.connected_stations().is_empty());
-        assert_eq!(engine.fleet_summary().await.unwrap().stations, 1);
-    }
-}
+mod tests;

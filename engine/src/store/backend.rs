@@ -139,13 +139,6 @@ impl Backend {
             _ => Err(EngineError::UnsupportedDatabase(redact(url))),
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
 }
 
 /// `url` without its password (for messages and logs): `postgres://user:***@host/db`.

@@ -2,6 +2,7 @@
 //! real WebSocket stations (the simulator library) and raw HTTP.
 
 mod api;
+mod api_commands;
 mod calls;
 mod helpers;
 mod http;
