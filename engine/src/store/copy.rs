@@ -209,7 +209,7 @@ async fn copy_all(
             drop(stream);
             done += batch.len() as u64;
             insert(&mut out, table, &names, &mut batch).await?;
-            if kinds.iter().any(|(c, _)| c == "id") && table != "stations" {
+            if kinds.iter().any(|(c, k)| c == "id" && *k == Kind::Int) {
                 // Identity columns: new rows after the move get ids past the copied ones.
                 sqlx::query(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
