@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from rust import field_name, render_enum, render_struct, snake, uses_of
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "v16"
 
 # Direction of each action (OCPP 1.6 and its security whitepaper).
@@ -139,21 +141,10 @@ enums = {}    # name -> values
 structs = {}  # name -> (normalized schema, fields)
 
 
-def snake(name):
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    return s.lower()
 
 
-def camel(snake_name):
-    head, *rest = snake_name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-def variant(value):
-    parts = re.split(r"[^A-Za-z0-9]+", value)
-    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
-    return name if not name[0].isdigit() else "V" + name
 
 
 def def_name(ref):
@@ -166,11 +157,6 @@ def def_name(ref):
     return name
 
 
-def field_name(name):
-    field = snake(name)
-    if field in ("type", "ref", "use", "match", "mod"):
-        field = "r#" + field
-    return field
 
 
 def register_enum(name, values):
@@ -248,64 +234,8 @@ def register_struct(name, schema, root):
     return name
 
 
-def render_struct(name, fields, strict, doc):
-    lines = [f"/// {doc}", "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]"]
-    lines.append('#[serde(rename_all = "camelCase"' + (", deny_unknown_fields" if strict else "") + ")]")
-    if not fields:
-        lines.append(f"pub struct {name} {{}}")
-        return "\n".join(lines)
-    lines.append(f"pub struct {name} {{")
-    for f in fields:
-        attrs = []
-        rust_plain = f["rust"].removeprefix("r#")
-        if camel(snake(f["json"])) != f["json"]:
-            attrs.append(f'rename = "{f["json"]}"')
-        ty = f["type"]
-        if f["min_items"] not in (None, 1):
-            sys.exit(f"minItems other than 1 in {name}")
-        if f["min_items"]:
-            helper = "non_empty" if f["required"] else "non_empty_option"
-            attrs.append(f'deserialize_with = "crate::types::de::{helper}"')
-        if not f["required"]:
-            ty = f"Option<{ty}>"
-            attrs.append('default, skip_serializing_if = "Option::is_none"')
-        if attrs:
-            lines.append(f"    #[serde({', '.join(attrs)})]")
-        lines.append(f"    pub {f['rust']}: {ty},")
-    lines.append("}")
-    return "\n".join(lines)
 
 
-def render_enum(name, values):
-    lines = [
-        f"/// {name} of OCPP 1.6.",
-        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]",
-        f"pub enum {name} {{",
-    ]
-    for v in values:
-        lines.append(f'    #[serde(rename = "{v}")]')
-        lines.append(f"    {variant(v)},")
-    lines.append("}")
-    lines.append("")
-    lines.append(f"impl {name} {{")
-    lines.append("    /// Every value, in the specification's order.")
-    lines.append(f"    pub const ALL: &'static [{name}] = &[" + ", ".join(f"{name}::{variant(v)}" for v in values) + "];")
-    lines.append("")
-    lines.append("    /// The value as spelled on the wire.")
-    lines.append("    pub fn as_str(self) -> &'static str {")
-    lines.append("        match self {")
-    for v in values:
-        lines.append(f'            {name}::{variant(v)} => "{v}",')
-    lines.append("        }")
-    lines.append("    }")
-    lines.append("}")
-    lines.append("")
-    lines.append(f"impl<'de> Deserialize<'de> for {name} {{")
-    lines.append("    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {")
-    lines.append(f'        crate::types::de::enum_value(d, Self::ALL, Self::as_str, "{name}")')
-    lines.append("    }")
-    lines.append("}")
-    return "\n".join(lines)
 
 
 HEADER = (
@@ -325,21 +255,15 @@ def main():
     messages_dir.mkdir(parents=True, exist_ok=True)
     for action in actions:
         parts = []
-        uses = set()
+        all_fields = []
         for kind, suffix in (("req", "Request"), ("conf", "Response")):
             schema = schemas[f"{action}.{kind}"]
             fields = fields_of(schema, schema, f"{action}.{kind}")
-            for f in fields:
-                for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", f["type"]):
-                    if word not in ("Vec", "Option", "String", "i32", "bool", "Decimal", "CiString", "DateTime"):
-                        uses.add(word)
-                    if word in ("CiString", "DateTime", "Decimal"):
-                        uses.add("prim:" + word)
+            all_fields += fields
             who = "request" if kind == "req" else "response"
             doc = f"{action}.{kind}: the {who}. {DOCS[action]}" if kind == "req" else f"{action}.{kind}: the response to [`{action}Request`]."
             parts.append(render_struct(action + suffix, fields, schema.get("additionalProperties") is False, doc))
-        prims = sorted(u.split(":")[1] for u in uses if u.startswith("prim:"))
-        types = sorted(u for u in uses if not u.startswith("prim:"))
+        prims, types = uses_of(all_fields)
         head = [HEADER, f"//! {action}: {DOCS[action]}", ""]
         if prims:
             head.append("use crate::types::{" + ", ".join(prims) + "};")
@@ -360,7 +284,7 @@ def main():
              "use crate::types::{CiString, DateTime, Decimal};",
              "use serde::{Deserialize, Serialize};", ""]
     for name in sorted(enums):
-        types.append(render_enum(name, enums[name]))
+        types.append(render_enum(name, enums[name], "1.6"))
         types.append("")
     for name in sorted(structs):
         _, fields, strict = structs[name]
@@ -370,7 +294,7 @@ def main():
 
     # The action tables: which request type goes with which action, in which direction.
     act = [HEADER, "//! Every OCPP 1.6 action with its request and response types, by direction.", "",
-           "use super::messages::*;", "", "crate::v16::call::actions! {", "    all: ["]
+           "use super::messages::*;", "", "crate::call::actions! {", "    all: ["]
     act += [f"        ({a}, {a}Request, {a}Response)," for a in actions]
     act += ["    ],", "    from_station: ["]
     act += [f"        ({a}, {a}Request, {a}Response)," for a in FROM_STATION]

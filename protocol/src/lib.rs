@@ -12,13 +12,18 @@
 //! - [`version`]: the OCPP versions and their WebSocket subprotocol names.
 //! - [`ids`]: validated identifiers (station identity, message id).
 //! - [`types`]: primitives every version shares: [`types::CiString`], [`types::DateTime`].
+//! - [`call`]: decoding a payload by action, each fault mapped to its CALLERROR code; the
+//!   action tables of each version are made by its [`call::actions!`] call.
 //! - [`v16`]: OCPP 1.6J: every message of both directions, typed, and the action tables.
+//! - [`v201`]: OCPP 2.0.1, the same way.
 
+pub mod call;
 pub mod error;
 pub mod frame;
 pub mod ids;
 pub mod types;
 pub mod v16;
+pub mod v201;
 pub mod version;
 
 pub use error::ErrorCode;

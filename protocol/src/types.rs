@@ -197,6 +197,72 @@ pub mod de {
     {
         non_empty(d).map(Some)
     }
+
+    /// An array of `MIN` to `MAX` items (`"minItems"`, `"maxItems"`). Too few items is an
+    /// occurrence fault, too many as well (OCPP-J: "too many elements").
+    pub fn items<'de, const MIN: usize, const MAX: usize, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let items = Vec::<T>::deserialize(d)?;
+        if items.len() < MIN || items.len() > MAX {
+            return Err(de::Error::invalid_length(items.len(), &Bounds(MIN, MAX)));
+        }
+        Ok(items)
+    }
+
+    /// [`items`] for an optional array.
+    pub fn items_option<'de, const MIN: usize, const MAX: usize, D, T>(
+        d: D,
+    ) -> Result<Option<Vec<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        items::<MIN, MAX, D, T>(d).map(Some)
+    }
+
+    struct Bounds(usize, usize);
+
+    impl de::Expected for Bounds {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{} to {} items", self.0, self.1)
+        }
+    }
+
+    /// An integer from `MIN` to `MAX` (`"minimum"`, `"maximum"`): outside them a property fault.
+    pub fn int_in<'de, const MIN: i64, const MAX: i64, D>(d: D) -> Result<i32, D::Error>
+    where
+        D: Deserializer<'de>,
+    {
+        let value = i32::deserialize(d)?;
+        if i64::from(value) < MIN || i64::from(value) > MAX {
+            return Err(de::Error::invalid_value(
+                Unexpected::Signed(value.into()),
+                &Range(MIN, MAX),
+            ));
+        }
+        Ok(value)
+    }
+
+    /// [`int_in`] for an optional integer.
+    pub fn int_in_option<'de, const MIN: i64, const MAX: i64, D>(
+        d: D,
+    ) -> Result<Option<i32>, D::Error>
+    where
+        D: Deserializer<'de>,
+    {
+        int_in::<MIN, MAX, D>(d).map(Some)
+    }
+
+    struct Range(i64, i64);
+
+    impl de::Expected for Range {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "an integer from {} to {}", self.0, self.1)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::messages::*;
 
-crate::v16::call::actions! {
+crate::call::actions! {
     all: [
         (Authorize, AuthorizeRequest, AuthorizeResponse),
         (BootNotification, BootNotificationRequest, BootNotificationResponse),

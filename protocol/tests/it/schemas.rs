@@ -1,34 +1,80 @@
-//! Every OCPP 1.6 message type against the official JSON schemas (from npm `ocpp-rpc`, installed
-//! in `end2end/node_modules` by `make test`).
+//! Every OCPP 1.6 and 2.0.1 message type against the official JSON schemas (from npm `ocpp-rpc`,
+//! installed in `end2end/node_modules` by `make test`).
 //!
-//! From each schema this test builds, on its own (independently of the code generator):
-//! - the largest valid instance (every property, strings at their maximum length) and the
-//!   smallest (required properties only): each must decode into its type and encode back to
-//!   exactly the same JSON;
+//! From each schema this test builds, on its own (independently of the code generators):
+//! - the largest valid instance (every property, strings at their maximum length, integers at
+//!   their bounds) and the smallest (required properties only): each must decode into its type
+//!   and encode back to exactly the same JSON;
 //! - one broken instance per constraint, at every depth: a required property removed, a value of
-//!   the wrong JSON type, a string one character too long, a value outside its enumeration, a
-//!   malformed date-time, an unknown property: each must be refused with the error code that
-//!   names that fault.
+//!   the wrong JSON type, a string one character too long, an integer out of its range, too many
+//!   items, a value outside its enumeration, a malformed date-time, an unknown property: each
+//!   must be refused with the error code that names that fault.
 
 use protocol::ErrorCode;
-use protocol::v16::call::{CENTRAL_ACTIONS, STATION_ACTIONS};
-use protocol::v16::{
-    CentralRequest, CentralResponse, PayloadError, StationRequest, StationResponse,
-};
+use protocol::call::PayloadError;
+use protocol::{v16, v201};
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 
-fn schemas() -> Vec<Value> {
-    let path = std::env::var_os("CENTRALE_OCPP16_SCHEMAS").map_or_else(
-        || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../end2end/node_modules/ocpp-rpc/lib/schemas/ocpp1_6.json")
-        },
-        PathBuf::from,
-    );
+/// One OCPP version's schemas and decoders.
+struct Version {
+    name: &'static str,
+    file: &'static str,
+    station_actions: &'static [&'static str],
+    central_actions: &'static [&'static str],
+    /// Decodes a payload as (station side?, request?) and encodes it back.
+    decode: fn(
+        action: &str,
+        from_station: bool,
+        request: bool,
+        text: &str,
+    ) -> Result<Value, PayloadError>,
+}
+
+const V16: Version = Version {
+    name: "1.6",
+    file: "ocpp1_6.json",
+    station_actions: v16::call::STATION_ACTIONS,
+    central_actions: v16::call::CENTRAL_ACTIONS,
+    decode: |action, from_station, request, text| {
+        Ok(match (from_station, request) {
+            (true, true) => v16::StationRequest::decode(action, text)?.to_json(),
+            (true, false) => v16::StationResponse::decode(action, text)?.to_json(),
+            (false, true) => v16::CentralRequest::decode(action, text)?.to_json(),
+            (false, false) => v16::CentralResponse::decode(action, text)?.to_json(),
+        })
+    },
+};
+
+const V201: Version = Version {
+    name: "2.0.1",
+    file: "ocpp2_0_1.json",
+    station_actions: v201::STATION_ACTIONS,
+    central_actions: v201::CENTRAL_ACTIONS,
+    decode: |action, from_station, request, text| {
+        Ok(match (from_station, request) {
+            (true, true) => v201::StationRequest::decode(action, text)?.to_json(),
+            (true, false) => v201::StationResponse::decode(action, text)?.to_json(),
+            (false, true) => v201::CentralRequest::decode(action, text)?.to_json(),
+            (false, false) => v201::CentralResponse::decode(action, text)?.to_json(),
+        })
+    },
+};
+
+fn schemas(version: &Version) -> Vec<Value> {
+    let path = std::env::var_os("CENTRALE_OCPP_SCHEMAS")
+        .map_or_else(
+            || {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../end2end/node_modules/ocpp-rpc/lib/schemas")
+            },
+            PathBuf::from,
+        )
+        .join(version.file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "the official OCPP 1.6 schemas are not at {} ({e}): run `make test`, or `npm ci` in end2end/",
+            "the official OCPP {} schemas are not at {} ({e}): run `make test`, or `npm ci` in end2end/",
+            version.name,
             path.display()
         )
     });
@@ -37,21 +83,17 @@ fn schemas() -> Vec<Value> {
 
 /// Decodes `payload` as the message `id` ("Action.req" / "Action.conf") and encodes it back.
 /// DataTransfer goes both ways: it is checked as both sides' message.
-fn round_trip(id: &str, payload: &Value) -> Result<Vec<Value>, PayloadError> {
+fn round_trip(version: &Version, id: &str, payload: &Value) -> Result<Vec<Value>, PayloadError> {
     let (action, kind) = id.rsplit_once('.').expect("schema ids are Action.kind");
     let text = payload.to_string();
     let mut encoded = Vec::new();
-    if STATION_ACTIONS.contains(&action) {
-        encoded.push(match kind {
-            "req" => StationRequest::decode(action, &text)?.to_json(),
-            _ => StationResponse::decode(action, &text)?.to_json(),
-        });
-    }
-    if CENTRAL_ACTIONS.contains(&action) {
-        encoded.push(match kind {
-            "req" => CentralRequest::decode(action, &text)?.to_json(),
-            _ => CentralResponse::decode(action, &text)?.to_json(),
-        });
+    for (side, actions) in [
+        (true, version.station_actions),
+        (false, version.central_actions),
+    ] {
+        if actions.contains(&action) {
+            encoded.push((version.decode)(action, side, kind == "req", &text)?);
+        }
     }
     assert!(!encoded.is_empty(), "{action} is in no direction's table");
     Ok(encoded)
@@ -79,10 +121,16 @@ fn instance(schema: &Value, root: &Value, full: bool) -> Value {
             let len = schema["maxLength"].as_u64().map_or(12, |m| m as usize);
             json!("é".repeat(len))
         }
-        Some("integer") => json!(42),
+        Some("integer") => match (schema["minimum"].as_f64(), schema["maximum"].as_f64()) {
+            (_, Some(max)) if full => json!(max as i64),
+            (Some(min), _) => json!(min as i64),
+            _ => json!(42),
+        },
         Some("number") => json!(12.5),
         Some("boolean") => json!(true),
         Some("array") => json!([instance(&schema["items"], root, full)]),
+        // DataTransfer's data in 2.0.1: any JSON.
+        None if schema.get("properties").is_none() => json!({"any": ["json", 1]}),
         Some("object") => {
             let required: Vec<&str> = schema["required"]
                 .as_array()
@@ -210,6 +258,22 @@ fn walk(
                 Some(json!(4.5)),
                 TypeConstraintViolation,
             );
+            if let Some(min) = schema["minimum"].as_f64() {
+                let low = json!(min as i64 - 1);
+                push(
+                    "integer below its minimum",
+                    Some(low),
+                    PropertyConstraintViolation,
+                );
+            }
+            if let Some(max) = schema["maximum"].as_f64() {
+                let high = json!(max as i64 + 1);
+                push(
+                    "integer above its maximum",
+                    Some(high),
+                    PropertyConstraintViolation,
+                );
+            }
         }
         Some("number") => push(
             "string for a number",
@@ -227,6 +291,13 @@ fn walk(
                 Some(json!({})),
                 TypeConstraintViolation,
             );
+            if let (Some(max), Some(item)) = (
+                schema["maxItems"].as_u64(),
+                here.as_array().and_then(|a| a.first()),
+            ) {
+                let many = json!(vec![item.clone(); max as usize + 1]);
+                push("too many items", Some(many), OccurrenceConstraintViolation);
+            }
             if let Some(item) = here.as_array().and_then(|a| a.first()) {
                 path.push(PathStep::Index(0));
                 walk(&schema["items"], root, item, path, out, doc);
@@ -269,24 +340,25 @@ fn walk(
                 path.pop();
             }
         }
+        // Any JSON (2.0.1 DataTransfer's data): nothing to break.
+        None if schema.get("properties").is_none() => {}
         other => panic!("unexpected schema type {other:?}"),
     }
 }
 
-#[test]
-fn every_message_matches_its_official_schema() {
-    let schemas = schemas();
+fn check_every_message(version: &Version, actions: usize) {
+    let schemas = schemas(version);
     assert_eq!(
         schemas.len(),
-        78,
-        "39 actions, each a request and a response"
+        2 * actions,
+        "each action a request and a response"
     );
     let mut checked = 0;
     for schema in &schemas {
         let id = schema["$id"].as_str().unwrap().trim_start_matches("urn:");
         for full in [true, false] {
             let valid = instance(schema, schema, full);
-            let encoded = round_trip(id, &valid)
+            let encoded = round_trip(version, id, &valid)
                 .unwrap_or_else(|e| panic!("{id}: valid instance refused: {e}\n{valid}"));
             for back in encoded {
                 assert_eq!(back, valid, "{id}: does not encode back to the same JSON");
@@ -295,7 +367,7 @@ fn every_message_matches_its_official_schema() {
         }
         let valid = instance(schema, schema, true);
         for case in broken(schema, schema, &valid) {
-            match round_trip(id, &case.payload) {
+            match round_trip(version, id, &case.payload) {
                 Ok(_) => panic!("{id}: accepted {}: {}", case.what, case.payload),
                 Err(e) => assert_eq!(
                     e.code, case.code,
@@ -307,23 +379,45 @@ fn every_message_matches_its_official_schema() {
         }
     }
     // Printed so that a run shows how much was covered.
-    println!("{checked} instances checked against the OCPP 1.6 schemas");
+    println!(
+        "{checked} instances checked against the OCPP {} schemas",
+        version.name
+    );
+}
+
+fn check_directions(version: &Version, from_station: usize, from_central: usize) {
+    let schemas = schemas(version);
+    let ids: Vec<&str> = schemas.iter().map(|s| s["$id"].as_str().unwrap()).collect();
+    for action in version
+        .station_actions
+        .iter()
+        .chain(version.central_actions)
+    {
+        for kind in ["req", "conf"] {
+            let id = format!("urn:{action}.{kind}");
+            assert!(ids.contains(&id.as_str()), "{id}");
+        }
+    }
+    assert_eq!(version.station_actions.len(), from_station);
+    assert_eq!(version.central_actions.len(), from_central);
 }
 
 #[test]
-fn every_action_has_both_schemas_and_a_direction() {
-    let schemas = schemas();
-    let ids: Vec<&str> = schemas.iter().map(|s| s["$id"].as_str().unwrap()).collect();
-    for action in STATION_ACTIONS.iter().chain(CENTRAL_ACTIONS) {
-        assert!(
-            ids.contains(&format!("urn:{action}.req").as_str()),
-            "{action}.req"
-        );
-        assert!(
-            ids.contains(&format!("urn:{action}.conf").as_str()),
-            "{action}.conf"
-        );
-    }
-    assert_eq!(STATION_ACTIONS.len(), 14);
-    assert_eq!(CENTRAL_ACTIONS.len(), 26);
+fn every_v16_message_matches_its_official_schema() {
+    check_every_message(&V16, 39);
+}
+
+#[test]
+fn every_v16_action_has_both_schemas_and_a_direction() {
+    check_directions(&V16, 14, 26);
+}
+
+#[test]
+fn every_v201_message_matches_its_official_schema() {
+    check_every_message(&V201, 64);
+}
+
+#[test]
+fn every_v201_action_has_both_schemas_and_a_direction() {
+    check_directions(&V201, 25, 40);
 }
