@@ -7,8 +7,9 @@
 //! CALLRESULT, the CALLERROR, or a timeout.
 
 use crate::{Engine, Event};
-use protocol::v16::{CentralRequest, CentralResponse, PayloadError};
-use protocol::{OcppVersion, StationId};
+use protocol::call::PayloadError;
+use protocol::v16::{CentralRequest, CentralResponse};
+use protocol::{ErrorCode, OcppVersion, StationId, v201};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -49,23 +50,160 @@ pub enum CallError {
     /// The audit log could not be written, so nothing was sent.
     #[error("the call could not be recorded in the audit log; nothing was sent")]
     Unrecorded,
+    /// The request is of another OCPP version than the station speaks.
+    #[error("{action} is an OCPP {of} request; station {station} speaks OCPP {speaks}")]
+    WrongVersion {
+        station: String,
+        action: String,
+        of: &'static str,
+        speaks: &'static str,
+    },
 }
 
-/// The configuration key of a station's Basic auth password (security profiles 1 and 2).
-pub const AUTHORIZATION_KEY: &str = "AuthorizationKey";
+/// A request toward a station, in one OCPP version's terms.
+// Built once per call and moved a few times: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    V16(CentralRequest),
+    V201(v201::CentralRequest),
+}
 
-/// Whether a call sets a station's password (ChangeConfiguration of AuthorizationKey): only
-/// admins may send it, and its value must be a valid password.
+/// A station's answer to a [`Request`], in the same version.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    V16(CentralResponse),
+    V201(v201::CentralResponse),
+}
+
+/// A version as people read it: "1.6", "2.0.1".
+pub(crate) fn version_name(version: OcppVersion) -> &'static str {
+    match version {
+        OcppVersion::V16 => "1.6",
+        OcppVersion::V201 => "2.0.1",
+    }
+}
+
+impl Request {
+    /// Decodes (and so validates) a request of `version`. An action the version does not have
+    /// is named as such (and, if the other version has it, so is that).
+    pub fn decode(
+        version: OcppVersion,
+        action: &str,
+        payload: &str,
+    ) -> Result<Request, PayloadError> {
+        let decoded = match version {
+            OcppVersion::V16 => CentralRequest::decode(action, payload).map(Request::V16),
+            OcppVersion::V201 => v201::CentralRequest::decode(action, payload).map(Request::V201),
+        };
+        decoded.map_err(|mut e| {
+            let other = match version {
+                OcppVersion::V16 => (v201::CENTRAL_ACTIONS, OcppVersion::V201),
+                OcppVersion::V201 => (protocol::v16::call::CENTRAL_ACTIONS, OcppVersion::V16),
+            };
+            if e.code == ErrorCode::NotImplemented && other.0.contains(&action) {
+                e.reason = format!(
+                    "{action} is an OCPP {} action, not an OCPP {} one",
+                    version_name(other.1),
+                    version_name(version)
+                );
+            }
+            e
+        })
+    }
+
+    pub fn version(&self) -> OcppVersion {
+        match self {
+            Request::V16(_) => OcppVersion::V16,
+            Request::V201(_) => OcppVersion::V201,
+        }
+    }
+
+    pub fn action(&self) -> &'static str {
+        match self {
+            Request::V16(r) => r.action(),
+            Request::V201(r) => r.action(),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Request::V16(r) => r.to_json(),
+            Request::V201(r) => r.to_json(),
+        }
+    }
+
+    fn decode_response(&self, text: &str) -> Result<Response, PayloadError> {
+        match self {
+            Request::V16(r) => CentralResponse::decode(r.action(), text).map(Response::V16),
+            Request::V201(r) => v201::CentralResponse::decode(r.action(), text).map(Response::V201),
+        }
+    }
+}
+
+impl Response {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Response::V16(r) => r.to_json(),
+            Response::V201(r) => r.to_json(),
+        }
+    }
+}
+
+/// The configuration key of a station's Basic auth password (1.6, security profiles 1 and 2).
+pub const AUTHORIZATION_KEY: &str = "AuthorizationKey";
+/// The component and variable of a 2.0.1 station's Basic auth password.
+pub const BASIC_AUTH_PASSWORD: (&str, &str) = ("SecurityCtrlr", "BasicAuthPassword");
+
+/// Whether a 2.0.1 SetVariableData (or GetVariableResult, ReportData) entry is the station's
+/// Basic auth password.
+pub fn is_basic_auth_password(entry: &serde_json::Value) -> bool {
+    entry["component"]["name"] == BASIC_AUTH_PASSWORD.0
+        && entry["variable"]["name"] == BASIC_AUTH_PASSWORD.1
+}
+
+/// The station passwords a call sets: 1.6 ChangeConfiguration of AuthorizationKey, 2.0.1
+/// SetVariables of SecurityCtrlr.BasicAuthPassword. Only admins may send them, and each must
+/// be a valid password.
+pub fn station_passwords<'a>(action: &str, payload: &'a serde_json::Value) -> Vec<&'a str> {
+    match action {
+        "ChangeConfiguration" if payload["key"] == AUTHORIZATION_KEY => {
+            payload["value"].as_str().into_iter().collect()
+        }
+        "SetVariables" => payload["setVariableData"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| is_basic_auth_password(entry))
+            .filter_map(|entry| entry["attributeValue"].as_str())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a call sets a station's password (see [`station_passwords`]).
 pub fn changes_station_password(action: &str, payload: &serde_json::Value) -> bool {
-    action == "ChangeConfiguration" && payload["key"] == AUTHORIZATION_KEY
+    !station_passwords(action, payload).is_empty()
 }
 
 /// A request as logs and the event feed show it: secrets (a station's AuthorizationKey, its
 /// Basic auth password) hidden. Only the station itself gets the value.
 pub(crate) fn redacted(action: &str, payload: &serde_json::Value) -> serde_json::Value {
+    let hidden = || serde_json::Value::String("(hidden)".to_owned());
     let mut payload = payload.clone();
-    if changes_station_password(action, &payload) {
-        payload["value"] = serde_json::Value::String("(hidden)".to_owned());
+    if !changes_station_password(action, &payload) {
+        return payload;
+    }
+    if action == "ChangeConfiguration" {
+        payload["value"] = hidden();
+    } else if let Some(entries) = payload
+        .get_mut("setVariableData")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for entry in entries.iter_mut().filter(|e| is_basic_auth_password(e)) {
+            entry["attributeValue"] = hidden();
+        }
     }
     payload
 }
@@ -116,18 +254,48 @@ impl Engine {
         station: &StationId,
         request: CentralRequest,
     ) -> Result<CentralResponse, CallError> {
+        match self.send(by, station, Request::V16(request)).await? {
+            Response::V16(response) => Ok(response),
+            Response::V201(_) => Err(CallError::Closed),
+        }
+    }
+
+    /// [`Engine::call`] for a station speaking OCPP 2.0.1.
+    pub async fn call_v201(
+        &self,
+        by: &str,
+        station: &StationId,
+        request: v201::CentralRequest,
+    ) -> Result<v201::CentralResponse, CallError> {
+        match self.send(by, station, Request::V201(request)).await? {
+            Response::V201(response) => Ok(response),
+            Response::V16(_) => Err(CallError::Closed),
+        }
+    }
+
+    /// Sends a request of either version to a connected station speaking it, and waits for its
+    /// answer (see [`Engine::call`]).
+    pub async fn send(
+        &self,
+        by: &str,
+        station: &StationId,
+        request: Request,
+    ) -> Result<Response, CallError> {
         let action = request.action();
         let (version, queue) = self.queue_of(station).await?;
-        if version != OcppVersion::V16 {
-            return Err(CallError::NotConnected(station.to_string()));
+        if version != request.version() {
+            return Err(CallError::WrongVersion {
+                station: station.to_string(),
+                action: action.to_owned(),
+                of: version_name(request.version()),
+                speaks: version_name(version),
+            });
         }
         let payload = request.to_json();
-        if changes_station_password(action, &payload)
-            && let Some(Err(e)) = payload["value"]
-                .as_str()
-                .map(crate::security::validate_password)
-        {
-            return Err(CallError::NotAllowed(e.to_string()));
+        for password in station_passwords(action, &payload) {
+            if let Err(e) = crate::security::validate_password(password) {
+                return Err(CallError::NotAllowed(e.to_string()));
+            }
         }
         let shown = redacted(action, &payload);
         // In the queue now (calls leave in the order they came), sent once `ready` fires.
@@ -154,9 +322,9 @@ impl Engine {
         // sender means the session ended first.
         let outcome = answer.await.unwrap_or(Err(CallError::Closed));
         let decoded = outcome.and_then(|answer| match answer {
-            Answer::Result(text) => {
-                CentralResponse::decode(action, &text).map_err(CallError::InvalidResponse)
-            }
+            Answer::Result(text) => request
+                .decode_response(&text)
+                .map_err(CallError::InvalidResponse),
             Answer::Error { code, description } => Err(CallError::Rejected { code, description }),
         });
         // What the answer changes is stored first: whoever follows the feed and reloads on
@@ -167,8 +335,9 @@ impl Engine {
         if let Some(intent) = intent {
             self.settle_intent(intent, decoded.as_ref().ok()).await;
         }
-        let outcome = match &decoded {
-            Ok(response) => format!("Answered {}", response.to_json()),
+        let answered = decoded.as_ref().map(redacted_answer);
+        let outcome = match &answered {
+            Ok(payload) => format!("Answered {payload}"),
             Err(e) => e.to_string(),
         };
         if let Err(e) = self.inner.store.audit_finish(audit, &outcome).await {
@@ -177,10 +346,8 @@ impl Engine {
         self.emit(Event::CommandAnswered {
             station_id: station.to_string(),
             action: action.to_owned(),
-            result: match &decoded {
-                Ok(response) => CallOutcome::Answered {
-                    payload: response.to_json(),
-                },
+            result: match answered {
+                Ok(payload) => CallOutcome::Answered { payload },
                 Err(e) => CallOutcome::Failed {
                     error: e.to_string(),
                 },
@@ -189,8 +356,9 @@ impl Engine {
         decoded
     }
 
-    /// Validates `payload` as the 1.6 request of `action`, sends it, and returns the station's
-    /// answer as JSON: the REST API's way in.
+    /// Validates `payload` as the request of `action` in the version the station speaks (the
+    /// version of its live connection, else of its last one), sends it, and returns the
+    /// station's answer as JSON: the REST API's way in.
     pub async fn call_json(
         &self,
         by: &str,
@@ -198,10 +366,28 @@ impl Engine {
         action: &str,
         payload: &str,
     ) -> Result<serde_json::Value, CallError> {
-        let request = CentralRequest::decode(action, payload).map_err(CallError::InvalidRequest)?;
-        self.call(by, station, request)
+        let version = self.version_of(station).await;
+        let request =
+            Request::decode(version, action, payload).map_err(CallError::InvalidRequest)?;
+        self.send(by, station, request)
             .await
             .map(|response| response.to_json())
+    }
+
+    /// The OCPP version a station speaks: of its live connection, else of its last one, else
+    /// 1.6.
+    pub async fn version_of(&self, station: &StationId) -> OcppVersion {
+        if let Some(live) = self.registry().get(station) {
+            return live.version;
+        }
+        match self.inner.store.station_protocol(station).await {
+            Ok(Some(version)) => version,
+            Ok(None) => OcppVersion::V16,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a station's OCPP version");
+                OcppVersion::V16
+            }
+        }
     }
 
     async fn queue_of(
@@ -254,4 +440,22 @@ fn enqueue(
         mpsc::error::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),
     })?;
     Ok((go, answer))
+}
+
+/// An answer as logs and the event feed show it: a station's password, should a 2.0.1 station
+/// echo it in GetVariables, hidden.
+fn redacted_answer(response: &Response) -> serde_json::Value {
+    let mut payload = response.to_json();
+    // `get_mut`, not indexing: indexing a missing key would add it.
+    if let Some(results) = payload
+        .get_mut("getVariableResult")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for entry in results.iter_mut().filter(|e| is_basic_auth_password(e)) {
+            if entry.get("attributeValue").is_some() {
+                entry["attributeValue"] = serde_json::Value::String("(hidden)".to_owned());
+            }
+        }
+    }
+    payload
 }

@@ -1,6 +1,10 @@
-//! What the central system keeps of a station's answers to its calls.
+//! What the central system keeps of a station's answers to its calls: 1.6's here, 2.0.1's in
+//! [`v201`].
+
+mod v201;
 
 use crate::Engine;
+use crate::calls::{Request, Response};
 use crate::model::{ChargingProfileRecord, ConfigurationKey, IdTag, Reservation, TokenStatus};
 use protocol::StationId;
 use protocol::v16::types::{
@@ -29,10 +33,12 @@ impl Engine {
     pub(crate) async fn record_intent(
         &self,
         station: &StationId,
-        request: &CentralRequest,
+        request: &Request,
     ) -> Option<i64> {
-        let CentralRequest::RemoteStartTransaction(req) = request else {
-            return None;
+        let req = match request {
+            Request::V16(CentralRequest::RemoteStartTransaction(req)) => req,
+            Request::V201(request) => return self.record_intent_v201(station, request).await,
+            Request::V16(_) => return None,
         };
         let connector = req.connector_id.and_then(|c| u32::try_from(c).ok());
         let at = OffsetDateTime::now_utc();
@@ -51,12 +57,14 @@ impl Engine {
     }
 
     /// Keeps a recorded intent if the station accepted the call, forgets it otherwise.
-    pub(crate) async fn settle_intent(&self, intent: i64, response: Option<&CentralResponse>) {
-        let accepted = matches!(
-            response,
-            Some(CentralResponse::RemoteStartTransaction(res))
-                if res.status == RemoteStartStopStatus::Accepted
-        );
+    pub(crate) async fn settle_intent(&self, intent: i64, response: Option<&Response>) {
+        let accepted = match response {
+            Some(Response::V16(CentralResponse::RemoteStartTransaction(res))) => {
+                res.status == RemoteStartStopStatus::Accepted
+            }
+            Some(Response::V201(response)) => v201::accepts_start(response),
+            _ => false,
+        };
         if !accepted && let Err(e) = self.inner.store.drop_remote_start(intent).await {
             tracing::error!(error = %e, "could not forget a refused remote start");
         }
@@ -65,6 +73,23 @@ impl Engine {
     /// Records the effect of an answered call. A failure to record is logged: the station has
     /// already acted, and the next GetConfiguration (or equivalent) repairs the view.
     pub(crate) async fn record_effect(
+        &self,
+        station: &StationId,
+        request: &Request,
+        response: &Response,
+    ) {
+        match (request, response) {
+            (Request::V16(request), Response::V16(response)) => {
+                self.record_effect_v16(station, request, response).await;
+            }
+            (Request::V201(request), Response::V201(response)) => {
+                self.record_effect_v201(station, request, response).await;
+            }
+            _ => {}
+        }
+    }
+
+    async fn record_effect_v16(
         &self,
         station: &StationId,
         request: &CentralRequest,

@@ -91,6 +91,22 @@ pub enum Event {
         transaction_id: Option<i64>,
         samples: Vec<SampleView>,
     },
+    /// A station reported (part of) its device model (2.0.1 NotifyReport).
+    DeviceModelReported {
+        station_id: String,
+        request_id: Option<i64>,
+        /// How many variables this part carried.
+        variables: usize,
+        /// The last part of the report.
+        complete: bool,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A station's monitor saw something (2.0.1 NotifyEvent).
+    StationAlert {
+        station_id: String,
+        event: crate::model::MonitorEvent,
+    },
     /// Firmware, diagnostics or log upload status.
     StationReport {
         station_id: String,
@@ -156,6 +172,8 @@ impl Event {
         "stationBooted",
         "registrationChanged",
         "connectorStatusChanged",
+        "deviceModelReported",
+        "stationAlert",
         "transactionStarted",
         "transactionUpdated",
         "transactionStopped",
@@ -175,6 +193,8 @@ impl Event {
             | Event::StationBooted { station_id, .. }
             | Event::RegistrationChanged { station_id, .. }
             | Event::ConnectorStatusChanged { station_id, .. }
+            | Event::DeviceModelReported { station_id, .. }
+            | Event::StationAlert { station_id, .. }
             | Event::TransactionStarted { station_id, .. }
             | Event::TransactionUpdated { station_id, .. }
             | Event::TransactionStopped { station_id, .. }
@@ -195,6 +215,8 @@ impl Event {
             Event::StationBooted { .. } => "stationBooted",
             Event::RegistrationChanged { .. } => "registrationChanged",
             Event::ConnectorStatusChanged { .. } => "connectorStatusChanged",
+            Event::DeviceModelReported { .. } => "deviceModelReported",
+            Event::StationAlert { .. } => "stationAlert",
             Event::TransactionStarted { .. } => "transactionStarted",
             Event::TransactionUpdated { .. } => "transactionUpdated",
             Event::TransactionStopped { .. } => "transactionStopped",

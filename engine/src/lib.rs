@@ -15,14 +15,15 @@ mod effects;
 pub mod event;
 pub mod message_log;
 pub mod model;
+mod ocpp;
 pub mod operations;
 pub mod operators;
 pub mod pki;
+pub mod reported;
 pub mod secret;
 pub mod security;
 pub mod session;
 pub mod store;
-mod v16;
 
 pub use event::Event;
 pub use session::{Incoming, Outgoing};

@@ -7,6 +7,12 @@
 
 use serde::Serialize;
 
+mod events;
+pub use events::{
+    DeviceVariable, MonitorEvent, TransactionEvent, TransactionEventKind, TransactionEventRecorded,
+    TransactionEventView, VariablePath,
+};
+
 /// `as_str`, `FromStr` and `Display` for an enum stored and shown by its variant names.
 macro_rules! string_enum {
     ($name:ident { $($variant:ident),* $(,)? }) => {
@@ -97,9 +103,13 @@ pub struct BootInfo {
     pub imsi: Option<String>,
     pub meter_type: Option<String>,
     pub meter_serial_number: Option<String>,
+    /// Why it booted (2.0.1: PowerUp, RemoteReset, FirmwareUpdate, ...).
+    pub reason: Option<String>,
 }
 
-/// The status of an id token, as the store keeps it and as authorization answers it.
+/// The status of an id token, as the store keeps it and as authorization answers it: the
+/// statuses of OCPP 2.0.1, of which 1.6 has the first five (its adapter answers the others
+/// Invalid, the nearest 1.6 meaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum TokenStatus {
     Accepted,
@@ -108,6 +118,16 @@ pub enum TokenStatus {
     Invalid,
     /// Already in a transaction elsewhere (only as an answer, never stored).
     ConcurrentTx,
+    /// 2.0.1: not enough credit.
+    NoCredit,
+    /// 2.0.1: not allowed to charge at this type of EVSE.
+    NotAllowedTypeEVSE,
+    /// 2.0.1: not allowed to charge at this location.
+    NotAtThisLocation,
+    /// 2.0.1: not allowed to charge at this time.
+    NotAtThisTime,
+    /// Not in the store (only as an answer, never stored; 1.6 says Invalid).
+    Unknown,
 }
 
 string_enum!(TokenStatus {
@@ -115,8 +135,27 @@ string_enum!(TokenStatus {
     Blocked,
     Expired,
     Invalid,
-    ConcurrentTx
+    ConcurrentTx,
+    NoCredit,
+    NotAllowedTypeEVSE,
+    NotAtThisLocation,
+    NotAtThisTime,
+    Unknown
 });
+
+impl TokenStatus {
+    /// The statuses an operator may give a token (the others are only answers).
+    pub const STORED: &'static [TokenStatus] = &[
+        TokenStatus::Accepted,
+        TokenStatus::Blocked,
+        TokenStatus::Expired,
+        TokenStatus::Invalid,
+        TokenStatus::NoCredit,
+        TokenStatus::NotAllowedTypeEVSE,
+        TokenStatus::NotAtThisLocation,
+        TokenStatus::NotAtThisTime,
+    ];
+}
 
 /// An id token as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,9 +175,10 @@ pub struct Authorization {
 }
 
 impl Authorization {
-    pub fn invalid() -> Authorization {
+    /// The answer for a token the store does not know.
+    pub fn unknown() -> Authorization {
         Authorization {
-            status: TokenStatus::Invalid,
+            status: TokenStatus::Unknown,
             expiry_date: None,
             parent_id_tag: None,
         }
@@ -162,6 +202,23 @@ pub struct ConnectorStatus {
 pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
 /// The measurand of the active power drawn (W).
 pub const ACTIVE_POWER: &str = "Power.Active.Import";
+
+/// A sample's value in Wh or W (kWh and kW are scaled); `None` if it is not a plain number
+/// (e.g. signed data) or in another unit.
+pub(crate) fn in_base_unit(sample: &Sample) -> Option<f64> {
+    scaled(&sample.value, sample.unit.as_deref())
+}
+
+/// A reading in Wh or W, from its text and unit (kWh and kW are scaled).
+pub(crate) fn scaled(value: &str, unit: Option<&str>) -> Option<f64> {
+    let value: f64 = value.trim().parse().ok()?;
+    let scale = match unit {
+        None | Some("Wh") | Some("W") => 1.0,
+        Some("kWh") | Some("kW") => 1000.0,
+        Some(_) => return None,
+    };
+    Some(value * scale)
+}
 
 /// One measured value.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,6 +336,11 @@ pub struct Transaction {
     /// When an operator asked to stop it (RemoteStopTransaction), if one did.
     #[serde(with = "time::serde::rfc3339::option")]
     pub remote_stop_requested_at: Option<OffsetDateTime>,
+    /// The station's own id of the transaction (2.0.1; 1.6 transactions have the central
+    /// system's `id`).
+    pub station_transaction_id: Option<String>,
+    /// The charging state its latest event reported (2.0.1).
+    pub charging_state: Option<String>,
 }
 
 /// A stored meter value.

@@ -2,12 +2,13 @@
 //! commits what it learned before it returns, so an answer is only sent for what is durable,
 //! and tells the event feed.
 
+use crate::calls::Request;
 use crate::model::{
     ACTIVE_POWER, Authorization, BootInfo, ConnectorStatus, ENERGY_REGISTER, IdTag, IdTagView,
     Registration, RegistrationPolicy, Sample, StartedTransaction, StationView, StopOutcome,
     StoredSample, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
-use crate::model::{EventSource, Report};
+use crate::model::{EventSource, Report, in_base_unit, scaled};
 use crate::security::{Credentials, Refusal};
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
@@ -170,7 +171,7 @@ impl Engine {
     /// past their expiry date Expired. (ConcurrentTx is only for StartTransaction, per OCPP 1.6.)
     pub async fn authorize(&self, id_tag: &str) -> Result<Authorization, EngineError> {
         let Some(tag) = self.inner.store.id_tag(id_tag).await? else {
-            return Ok(Authorization::invalid());
+            return Ok(Authorization::unknown());
         };
         let now = OffsetDateTime::now_utc();
         let status = match (tag.status, tag.expiry_date) {
@@ -402,11 +403,27 @@ impl Engine {
             let engine = self.clone();
             let station = station.clone();
             self.spawn(async move {
-                let trigger = CentralRequest::TriggerMessage(TriggerMessageRequest {
-                    requested_message: MessageTrigger::BootNotification,
-                    connector_id: None,
-                });
-                match engine.call("centrale", &station, trigger).await {
+                // A Pending 2.0.1 station may not boot again before its interval (B02.FR.04):
+                // it is asked to.
+                let trigger = match engine.version_of(&station).await {
+                    protocol::OcppVersion::V16 => {
+                        Request::V16(CentralRequest::TriggerMessage(TriggerMessageRequest {
+                            requested_message: MessageTrigger::BootNotification,
+                            connector_id: None,
+                        }))
+                    }
+                    protocol::OcppVersion::V201 => Request::V201(
+                        protocol::v201::CentralRequest::TriggerMessage(
+                            protocol::v201::messages::TriggerMessageRequest {
+                                custom_data: None,
+                                evse: None,
+                                requested_message:
+                                    protocol::v201::types::MessageTriggerEnum::BootNotification,
+                            },
+                        ),
+                    ),
+                };
+                match engine.send("centrale", &station, trigger).await {
                     Ok(answer) => {
                         tracing::info!(station_id = %station, ?answer, "asked the accepted station to boot");
                     }
@@ -608,21 +625,4 @@ impl Engine {
     ) -> Result<Vec<ConnectorStatus>, EngineError> {
         self.inner.store.connectors(station).await
     }
-}
-
-/// A sample's value in Wh or W (kWh and kW are scaled); `None` if it is not a plain number
-/// (e.g. signed data) or in another unit.
-fn in_base_unit(sample: &Sample) -> Option<f64> {
-    scaled(&sample.value, sample.unit.as_deref())
-}
-
-/// A reading in Wh or W, from its text and unit (kWh and kW are scaled).
-fn scaled(value: &str, unit: Option<&str>) -> Option<f64> {
-    let value: f64 = value.trim().parse().ok()?;
-    let scale = match unit {
-        None | Some("Wh") | Some("W") => 1.0,
-        Some("kWh") | Some("kW") => 1000.0,
-        Some(_) => return None,
-    };
-    Some(value * scale)
 }

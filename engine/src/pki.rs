@@ -88,14 +88,18 @@ fn dn_text(value: &DnValue) -> Option<String> {
 }
 
 impl Engine {
-    /// SignCertificate: whether the CSR is taken. A taken one is signed and sent back to the
-    /// station with CertificateSigned once this answer is out.
-    pub async fn sign_certificate(&self, station: &StationId, csr: &str) -> bool {
+    /// Signs a station's CSR with the station CA: the chain to send it, or `None` (no CA
+    /// configured, or a CSR that is refused: kept as a security event).
+    pub(crate) async fn sign_csr(
+        &self,
+        station: &StationId,
+        csr: &str,
+    ) -> Option<protocol::types::CiString<10000>> {
         let Some(ca) = self.inner.config.station_ca.clone() else {
             tracing::info!(
                 "SignCertificate refused: no station CA is configured (--station-ca-cert)"
             );
-            return false;
+            return None;
         };
         let signed = ca.sign(station, csr).and_then(|chain| {
             // 10 000 characters is what the message allows: a chain of a few certificates.
@@ -112,8 +116,17 @@ impl Engine {
                 {
                     tracing::warn!(error = %e, "could not keep a security event");
                 }
-                return false;
+                return None;
             }
+        };
+        Some(chain)
+    }
+
+    /// SignCertificate: whether the CSR is taken. A taken one is signed and sent back to the
+    /// station with CertificateSigned once this answer is out.
+    pub async fn sign_certificate(&self, station: &StationId, csr: &str) -> bool {
+        let Some(chain) = self.sign_csr(station, csr).await else {
+            return false;
         };
         let engine = self.clone();
         let station = station.clone();

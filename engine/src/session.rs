@@ -5,15 +5,17 @@
 //! writes to the station's socket.
 
 mod answers;
+mod invited;
 mod throttle;
 
 use crate::calls::{Answer, CallError, Command, Pending};
 use crate::message_log::Direction;
 use crate::model::Registration;
-use crate::{Engine, EngineError, Event, v16};
+use crate::ocpp::{Failure, v16, v201};
+use crate::{Engine, EngineError, Event};
 use answers::RecentAnswers;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use protocol::v16::StationRequest;
+use invited::Invited;
 use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
 use serde_json::value::RawValue;
 use throttle::Throttle;
@@ -169,6 +171,7 @@ impl Engine {
         // A call taken from the queue, waiting until it may go (its audit entry committed).
         let mut staged: Option<Command> = None;
         let mut answered = RecentAnswers::default();
+        let mut invited = Invited::default();
         let mut next_call_id: u64 = 1;
         // The registry holds the queue's sender; when a newer connection replaces this one the
         // sender is dropped, and the cancellation (which comes with it) closes the session.
@@ -196,7 +199,7 @@ impl Engine {
                     }
                     let reply = match message {
                         Incoming::Text(text) => {
-                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, &text)
+                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, &invited, &text)
                                 .await
                         }
                         Incoming::Binary(data) => {
@@ -259,6 +262,7 @@ impl Engine {
                         }
                     };
                     tracing::debug!(message_id = %id, action = %command.action, "call to station");
+                    invited.note(&command.action, &command.payload);
                     let shown = crate::calls::redacted(&command.action, &command.payload);
                     if shown == command.payload {
                         self.log_frame(station, Direction::Out, &text, Some(2), Some(&id), Some(&command.action));
@@ -315,6 +319,7 @@ impl Engine {
     }
 
     /// Handles one text frame; returns the text to answer with, if any. Logs both.
+    #[allow(clippy::too_many_arguments)]
     async fn on_text(
         &self,
         station: &StationId,
@@ -322,6 +327,7 @@ impl Engine {
         registration: &mut Registration,
         pending: &mut Option<Pending>,
         answered: &mut RecentAnswers,
+        invited: &Invited,
         text: &str,
     ) -> Option<String> {
         match Frame::parse(text) {
@@ -355,7 +361,14 @@ impl Engine {
                 }
                 let span = tracing::debug_span!("call", message_id = %id, %action);
                 let reply = self
-                    .on_call(station, version, registration, &action, payload.get())
+                    .on_call(
+                        station,
+                        version,
+                        registration,
+                        invited,
+                        &action,
+                        payload.get(),
+                    )
                     .instrument(span)
                     .await;
                 let frame = match reply {
@@ -441,25 +454,23 @@ impl Engine {
         station: &StationId,
         version: OcppVersion,
         registration: &mut Registration,
+        invited: &Invited,
         action: &str,
         payload: &str,
     ) -> Result<Box<RawValue>, (ErrorCode, String)> {
+        // Decoded first: a malformed payload is answered with its error code whatever the
+        // station's registration.
         let request = match version {
-            OcppVersion::V16 => {
-                StationRequest::decode(action, payload).map_err(|e| (e.code, e.reason))?
-            }
-            OcppVersion::V201 => {
-                return Err((
-                    ErrorCode::NotImplemented,
-                    "OCPP 2.0.1 is not served yet".to_owned(),
-                ));
-            }
+            OcppVersion::V16 => v16_request(action, payload)?,
+            OcppVersion::V201 => v201_request(action, payload)?,
         };
-        let is_boot = matches!(request, StationRequest::BootNotification(_));
+        let is_boot = action == "BootNotification";
         if !is_boot && *registration != Registration::Accepted {
             // An operator may have accepted the station since it connected.
             *registration = self.stored_registration(station).await?;
-            if *registration != Registration::Accepted {
+            // A 2.0.1 station may send what the CSMS asked for while it is Pending.
+            let asked = version == OcppVersion::V201 && invited.allows(action);
+            if *registration != Registration::Accepted && !asked {
                 return Err((
                     ErrorCode::SecurityError,
                     format!(
@@ -468,13 +479,14 @@ impl Engine {
                 ));
             }
         }
-        let answer =
-            v16::handle(self, station, request)
-                .await
-                .map_err(|failure| match failure {
-                    v16::Failure::Payload(e) => (e.code, e.reason),
-                    v16::Failure::Engine(e) => internal(e),
-                })?;
+        let answer = match request {
+            Request::V16(request) => v16::handle(self, station, request).await,
+            Request::V201(request) => v201::handle(self, station, request).await,
+        }
+        .map_err(|failure| match failure {
+            Failure::Payload(e) => (e.code, e.reason),
+            Failure::Engine(e) => internal(e),
+        })?;
         if is_boot {
             *registration = self.stored_registration(station).await?;
         }
@@ -485,6 +497,24 @@ impl Engine {
             )
         })
     }
+}
+
+/// A station's CALL, decoded in its version.
+enum Request {
+    V16(protocol::v16::StationRequest),
+    V201(protocol::v201::StationRequest),
+}
+
+fn v16_request(action: &str, payload: &str) -> Result<Request, (ErrorCode, String)> {
+    protocol::v16::StationRequest::decode(action, payload)
+        .map(Request::V16)
+        .map_err(|e| (e.code, e.reason))
+}
+
+fn v201_request(action: &str, payload: &str) -> Result<Request, (ErrorCode, String)> {
+    protocol::v201::StationRequest::decode(action, payload)
+        .map(Request::V201)
+        .map_err(|e| (e.code, e.reason))
 }
 
 /// How long a closing session waits for the station's side of the closing handshake.

@@ -257,6 +257,24 @@ impl Frame {
         }
     }
 
+    /// The action of a CALL.
+    pub fn action(&self) -> Option<&str> {
+        match self {
+            Frame::Call { action, .. } => Some(action),
+            Frame::CallResult { .. } | Frame::CallError { .. } => None,
+        }
+    }
+
+    /// The payload of a CALL or CALLRESULT as a JSON value (`Null` for a CALLERROR).
+    pub fn payload(&self) -> serde_json::Value {
+        match self {
+            Frame::Call { payload, .. } | Frame::CallResult { payload, .. } => {
+                serde_json::from_str(payload.get()).unwrap_or_default()
+            }
+            Frame::CallError { .. } => serde_json::Value::Null,
+        }
+    }
+
     /// The frame's message type number.
     pub fn message_type(&self) -> u8 {
         match self {

@@ -42,6 +42,11 @@ impl<const N: usize> CiString<N> {
         Ok(CiString(s))
     }
 
+    /// The empty string, which fits any limit.
+    pub fn empty() -> Self {
+        CiString(String::new())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

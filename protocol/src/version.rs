@@ -15,8 +15,8 @@ pub enum OcppVersion {
 }
 
 impl OcppVersion {
-    /// The versions Centrale accepts, in order of preference.
-    pub const SUPPORTED: &'static [OcppVersion] = &[OcppVersion::V16];
+    /// The versions Centrale accepts, in order of preference: the newest first.
+    pub const SUPPORTED: &'static [OcppVersion] = &[OcppVersion::V201, OcppVersion::V16];
 
     /// The `Sec-WebSocket-Protocol` token of this version.
     pub fn subprotocol(self) -> &'static str {

@@ -76,6 +76,22 @@ impl Station {
         Station::open(&station_url(base, id), id, &["ocpp1.6"], security).await
     }
 
+    /// Connects to `{base}/{id}` offering `ocpp2.0.1`.
+    pub async fn connect_v201(base: &str, id: &str) -> Result<Station, SimError> {
+        Station::connect_url(&station_url(base, id), &["ocpp2.0.1"]).await
+    }
+
+    /// Connects to `{base}/{id}` offering the given subprotocols, proving its identity as
+    /// `security` says.
+    pub async fn connect_offering(
+        base: &str,
+        id: &str,
+        protocols: &[&str],
+        security: &Security,
+    ) -> Result<Station, SimError> {
+        Station::open(&station_url(base, id), id, protocols, security).await
+    }
+
     /// Connects to a full URL offering the given subprotocols (in order of preference).
     pub async fn connect_url(url: &str, protocols: &[&str]) -> Result<Station, SimError> {
         Station::open(url, "", protocols, &Security::default()).await

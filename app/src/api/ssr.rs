@@ -174,7 +174,7 @@ pub fn id_tag_input(
     let status: engine::model::TokenStatus = status
         .parse()
         .ok()
-        .filter(|s| *s != engine::model::TokenStatus::ConcurrentTx)
+        .filter(|s| engine::model::TokenStatus::STORED.contains(s))
         .ok_or_else(|| invalid(format!("{status:?} is not a status a tag can have.")))?;
     let expiry_date = match expiry_date.trim() {
         "" => None,

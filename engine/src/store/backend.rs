@@ -383,6 +383,7 @@ migrations!(
     (6, "local list", "0006_local_list.sql"),
     (7, "station security", "0007_station_security.sql"),
     (8, "operators", "0008_operators.sql"),
+    (9, "ocpp 2.0.1", "0009_ocpp201.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

@@ -8,6 +8,9 @@
 //! - [`stations`]: stations, their connectors and what they report;
 //! - [`id_tags`]: id tags;
 //! - [`transactions`]: transactions, remote starts and stops;
+//! - [`transaction_events`]: transactions reported as events (2.0.1), each event once;
+//! - [`device_model`]: what 2.0.1 stations describe and notify: device model, EVSE
+//!   connectors, monitoring events, other reports;
 //! - [`samples`]: meter values (the group-commit writer);
 //! - [`reservations`]: reservations and charging profiles;
 //! - [`configuration`]: station configuration and local authorization lists;
@@ -26,6 +29,7 @@ mod audit;
 pub mod backend;
 mod configuration;
 pub mod copy;
+mod device_model;
 mod id_tags;
 mod messages;
 mod operators;
@@ -36,6 +40,7 @@ mod security;
 mod stations;
 #[doc(hidden)]
 pub mod testing;
+mod transaction_events;
 mod transactions;
 
 use crate::EngineError;

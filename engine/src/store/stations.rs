@@ -78,8 +78,8 @@ impl Store {
             sqlx::query(
                 "UPDATE stations SET vendor = $2, model = $3, serial_number = $4, \
                  charge_box_serial_number = $5, firmware_version = $6, iccid = $7, imsi = $8, \
-                 meter_type = $9, meter_serial_number = $10, booted_at = $11, last_seen_at = $11 \
-                 WHERE id = $1",
+                 meter_type = $9, meter_serial_number = $10, booted_at = $11, last_seen_at = $11, \
+                 boot_reason = $12 WHERE id = $1",
             )
             .bind(station.as_str())
             .bind(&boot.vendor)
@@ -92,10 +92,27 @@ impl Store {
             .bind(&boot.meter_type)
             .bind(&boot.meter_serial_number)
             .bind(at)
+            .bind(&boot.reason)
             .execute(db)
             .await?;
         });
         Ok(())
+    }
+
+    /// The OCPP version of a station's last connection.
+    pub async fn station_protocol(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<OcppVersion>, EngineError> {
+        let protocol: Option<Option<String>> = on!(&self.reads, |db| {
+            sqlx::query_scalar("SELECT protocol FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(protocol
+            .flatten()
+            .and_then(|p| OcppVersion::from_subprotocol(&p)))
     }
 
     /// Keeps the latest status a station reported for one of its processes.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, start_status, \
      meter_start, started_at, meter_stop, stopped_at, stop_reason, remote_start_requested_at, \
-     remote_stop_requested_at FROM transactions";
+     remote_stop_requested_at, station_transaction_id, charging_state FROM transactions";
 
 impl Store {
     /// Records a StartTransaction; a retransmission of one already recorded returns the same
@@ -306,5 +306,7 @@ fn transaction_from_row(row: &impl Row) -> Result<Transaction, EngineError> {
         energy_wh: meter_stop.map(|stop| stop - meter_start),
         remote_start_requested_at: row.get("remote_start_requested_at")?,
         remote_stop_requested_at: row.get("remote_stop_requested_at")?,
+        station_transaction_id: row.get("station_transaction_id")?,
+        charging_state: row.get("charging_state")?,
     })
 }

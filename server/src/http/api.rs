@@ -53,7 +53,7 @@ pub(super) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 }
 
 /// A station id that names a known station (404 otherwise).
-async fn known_station(state: &AppState, raw: String) -> Result<StationId, ApiError> {
+pub(super) async fn known_station(state: &AppState, raw: String) -> Result<StationId, ApiError> {
     let id = station_id(raw)?;
     match state.engine.registration(&id).await.map_err(unavailable)? {
         Some(_) => Ok(id),
@@ -192,7 +192,9 @@ pub async fn command(
 fn call_error(e: CallError) -> ApiError {
     match e {
         CallError::InvalidRequest(reason) => ApiError::BadRequest(reason.to_string()),
-        CallError::NotAllowed(_) => ApiError::BadRequest(e.to_string()),
+        CallError::NotAllowed(_) | CallError::WrongVersion { .. } => {
+            ApiError::BadRequest(e.to_string())
+        }
         CallError::UnknownStation(_) => ApiError::NotFound(e.to_string()),
         CallError::NotConnected(_) => ApiError::Conflict(e.to_string()),
         CallError::Busy(_) => ApiError::TooManyRequests(e.to_string()),
@@ -403,6 +405,14 @@ pub async fn transaction(
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("transaction not serialisable: {e}")))?;
     value["meterValues"] = serde_json::to_value(samples)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("samples not serialisable: {e}")))?;
+    // A 2.0.1 transaction's events, by seqNo (none for 1.6).
+    let events = state
+        .engine
+        .transaction_events(id)
+        .await
+        .map_err(unavailable)?;
+    value["events"] = serde_json::to_value(events)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("events not serialisable: {e}")))?;
     Ok(Json(value).into_response())
 }
 
@@ -426,10 +436,11 @@ pub async fn put_id_tag(
     let tag =
         IdToken::parse(tag).map_err(|e| ApiError::BadRequest(format!("invalid idTag: {e}")))?;
     let body: IdTagBody = body(&bytes)?;
-    if body.status == TokenStatus::ConcurrentTx {
-        return Err(ApiError::BadRequest(
-            "ConcurrentTx is an answer, not a status a tag can have".to_owned(),
-        ));
+    if !TokenStatus::STORED.contains(&body.status) {
+        return Err(ApiError::BadRequest(format!(
+            "status: {} is an answer, not a status a tag can have",
+            body.status
+        )));
     }
     let expiry_date = body
         .expiry_date

@@ -3,6 +3,7 @@
 mod admin;
 mod api;
 pub mod auth;
+mod device;
 mod error;
 mod events;
 mod health;
@@ -74,6 +75,9 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/stations/{id}/commands/{action}", post(api::command))
         .route("/stations/{id}/configuration", get(api::configuration))
         .route("/stations/{id}/local-list", get(api::local_list))
+        .route("/stations/{id}/variables", get(device::variables))
+        .route("/stations/{id}/alerts", get(device::alerts))
+        .route("/stations/{id}/evses", get(device::evses))
         .route("/stations/{id}/security", put(api::put_station_security))
         .route("/security-events", get(api::security_events))
         .route("/me", get(auth::me))

@@ -1,11 +1,12 @@
 //! `GET /ocpp/{stationId}` and `/central/{stationId}`: a station's WebSocket.
 //!
-//! The station offers OCPP versions as subprotocols; the first one Centrale supports (in its
-//! order of preference) is chosen. If none is, the handshake completes without the header and
-//! the connection is closed at once, as OCPP-J asks.
+//! The station offers OCPP versions as subprotocols; of those Centrale speaks, the newest is
+//! chosen (2.0.1 before 1.6). A station offering none (or no subprotocol at all) is refused
+//! with HTTP 400 and no WebSocket, as test case TC_B_58_CSMS (2025-04 errata of OCPP 2.0.1)
+//! asks; Centrale does the same for 1.6.
 
 use super::{ApiError, AppState};
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 
 /// Per connection, the read buffer starts this small (tungstenite's default, 128 KiB, would cost
 /// that much for every idle station); it grows for a bigger message.
@@ -46,6 +47,18 @@ pub async fn station_socket(
             return ApiError::BadRequest(format!("invalid station identity: {e}")).into_response();
         }
     };
+    let Some(version) = chosen_version(&headers) else {
+        tracing::warn!(station_id = %station, peer = %peer.addr, "no supported OCPP subprotocol offered; refused");
+        return ApiError::BadRequest(format!(
+            "no OCPP version Centrale speaks was offered in Sec-WebSocket-Protocol: offer {}",
+            OcppVersion::SUPPORTED
+                .iter()
+                .map(|v| v.subprotocol())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+        .into_response();
+    };
     let credentials = Credentials {
         tls: peer.tls,
         certificate_cn: peer.certificate_cn,
@@ -81,23 +94,14 @@ pub async fn station_socket(
         }
     }
     let ws = ws
-        .protocols(OcppVersion::SUPPORTED.iter().map(|v| v.subprotocol()))
+        .protocols([version.subprotocol()])
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(state.max_message)
         .max_frame_size(state.max_message);
-    let version = ws
-        .selected_protocol()
-        .and_then(|p| p.to_str().ok())
-        .and_then(OcppVersion::from_subprotocol);
     let engine = state.engine;
     ws.on_upgrade(move |socket| async move {
-        let Some(version) = version else {
-            tracing::warn!(station_id = %station, "no supported OCPP subprotocol offered; closing");
-            refuse(socket).await;
-            return;
-        };
         let (sink, stream) = socket.split();
         let tx = sink.with(|out: Outgoing| {
             ready(Ok::<_, axum::Error>(match out {
@@ -173,11 +177,19 @@ fn too_big(error: axum::Error) -> bool {
     )
 }
 
-/// Closes a connection that offered no OCPP version Centrale speaks.
-async fn refuse(mut socket: WebSocket) {
-    let close = Message::Close(Some(CloseFrame {
-        code: close_code::PROTOCOL,
-        reason: "no supported OCPP subprotocol (offer ocpp1.6)".into(),
-    }));
-    let _ = socket.send(close).await;
+/// The newest OCPP version Centrale speaks among the subprotocols the station offers (one or
+/// more `Sec-WebSocket-Protocol` headers, each a comma-separated list; tokens are
+/// case-sensitive, RFC 6455).
+fn chosen_version(headers: &HeaderMap) -> Option<OcppVersion> {
+    let offered: Vec<&str> = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    OcppVersion::SUPPORTED
+        .iter()
+        .copied()
+        .find(|version| offered.contains(&version.subprotocol()))
 }

@@ -3,12 +3,14 @@
 
 mod api;
 mod api_commands;
+mod api_commands_v201;
 mod calls;
 mod helpers;
 mod http;
 mod lifecycle;
 mod messages;
 mod ocpp16;
+mod ocpp201;
 mod operators;
 mod security;
 mod simulated;

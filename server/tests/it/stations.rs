@@ -2,7 +2,7 @@ use crate::helpers::{TestApp, read_until_bytes, test_id_text};
 use serde_json::json;
 use simulator::{Reply, SimError, Station};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -63,43 +63,64 @@ async fn malformed_frames_get_their_callerror_and_the_connection_goes_on() {
     assert!(matches!(reply, Reply::Error { .. }), "{reply:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_station_offering_no_supported_subprotocol_is_closed_at_once() {
-    // A raw handshake: WebSocket client libraries refuse a response without the subprotocol
-    // they asked for, and this test must see exactly what the server sends.
-    let app = TestApp::spawn().await;
+/// The head of the answer to a raw upgrade request offering `protocols` (none: no header).
+/// Raw, because WebSocket client libraries hide what a refusal looks like.
+async fn upgrade_answer(app: &TestApp, id: &str, protocols: Option<&str>) -> String {
     let addr = app.server.addr().to_string();
     let mut socket = TcpStream::connect(&addr).await.unwrap();
+    let offer = protocols.map_or_else(String::new, |p| format!("Sec-WebSocket-Protocol: {p}\r\n"));
     let request = format!(
-        "GET /ocpp/CP-OLD HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+        "GET /ocpp/{id} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.5\r\n\r\n"
+         Sec-WebSocket-Version: 13\r\n{offer}\r\n"
     );
     socket.write_all(request.as_bytes()).await.unwrap();
     let seen = read_until_bytes(&mut socket, b"\r\n\r\n").await;
     let end = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    let head = String::from_utf8_lossy(&seen[..end]);
+    String::from_utf8_lossy(&seen[..end]).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_b_58_a_station_offering_no_supported_subprotocol_is_refused_without_a_websocket() {
+    let app = TestApp::spawn().await;
+    for offer in [Some("ocpp0.1"), Some("ocpp1.5, OCPP1.6"), None] {
+        let head = upgrade_answer(&app, "CP-OLD", offer).await;
+        assert!(head.starts_with("HTTP/1.1 400"), "{offer:?}: {head}");
+        assert!(
+            !head.to_lowercase().contains("upgrade: websocket"),
+            "{head}"
+        );
+    }
+    // Step 3 of TC_B_58: an unsupported version beside a supported one is fine.
+    let head = upgrade_answer(&app, "CP-NEW", Some("ocpp0.1,ocpp2.0.1")).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
     assert!(
-        !head.to_lowercase().contains("sec-websocket-protocol"),
+        head.to_lowercase()
+            .contains("sec-websocket-protocol: ocpp2.0.1"),
         "{head}"
     );
+    assert!(
+        !app.server
+            .engine()
+            .connected_stations()
+            .iter()
+            .any(|s| s.as_str() == "CP-OLD")
+    );
+}
 
-    // Then a close frame (opcode 8) with status 1002 (protocol error) and a reason.
-    let mut frame = seen[end..].to_vec();
-    while frame.len() < 4 {
-        let mut buf = [0u8; 256];
-        let n = tokio::time::timeout(WAIT, socket.read(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(n > 0, "connection ended without a close frame");
-        frame.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(frame[0], 0x88, "a final close frame: {frame:?}");
-    assert_eq!(u16::from_be_bytes([frame[2], frame[3]]), 1002);
-    assert!(String::from_utf8_lossy(&frame[4..]).contains("ocpp1.6"));
-    assert!(app.server.engine().connected_stations().is_empty());
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_the_versions_offered_the_newest_is_chosen() {
+    let app = TestApp::spawn().await;
+    let security = simulator::Security::default();
+    let both = ["ocpp1.6", "ocpp2.0.1"];
+    let station = Station::connect_offering(&app.ocpp_base(), "CP-BOTH", &both, &security)
+        .await
+        .unwrap();
+    assert_eq!(station.protocol(), Some("ocpp2.0.1"));
+    let old = Station::connect_offering(&app.ocpp_base(), "CP-OLD", &["ocpp1.6"], &security)
+        .await
+        .unwrap();
+    assert_eq!(old.protocol(), Some("ocpp1.6"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,12 +1,13 @@
 //! The OCPP 1.6 adapter: a station's typed 1.6 request in, the engine's version-neutral
 //! operation, the typed 1.6 response out.
 
+use super::{Failure, connector, opt_text, payload, text};
+use crate::Engine;
 use crate::model::Report;
 use crate::model::{
     Authorization, BootInfo, ConnectorStatus, Registration, Sample, TokenStatus, TransactionStart,
     TransactionStop,
 };
-use crate::{Engine, EngineError};
 use protocol::types::{CiString, DateTime};
 use protocol::v16::messages::*;
 use protocol::v16::types::{
@@ -15,49 +16,7 @@ use protocol::v16::types::{
 };
 use protocol::v16::{PayloadError, StationRequest};
 use protocol::{ErrorCode, StationId};
-use serde::Serialize;
 use serde_json::Value;
-
-/// Why a request was not answered with a CALLRESULT.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The request is well-formed but its values cannot be used: answered with this error.
-    Payload(PayloadError),
-    /// The engine could not record it: answered InternalError, the station will retry.
-    Engine(EngineError),
-}
-
-impl From<EngineError> for Failure {
-    fn from(e: EngineError) -> Failure {
-        Failure::Engine(e)
-    }
-}
-
-fn payload(response: impl Serialize) -> Result<Value, Failure> {
-    serde_json::to_value(response).map_err(|e| {
-        Failure::Payload(PayloadError {
-            code: ErrorCode::InternalError,
-            reason: format!("response not serialisable: {e}"),
-        })
-    })
-}
-
-fn connector(id: i32) -> Result<u32, Failure> {
-    u32::try_from(id).map_err(|_| {
-        Failure::Payload(PayloadError {
-            code: ErrorCode::PropertyConstraintViolation,
-            reason: format!("connectorId must not be negative, got {id}"),
-        })
-    })
-}
-
-fn text<const N: usize>(s: CiString<N>) -> String {
-    s.into_string()
-}
-
-fn opt_text<const N: usize>(s: Option<CiString<N>>) -> Option<String> {
-    s.map(CiString::into_string)
-}
 
 fn id_tag_info(auth: Authorization) -> IdTagInfo {
     IdTagInfo {
@@ -67,6 +26,12 @@ fn id_tag_info(auth: Authorization) -> IdTagInfo {
             TokenStatus::Expired => AuthorizationStatus::Expired,
             TokenStatus::Invalid => AuthorizationStatus::Invalid,
             TokenStatus::ConcurrentTx => AuthorizationStatus::ConcurrentTx,
+            // 1.6 has no finer reasons: the token is not valid for charging here.
+            TokenStatus::NoCredit
+            | TokenStatus::NotAllowedTypeEVSE
+            | TokenStatus::NotAtThisLocation
+            | TokenStatus::NotAtThisTime
+            | TokenStatus::Unknown => AuthorizationStatus::Invalid,
         },
         expiry_date: auth.expiry_date.map(DateTime::from),
         // Tags are validated to 20 characters when stored; a longer parent cannot be sent.
@@ -117,6 +82,7 @@ pub(crate) async fn handle(
                         imsi: opt_text(r.imsi),
                         meter_type: opt_text(r.meter_type),
                         meter_serial_number: opt_text(r.meter_serial_number),
+                        reason: None,
                     },
                 )
                 .await?;
