@@ -1,18 +1,22 @@
-//! A simulated charging station that behaves like a real one: it boots (retrying while Pending
-//! or Rejected), reports its connectors, sends heartbeats at the interval it was given, charges
-//! (Preparing → Authorize → StartTransaction → Charging with rising meter values →
-//! StopTransaction → Finishing → Available), answers every central-system call sensibly, and
-//! reconnects with backoff when the link drops.
+//! A simulated charging station that behaves like a real one, in OCPP 1.6 or 2.0.1: it boots
+//! (retrying while Pending or Rejected), reports its connectors, sends heartbeats at the
+//! interval it was given, charges (Preparing → Authorize → StartTransaction → Charging with
+//! rising meter values → StopTransaction → Finishing → Available; in 2.0.1 a transaction's
+//! Started / Updated / Ended events), answers every central-system call sensibly
+//! ([`calls`] for 1.6, [`calls_v201`] for 2.0.1, with its device model), and reconnects with
+//! backoff when the link drops.
 //!
 //! Per connection, a reader task routes answers to the call awaiting them and handles the
 //! central system's calls, a writer task owns the socket's sink, and the charger's own
 //! behaviour is sequential code over [`Link::call`], which keeps one CALL outstanding.
 
 mod calls;
+mod calls_v201;
+mod session;
 
 use crate::{SimError, station_url};
 use futures_util::{SinkExt, StreamExt};
-use protocol::Frame;
+use protocol::{Frame, OcppVersion};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +48,8 @@ pub struct ChargerConfig {
     pub sessions: Option<SessionPlan>,
     /// Seeds the station's random choices (with its id): the same seed, the same fleet.
     pub seed: u64,
+    /// The OCPP version it speaks.
+    pub ocpp: OcppVersion,
 }
 
 /// Drivers arriving at a station: each connector starts sessions at random times (a Poisson
@@ -72,6 +78,7 @@ impl ChargerConfig {
             heartbeat: None,
             sessions: None,
             seed: 0,
+            ocpp: OcppVersion::V16,
         }
     }
 }
@@ -136,7 +143,10 @@ pub struct Stats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectorState {
     pub status: String,
+    /// The central system's transaction id (1.6).
     pub transaction_id: Option<i64>,
+    /// The station's own transaction id (2.0.1).
+    pub station_transaction_id: Option<String>,
     pub meter_wh: f64,
     pub reservation_id: Option<i64>,
 }
@@ -169,8 +179,17 @@ struct State {
     connectors: Vec<Connector>,
     /// key -> (value, readonly)
     configuration: BTreeMap<String, (String, bool)>,
+    /// The 2.0.1 device model.
+    variables: calls_v201::DeviceModel,
     heartbeat: Duration,
     local_list_version: i32,
+    /// A password set by the central system (AuthorizationKey, BasicAuthPassword), used from
+    /// the next connection on.
+    password: Option<String>,
+    /// Why the next BootNotification is sent (2.0.1).
+    boot_reason: &'static str,
+    /// Transactions started so far (for 2.0.1 transaction ids).
+    transactions: u64,
 }
 
 /// A running simulated station.
@@ -213,6 +232,7 @@ impl Charger {
                 state: ConnectorState {
                     status: "Available".to_owned(),
                     transaction_id: None,
+                    station_transaction_id: None,
                     meter_wh: 0.0,
                     reservation_id: None,
                 },
@@ -239,13 +259,18 @@ impl Charger {
                 ("centrale-sim".to_owned(), true),
             ),
         ]);
+        let variables = calls_v201::DeviceModel::new(&config);
         let charger = Arc::new(Charger {
             config,
             state: Mutex::new(State {
                 connectors,
                 configuration,
+                variables,
                 heartbeat: Duration::from_secs(300),
                 local_list_version: 0,
+                password: None,
+                boot_reason: "PowerUp",
+                transactions: 0,
             }),
             stats,
             reboot: Notify::new(),
@@ -293,9 +318,13 @@ impl Charger {
     /// One connection: boot, report, heartbeat, serve calls, until it drops or a reset.
     async fn connection(self: Arc<Self>) -> Result<(), SimError> {
         let url = station_url(&self.config.base_url, &self.config.id);
+        let mut security = self.config.security.clone();
+        if let Some(password) = self.lock().password.clone() {
+            security.password = Some(password);
+        }
+        let protocol = self.config.ocpp.subprotocol();
         let (socket, _) =
-            crate::connect::open(&url, &self.config.id, &["ocpp1.6"], &self.config.security)
-                .await?;
+            crate::connect::open(&url, &self.config.id, &[protocol], &security).await?;
         let (mut sink, mut stream) = socket.split();
         self.stats.connected.fetch_add(1, Ordering::Relaxed);
         let (out, mut outbox) = mpsc::unbounded_channel::<Message>();
@@ -331,7 +360,14 @@ impl Charger {
                         }) => {
                             let payload: Value =
                                 serde_json::from_str(payload.get()).unwrap_or_default();
-                            let reply = Arc::clone(&charger).on_call(&link, &action, payload);
+                            let reply = match charger.config.ocpp {
+                                OcppVersion::V16 => {
+                                    Arc::clone(&charger).on_call(&link, &action, payload)
+                                }
+                                OcppVersion::V201 => {
+                                    Arc::clone(&charger).on_call_v201(&link, &action, payload)
+                                }
+                            };
                             link.send(&reply.frame(id));
                         }
                         Ok(Frame::CallResult { id, payload }) => {
@@ -370,12 +406,7 @@ impl Charger {
     /// Boot until accepted, report the connectors, then heartbeat forever.
     async fn behave(self: Arc<Self>, link: Arc<Link>) -> Result<(), SimError> {
         loop {
-            let answer = link
-                .call(
-                    "BootNotification",
-                    json!({"chargePointVendor": "Centrale", "chargePointModel": "centrale-sim"}),
-                )
-                .await?;
+            let answer = link.call("BootNotification", self.boot_payload()).await?;
             let interval = Duration::from_secs(answer["interval"].as_u64().unwrap_or(60).max(1));
             if answer["status"] == "Accepted" {
                 self.lock().heartbeat = interval;
@@ -388,6 +419,7 @@ impl Charger {
                 () = self.boot_accepted.notified() => break,
             }
         }
+        self.lock().boot_reason = "PowerUp";
         for n in 0..=self.config.connectors {
             self.send_status(&link, n).await?;
         }
@@ -432,7 +464,7 @@ impl Charger {
             let id_tag = plan.id_tags[rng.below(plan.id_tags.len())]
                 .replace("{station}", &self.config.id)
                 .replace("{connector}", &n.to_string());
-            if !self.start_session(&link, n, id_tag) {
+            if !self.start_session(&link, n, id_tag, None) {
                 continue;
             }
             // Between half and one and a half times the mean.
@@ -442,124 +474,6 @@ impl Charger {
                 c.request_stop("EVDisconnected");
             }
         }
-    }
-
-    async fn send_status(&self, link: &Link, n: u32) -> Result<(), SimError> {
-        let status = {
-            let state = self.lock();
-            state
-                .connectors
-                .get(n as usize)
-                .map(|c| c.state.status.clone())
-        };
-        let Some(status) = status else { return Ok(()) };
-        link.call(
-            "StatusNotification",
-            json!({"connectorId": n, "errorCode": "NoError", "status": status, "timestamp": now()}),
-        )
-        .await
-        .map(|_| ())
-    }
-
-    async fn set_status(&self, link: &Link, n: u32, status: &str) -> Result<(), SimError> {
-        if let Some(c) = self.lock().connectors.get_mut(n as usize) {
-            c.state.status = status.to_owned();
-        }
-        self.send_status(link, n).await
-    }
-
-    /// One charging session on connector `n`, until stopped by `stop` or the link.
-    async fn session(
-        self: Arc<Self>,
-        link: Arc<Link>,
-        n: u32,
-        id_tag: String,
-        stop: Arc<Notify>,
-    ) -> Result<(), SimError> {
-        self.set_status(&link, n, "Preparing").await?;
-        let auth = link.call("Authorize", json!({"idTag": id_tag})).await?;
-        if auth["idTagInfo"]["status"] != "Accepted" {
-            self.end_session(&link, n).await?;
-            return self.set_status(&link, n, "Available").await;
-        }
-        let meter_start = self.lock().connectors[n as usize].state.meter_wh.round() as i64;
-        let reservation = self.lock().connectors[n as usize]
-            .state
-            .reservation_id
-            .take();
-        let mut start = json!({"connectorId": n, "idTag": id_tag, "meterStart": meter_start, "timestamp": now()});
-        if let Some(r) = reservation {
-            start["reservationId"] = json!(r);
-        }
-        let started = link.call("StartTransaction", start).await?;
-        let Some(transaction_id) = started["transactionId"].as_i64() else {
-            return Err(SimError::BadFrame(started.to_string()));
-        };
-        self.lock().connectors[n as usize].state.transaction_id = Some(transaction_id);
-        self.stats.sessions.fetch_add(1, Ordering::Relaxed);
-        let reason = if started["idTagInfo"]["status"] != "Accepted" {
-            "DeAuthorized"
-        } else {
-            self.set_status(&link, n, "Charging").await?;
-            let mut tick = tokio::time::interval(self.config.meter_interval);
-            tick.tick().await;
-            loop {
-                tokio::select! {
-                    () = stop.notified() => break self.lock().connectors[n as usize].stop_reason,
-                    _ = tick.tick() => {
-                        let wh = {
-                            let mut state = self.lock();
-                            let c = &mut state.connectors[n as usize].state;
-                            c.meter_wh += self.config.power_w * self.config.meter_interval.as_secs_f64() / 3600.0;
-                            c.meter_wh
-                        };
-                        link.call("MeterValues", json!({"connectorId": n, "transactionId": transaction_id,
-                            "meterValue": [{"timestamp": now(), "sampledValue": [
-                                {"value": format!("{wh:.0}"), "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": "Sample.Periodic"},
-                                {"value": format!("{:.0}", self.config.power_w), "measurand": "Power.Active.Import", "unit": "W", "context": "Sample.Periodic"}]}]}))
-                            .await?;
-                    }
-                }
-            }
-        };
-        let meter_stop = self.lock().connectors[n as usize].state.meter_wh.round() as i64;
-        link.call("StopTransaction", json!({"transactionId": transaction_id, "idTag": id_tag, "meterStop": meter_stop, "timestamp": now(), "reason": reason}))
-            .await?;
-        self.end_session(&link, n).await?;
-        self.set_status(&link, n, "Finishing").await?;
-        self.set_status(&link, n, "Available").await
-    }
-
-    async fn end_session(&self, _link: &Link, n: u32) -> Result<(), SimError> {
-        let mut state = self.lock();
-        let c = &mut state.connectors[n as usize];
-        c.state.transaction_id = None;
-        c.stop = None;
-        Ok(())
-    }
-
-    /// Starts a session in the background if connector `n` is free.
-    fn start_session(self: &Arc<Self>, link: &Arc<Link>, n: u32, id_tag: String) -> bool {
-        let stop = Arc::new(Notify::new());
-        {
-            let mut state = self.lock();
-            let Some(c) = state.connectors.get_mut(n as usize) else {
-                return false;
-            };
-            let free =
-                c.stop.is_none() && matches!(c.state.status.as_str(), "Available" | "Reserved");
-            if n == 0 || !free {
-                return false;
-            }
-            c.stop = Some(Arc::clone(&stop));
-        }
-        let (charger, link) = (Arc::clone(self), Arc::clone(link));
-        tokio::spawn(async move {
-            if let Err(e) = charger.session(link, n, id_tag, stop).await {
-                tracing::debug!(error = %e, "session ended by the link");
-            }
-        });
-        true
     }
 }
 

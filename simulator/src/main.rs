@@ -1,7 +1,8 @@
-//! `centrale-sim`: a fleet of simulated charging stations against Centrale or any OCPP 1.6J
-//! central system.
+//! `centrale-sim`: a fleet of simulated charging stations against Centrale or any OCPP 1.6J or
+//! 2.0.1 central system.
 
 use clap::Parser;
+use protocol::OcppVersion;
 use simulator::charger::{Charger, ChargerConfig, SessionPlan, Stats};
 use std::io::Write;
 use std::sync::Arc;
@@ -71,6 +72,20 @@ struct Args {
     /// No summary line (for scripts).
     #[arg(long)]
     quiet: bool,
+    /// The OCPP versions the stations speak (`1.6`, `2.0.1`); several, comma-separated, make a
+    /// mixed fleet, station by station in turn.
+    #[arg(long, default_value = "1.6", value_delimiter = ',', value_parser = parse_version)]
+    ocpp: Vec<OcppVersion>,
+}
+
+fn parse_version(text: &str) -> Result<OcppVersion, String> {
+    match text.trim() {
+        "1.6" | "ocpp1.6" => Ok(OcppVersion::V16),
+        "2.0.1" | "ocpp2.0.1" => Ok(OcppVersion::V201),
+        other => Err(format!(
+            "{other:?} is not an OCPP version the simulator speaks (1.6, 2.0.1)"
+        )),
+    }
 }
 
 #[tokio::main]
@@ -104,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
         config.security = security.clone();
         config.heartbeat = args.heartbeat.map(Duration::from_secs);
         config.seed = args.seed;
+        config.ocpp = args.ocpp[(n as usize - 1) % args.ocpp.len()];
         if args.session_rate > 0.0 {
             config.sessions = Some(SessionPlan {
                 per_hour: args.session_rate,

@@ -14,5 +14,6 @@ mod ocpp201;
 mod operators;
 mod security;
 mod simulated;
+mod simulated_v201;
 mod stations;
 mod storage;

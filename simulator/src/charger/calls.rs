@@ -22,7 +22,7 @@ impl Charger {
                 };
                 if candidates
                     .into_iter()
-                    .any(|n| self.start_session(link, n, id_tag.clone()))
+                    .any(|n| self.start_session(link, n, id_tag.clone(), None))
                 {
                     accepted
                 } else {
