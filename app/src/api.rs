@@ -7,6 +7,9 @@ use crate::dto::{
 };
 use leptos::prelude::*;
 
+mod device;
+pub use device::{list_alerts, list_evse_connectors, list_variables};
+
 /// Counters of the fleet and the stations online now.
 #[server(prefix = "/_app")]
 pub async fn fleet_overview() -> Result<FleetSummary, AppError> {

@@ -5,8 +5,12 @@
 //! uses, so the form says what is wrong (with the field's path) before anything is sent.
 
 mod build;
+mod v201;
 
 pub use build::{Values, build};
+pub use v201::COMMANDS_V201;
+
+use protocol::OcppVersion;
 
 /// What kind of input a field is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,16 @@ pub enum Input {
     Periods,
     /// One of the station's active transactions.
     Transaction,
+    /// One of the station's active transactions, by the station's own id (2.0.1).
+    StationTransaction,
+    /// Tags of the store, as a 2.0.1 local authorization list (idToken objects).
+    Tokens,
+    /// A comma-separated list of whole numbers.
+    Ints,
+    /// Any JSON value (a DataTransfer's data); text that is not JSON is sent as a string.
+    Json,
+    /// Yes or no.
+    Bool,
 }
 
 /// One input of a command's form.
@@ -56,6 +70,8 @@ pub struct Command {
     pub fields: &'static [Field],
     /// From the security extension (OCPP 1.6 security whitepaper).
     pub security: bool,
+    /// The OCPP version it belongs to.
+    pub version: OcppVersion,
 }
 
 const fn req(path: &'static str, label: &'static str, input: Input) -> Field {
@@ -82,6 +98,7 @@ const fn core(action: &'static str, summary: &'static str, fields: &'static [Fie
         summary,
         fields,
         security: false,
+        version: OcppVersion::V16,
     }
 }
 
@@ -91,6 +108,7 @@ const fn secure(action: &'static str, summary: &'static str, fields: &'static [F
         summary,
         fields,
         security: true,
+        version: OcppVersion::V16,
     }
 }
 
@@ -437,8 +455,16 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// The command of this action.
-pub fn command(action: &str) -> Option<&'static Command> {
-    COMMANDS.iter().find(|c| c.action == action)
+pub fn command(version: OcppVersion, action: &str) -> Option<&'static Command> {
+    commands_of(version).iter().find(|c| c.action == action)
+}
+
+/// The operations of a version.
+pub fn commands_of(version: OcppVersion) -> &'static [Command] {
+    match version {
+        OcppVersion::V16 => COMMANDS,
+        OcppVersion::V201 => COMMANDS_V201,
+    }
 }
 
 #[cfg(test)]
@@ -471,7 +497,7 @@ mod tests {
 
     #[test]
     fn builds_nested_requests_that_the_protocol_accepts() {
-        let profile = command("SetChargingProfile").unwrap();
+        let profile = command(OcppVersion::V16, "SetChargingProfile").unwrap();
         let built = build(
             profile,
             &values(&[
@@ -516,7 +542,7 @@ mod tests {
             parent_id_tag: None,
             in_transaction: false,
         }];
-        let list = command("SendLocalList").unwrap();
+        let list = command(OcppVersion::V16, "SendLocalList").unwrap();
         let built = build(
             list,
             &values(&[
@@ -547,7 +573,7 @@ mod tests {
 
     #[test]
     fn says_what_is_wrong_before_sending() {
-        let start = command("RemoteStartTransaction").unwrap();
+        let start = command(OcppVersion::V16, "RemoteStartTransaction").unwrap();
         assert_eq!(
             build(start, &values(&[]), &[]),
             Err("Id tag is required.".into())
@@ -559,7 +585,7 @@ mod tests {
         let too_long = build(start, &values(&[("idTag", "ABCDEFGHIJKLMNOPQRSTU")]), &[]);
         let message = too_long.unwrap_err();
         assert!(message.contains("idTag"), "{message}");
-        let reserve = command("ReserveNow").unwrap();
+        let reserve = command(OcppVersion::V16, "ReserveNow").unwrap();
         let bad_date = build(
             reserve,
             &values(&[
@@ -576,7 +602,11 @@ mod tests {
                 .starts_with("Expires (UTC) must be a date")
         );
         assert_eq!(
-            build(command("Reset").unwrap(), &values(&[("type", "Warm")]), &[]),
+            build(
+                command(OcppVersion::V16, "Reset").unwrap(),
+                &values(&[("type", "Warm")]),
+                &[]
+            ),
             Err("Type must be one of Soft, Hard.".into())
         );
     }
@@ -584,14 +614,14 @@ mod tests {
     #[test]
     fn optional_fields_left_empty_are_omitted() {
         let built = build(
-            command("GetConfiguration").unwrap(),
+            command(OcppVersion::V16, "GetConfiguration").unwrap(),
             &values(&[("key", "  ")]),
             &[],
         )
         .unwrap();
         assert_eq!(built, "{}");
         let keys = build(
-            command("GetConfiguration").unwrap(),
+            command(OcppVersion::V16, "GetConfiguration").unwrap(),
             &values(&[("key", "HeartbeatInterval, MeterValueSampleInterval")]),
             &[],
         )

@@ -4,8 +4,10 @@
 //! wasm bundle does not depend on the engine. Unknown event kinds decode as
 //! [`LiveEvent::Other`], so a newer server never breaks an older page.
 
+mod device;
 mod events;
 
+pub use device::{AlertRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -36,6 +38,8 @@ pub struct StationRow {
     /// RFC 3339.
     pub last_seen: Option<String>,
     pub connectors: Vec<ConnectorBadge>,
+    /// The OCPP version of its last connection (`ocpp1.6`, `ocpp2.0.1`).
+    pub protocol: Option<String>,
 }
 
 /// A connector's status as a badge shows it.
@@ -74,7 +78,10 @@ impl StationRow {
             return false;
         }
         match event {
-            LiveEvent::StationConnected { .. } => self.connected = true,
+            LiveEvent::StationConnected { protocol, .. } => {
+                self.connected = true;
+                self.protocol = Some(protocol.clone());
+            }
             LiveEvent::StationDisconnected { at, .. } => {
                 self.connected = false;
                 self.last_seen = Some(at.clone());
@@ -128,6 +135,8 @@ impl StationRow {
             | LiveEvent::CommandAnswered { .. }
             | LiveEvent::MessageLogged { .. }
             | LiveEvent::SecurityEvent { .. }
+            | LiveEvent::DeviceModelReported { .. }
+            | LiveEvent::StationAlert { .. }
             | LiveEvent::Other => return false,
         }
         true
@@ -167,6 +176,8 @@ pub struct TransactionRow {
     pub energy_wh: Option<f64>,
     /// The latest power while active, in W.
     pub power_w: Option<f64>,
+    /// The station's own id of the transaction (2.0.1).
+    pub station_transaction_id: Option<String>,
 }
 
 impl TransactionRow {
@@ -629,6 +640,7 @@ mod tests {
             firmware_version: None,
             last_seen: None,
             connectors: vec![],
+            protocol: None,
         };
         let status = |id: &str, connector_id, status: &str| LiveEvent::ConnectorStatusChanged {
             station_id: id.into(),

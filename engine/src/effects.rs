@@ -23,6 +23,9 @@ fn token_status(status: AuthorizationStatus) -> TokenStatus {
     }
 }
 use protocol::v16::{CentralRequest, CentralResponse};
+
+/// The 1.6 configuration key (security whitepaper) of the security profile a station uses.
+const SECURITY_PROFILE: &str = "SecurityProfile";
 use time::{OffsetDateTime, UtcOffset};
 
 impl Engine {
@@ -68,6 +71,27 @@ impl Engine {
         if !accepted && let Err(e) = self.inner.store.drop_remote_start(intent).await {
             tracing::error!(error = %e, "could not forget a refused remote start");
         }
+    }
+
+    /// A station agreed to move to security profile `number` (1-3): recorded as pending, to
+    /// become its profile when it reconnects with it. A lower one than it has changes nothing.
+    pub(crate) async fn security_profile_agreed(
+        &self,
+        station: &StationId,
+        number: Option<u8>,
+    ) -> Result<(), crate::EngineError> {
+        let Some(profile) = number.and_then(|n| crate::security::SecurityProfile::try_from(n).ok())
+        else {
+            return Ok(());
+        };
+        let current = self.inner.store.station_security(station).await?;
+        if current.is_some_and(|(now, _)| profile > now) {
+            self.inner
+                .store
+                .set_pending_security_profile(station, Some(profile))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Records the effect of an answered call. A failure to record is logged: the station has
@@ -129,6 +153,10 @@ impl Engine {
                 if req.key.as_str() == crate::calls::AUTHORIZATION_KEY {
                     // The station signs in with it from now on (security profiles 1 and 2).
                     self.station_password_changed(station, req.value.as_str())
+                        .await
+                } else if req.key.as_str() == SECURITY_PROFILE {
+                    // It will reconnect with this profile; once it has, nothing below gets in.
+                    self.security_profile_agreed(station, req.value.trim().parse().ok())
                         .await
                 } else {
                     store

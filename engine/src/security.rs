@@ -229,8 +229,12 @@ impl Engine {
         station: &StationId,
         credentials: &Credentials,
     ) -> Result<Option<Refusal>, EngineError> {
-        let stored = self.inner.store.station_security(station).await?;
-        let (profile, phc) = stored.unwrap_or_default();
+        let stored = self
+            .inner
+            .store
+            .station_security_with_pending(station)
+            .await?;
+        let (profile, phc, pending) = stored.unwrap_or_default();
         let required = profile.max(self.inner.config.security_profile);
 
         let mut offered = SecurityProfile::Unsecured;
@@ -273,6 +277,29 @@ impl Engine {
             }
         }
         if offered >= required {
+            // Back at the higher profile it agreed to move to: from now on it is its profile,
+            // and nothing below it gets in.
+            if let Some(pending) = pending
+                && offered >= pending
+                && pending > profile
+                && self
+                    .inner
+                    .store
+                    .raise_to_pending_profile(station, pending)
+                    .await?
+            {
+                tracing::info!(station_id = %station, profile = pending.number(), "station moved to a higher security profile");
+                self.central_security_event(
+                    station,
+                    "SecurityProfileRaised",
+                    &format!(
+                        "connected with profile {}; profile {} is now required",
+                        offered.number(),
+                        pending.number()
+                    ),
+                )
+                .await?;
+            }
             return Ok(None);
         }
         Ok(Some(

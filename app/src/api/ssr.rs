@@ -47,6 +47,7 @@ pub fn station_row(s: engine::model::StationView) -> crate::dto::StationRow {
         model: s.model,
         firmware_version: s.firmware_version,
         last_seen: s.last_seen.map(rfc3339),
+        protocol: s.protocol.clone(),
         connectors: s
             .connectors
             .into_iter()
@@ -96,6 +97,7 @@ pub fn transaction_row(t: engine::model::Transaction) -> crate::dto::Transaction
         stop_reason: t.stop_reason,
         energy_wh: t.energy_wh.map(|wh| wh as f64),
         power_w: None,
+        station_transaction_id: t.station_transaction_id,
     }
 }
 

@@ -25,9 +25,15 @@ pub fn build(command: &Command, values: &Values, tags: &[IdTagRow]) -> Result<St
         insert(&mut request, field.path, value);
     }
     let payload = Value::Object(request).to_string();
-    protocol::v16::CentralRequest::decode(command.action, &payload)
-        .map(|_| payload)
-        .map_err(|e| e.to_string())
+    let checked = match command.version {
+        protocol::OcppVersion::V16 => {
+            protocol::v16::CentralRequest::decode(command.action, &payload).map(|_| ())
+        }
+        protocol::OcppVersion::V201 => {
+            protocol::v201::CentralRequest::decode(command.action, &payload).map(|_| ())
+        }
+    };
+    checked.map(|()| payload).map_err(|e| e.to_string())
 }
 
 /// The JSON value of one field's text.
@@ -44,6 +50,25 @@ fn convert(field: &Field, text: &str, tags: &[IdTagRow]) -> Result<Value, String
         Input::Connector { zero } => integer(if zero { 0 } else { 1 }),
         Input::Int { min } => integer(min),
         Input::Transaction => integer(0),
+        Input::StationTransaction => Ok(Value::from(text)),
+        Input::Ints => text
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("{label} must be whole numbers, comma-separated."))
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map(Value::from),
+        Input::Json => Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::from(text))),
+        Input::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("{label} must be true or false.")),
+        },
+        Input::Tokens => tokens(text, tags),
         Input::Decimal => text
             .parse::<f64>()
             .ok()
@@ -123,6 +148,35 @@ fn local_list(text: &str, tags: &[IdTagRow]) -> Result<Value, String> {
         .map(Value::from)
 }
 
+/// Tags of the store (comma-separated ids) as a 2.0.1 `localAuthorizationList`.
+fn tokens(text: &str, tags: &[IdTagRow]) -> Result<Value, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            let tag = tags
+                .iter()
+                .find(|t| t.id_tag == id)
+                .ok_or_else(|| format!("There is no id tag {id} in the store."))?;
+            let mut info = Map::new();
+            info.insert("status".into(), Value::from(tag.status.clone()));
+            if let Some(expiry) = &tag.expiry_date {
+                info.insert("cacheExpiryDateTime".into(), Value::from(expiry.clone()));
+            }
+            if let Some(parent) = &tag.parent_id_tag {
+                let group = serde_json::json!({"idToken": parent, "type": "Central"});
+                info.insert("groupIdToken".into(), group);
+            }
+            let token = serde_json::json!({"idToken": id, "type": "Central"});
+            let mut entry = Map::new();
+            entry.insert("idToken".into(), token);
+            entry.insert("idTokenInfo".into(), Value::Object(info));
+            Ok(Value::Object(entry))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(Value::from)
+}
+
 /// `0:16, 1800:32` as `chargingSchedulePeriod` entries.
 fn periods(text: &str) -> Result<Value, String> {
     text.split(',')
@@ -143,17 +197,28 @@ fn periods(text: &str) -> Result<Value, String> {
         .map(Value::from)
 }
 
-/// Sets `value` at a dotted `path`, creating the objects on the way.
+/// Sets `value` at a dotted `path`, creating the objects on the way. A segment ending in `[]`
+/// is an array of one object (2.0.1's `chargingSchedule[]`, `setVariableData[]`).
 fn insert(object: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
         None => {
             object.insert(path.to_owned(), value);
         }
         Some((head, rest)) => {
-            let inner = object
-                .entry(head.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(inner) = inner {
+            let inner = match head.strip_suffix("[]") {
+                Some(name) => {
+                    let array = object
+                        .entry(name.to_owned())
+                        .or_insert_with(|| Value::Array(vec![Value::Object(Map::new())]));
+                    array.get_mut(0)
+                }
+                None => Some(
+                    object
+                        .entry(head.to_owned())
+                        .or_insert_with(|| Value::Object(Map::new())),
+                ),
+            };
+            if let Some(Value::Object(inner)) = inner {
                 insert(inner, rest, value);
             }
         }

@@ -84,6 +84,16 @@ pub enum LiveEvent {
         event_type: String,
         at: String,
     },
+    /// A 2.0.1 station reported (part of) its device model.
+    DeviceModelReported {
+        station_id: String,
+        complete: bool,
+        at: String,
+    },
+    /// A 2.0.1 station's monitor saw something (NotifyEvent).
+    StationAlert {
+        station_id: String,
+    },
     /// A kind this page does not know yet.
     #[serde(other)]
     Other,
@@ -104,6 +114,8 @@ impl LiveEvent {
         "commandAnswered",
         "messageLogged",
         "securityEvent",
+        "deviceModelReported",
+        "stationAlert",
     ];
 
     /// The kind of the message log's frames, which only the message log follows.
@@ -120,6 +132,8 @@ impl LiveEvent {
             | LiveEvent::StationBooted { station_id, .. }
             | LiveEvent::RegistrationChanged { station_id, .. }
             | LiveEvent::ConnectorStatusChanged { station_id, .. }
+            | LiveEvent::DeviceModelReported { station_id, .. }
+            | LiveEvent::StationAlert { station_id, .. }
             | LiveEvent::TransactionStarted { station_id, .. }
             | LiveEvent::TransactionUpdated { station_id, .. }
             | LiveEvent::TransactionStopped { station_id, .. }
@@ -206,6 +220,19 @@ impl LiveEvent {
                 event_type,
                 ..
             } => format!("{station_id}: security event {event_type}"),
+            LiveEvent::DeviceModelReported {
+                station_id,
+                complete,
+                ..
+            } => {
+                let part = if *complete {
+                    "the last part of"
+                } else {
+                    "a part of"
+                };
+                format!("{station_id} reported {part} its device model")
+            }
+            LiveEvent::StationAlert { station_id } => format!("{station_id}: alert"),
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -221,10 +248,12 @@ impl LiveEvent {
             | LiveEvent::TransactionStopped { at, .. }
             | LiveEvent::TransactionStarted { at, .. }
             | LiveEvent::StationReport { at, .. }
+            | LiveEvent::DeviceModelReported { at, .. }
             | LiveEvent::SecurityEvent { at, .. } => Some(at),
             LiveEvent::MessageLogged { frame } => Some(&frame.at),
             LiveEvent::RegistrationChanged { .. }
             | LiveEvent::CommandAnswered { .. }
+            | LiveEvent::StationAlert { .. }
             | LiveEvent::Other => None,
         }
     }

@@ -7,8 +7,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 mod commands_panel;
+mod device_model;
 
 use commands_panel::CommandsPanel;
+use device_model::{Alerts, EvseConnectors, Variables};
 
 /// One station: identity, connectors and their transactions live, configuration, firmware and
 /// diagnostics, reservations, charging profiles, the commands panel and the message log.
@@ -64,6 +66,8 @@ pub fn StationPage() -> impl IntoView {
     let current = detail.current;
     let found = move || current.with(|d| !d.station.id.is_empty());
     let may_operate = crate::components::may_operate();
+    // A 2.0.1 station has a device model and alerts instead of 1.6's configuration keys.
+    let v201 = Signal::derive(move || current.with(|d| d.protocol.as_deref() == Some("ocpp2.0.1")));
 
     view! {
         <section class="page station-page">
@@ -76,7 +80,7 @@ pub fn StationPage() -> impl IntoView {
                     {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
                     <Show when=found>
                         <Identity detail=current />
-                        <Connectors detail=current />
+                        <Connectors station=id detail=current v201 />
                         <div class="columns">
                             <Show
                                 when=move || may_operate.get()
@@ -89,8 +93,16 @@ pub fn StationPage() -> impl IntoView {
                             >
                                 <CommandsPanel station=id detail=current tags />
                             </Show>
-                            <Configuration station=id detail=current />
+                            <Show when=move || !v201.get()>
+                                <Configuration station=id detail=current />
+                            </Show>
+                            <Show when=move || v201.get()>
+                                <Alerts station=id />
+                            </Show>
                         </div>
+                        <Show when=move || v201.get()>
+                            <Variables station=id may_operate />
+                        </Show>
                         <Reservations detail=current />
                         <Profiles detail=current />
                         <Security station=id detail=current reload />
@@ -159,9 +171,10 @@ fn Identity(detail: Signal<StationDetail>) -> AnyView {
     .into_any()
 }
 
-/// One card per connector: its status and, while it charges, the transaction's energy and power.
+/// One card per connector (a 2.0.1 EVSE, with its connectors): its status and, while it
+/// charges, the transaction's energy and power.
 #[component]
-fn Connectors(detail: Signal<StationDetail>) -> AnyView {
+fn Connectors(station: Memo<String>, detail: Signal<StationDetail>, v201: Signal<bool>) -> AnyView {
     let cards = move || {
         let d = detail.get();
         d.station
@@ -174,14 +187,17 @@ fn Connectors(detail: Signal<StationDetail>) -> AnyView {
                     .iter()
                     .find(|t| t.connector_id == c.connector_id)
                     .cloned();
+                let name = if v201.get() { "EVSE" } else { "Connector" };
+                let evse = c.connector_id;
                 view! {
                     <div class="connector" data-testid=format!("connector-card-{}", c.connector_id)>
                         <div class="connector-head">
-                            <strong>{format!("Connector {}", c.connector_id)}</strong>
+                            <strong>{format!("{name} {}", c.connector_id)}</strong>
                             <span class="badge" data-status=c.status.clone()>{c.status.clone()}</span>
                         </div>
                         {(c.error_code != "NoError")
                             .then(|| view! { <p class="error-inline">{c.error_code.clone()} {c.info.clone().map(|i| format!(" ({i})"))}</p> })}
+                        {v201.get().then(|| view! { <EvseConnectors station evse /> })}
                         {active.map(|t| view! { <ActiveTransaction t /> })}
                     </div>
                 }
@@ -189,7 +205,7 @@ fn Connectors(detail: Signal<StationDetail>) -> AnyView {
             .collect_view()
     };
     view! {
-        <h2>"Connectors"</h2>
+        <h2>{move || if v201.get() { "EVSEs" } else { "Connectors" }}</h2>
         <div class="connectors">
             {cards}
             <Show when=move || detail.with(|d| d.station.connectors.iter().all(|c| c.connector_id == 0))>
@@ -242,7 +258,8 @@ fn Configuration(station: Memo<String>, detail: Signal<StationDetail>) -> AnyVie
         let mut values = Values::new();
         values.insert("key".to_owned(), key.clone());
         values.insert("value".to_owned(), draft);
-        let Some(change) = commands::command("ChangeConfiguration") else {
+        let Some(change) = commands::command(protocol::OcppVersion::V16, "ChangeConfiguration")
+        else {
             return;
         };
         let payload = match commands::build(change, &values, &[]) {

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 /// Statuses the filter offers, besides the connection and registration states.
 const STATUSES: &[&str] = &[
     "Available",
+    "Occupied",
     "Preparing",
     "Charging",
     "SuspendedEV",
@@ -72,12 +73,14 @@ fn StationTable(
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
+    let version = RwSignal::new(String::new());
     let count = move |f: fn(&StationRow) -> bool| {
         Signal::derive(move || rows.with(|r| r.iter().filter(|s| f(s)).count().to_string()))
     };
     let shown = move || {
         let needle = text.get().to_lowercase();
         let wanted = status.get();
+        let wanted_version = version.get();
         rows.get()
             .into_iter()
             .filter(|s| {
@@ -93,6 +96,9 @@ fn StationTable(
                 "offline" => !s.connected,
                 "pending" => s.registration == "Pending",
                 other => s.connectors.iter().any(|c| c.status == other),
+            })
+            .filter(|s| {
+                wanted_version.is_empty() || s.protocol.as_deref() == Some(wanted_version.as_str())
             })
             .collect::<Vec<_>>()
     };
@@ -126,6 +132,15 @@ fn StationTable(
                 <option value="offline">"Offline"</option>
                 <option value="pending">"Pending"</option>
                 {STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
+            </select>
+            <select
+                aria-label="Filter by OCPP version"
+                prop:value=move || version.get()
+                on:change=move |ev| version.set(event_target_value(&ev))
+            >
+                <option value="">"Any OCPP version"</option>
+                <option value="ocpp1.6">"OCPP 1.6"</option>
+                <option value="ocpp2.0.1">"OCPP 2.0.1"</option>
             </select>
         </div>
         <Show
@@ -183,6 +198,10 @@ fn StationLine(
         <tr class:pending=pending data-testid=format!("station-{}", station.id)>
             <td class="mono">
                 <a href=format!("/stations/{}", station.id)>{station.id.clone()}</a>
+                {station.protocol.as_deref().map(|p| {
+                    let shown = p.trim_start_matches("ocpp").to_owned();
+                    view! { <span class="version muted" data-testid="station-version">" " {shown}</span> }
+                })}
             </td>
             <td>
                 <span class="online" data-online=station.connected.to_string()>

@@ -8,7 +8,7 @@ use protocol::StationId;
 use protocol::v201::types::{
     CancelReservationStatusEnum, ChargingProfileStatusEnum, ClearChargingProfileStatusEnum,
     GetVariableStatusEnum, RequestStartStopStatusEnum, ReserveNowStatusEnum,
-    SendLocalListStatusEnum, SetVariableStatusEnum, UpdateEnum,
+    SendLocalListStatusEnum, SetNetworkProfileStatusEnum, SetVariableStatusEnum, UpdateEnum,
 };
 use protocol::v201::{CentralRequest, CentralResponse};
 use time::{OffsetDateTime, UtcOffset};
@@ -44,7 +44,29 @@ fn valued(
     }
 }
 
+/// The variable that orders a 2.0.1 station's network connection profiles.
+const NETWORK_PRIORITY: (&str, &str) = ("OCPPCommCtrlr", "NetworkConfigurationPriority");
+
 impl Engine {
+    /// NetworkConfigurationPriority accepted: the first slot's profile is the one the station
+    /// connects with next.
+    async fn network_priority_changed(
+        &self,
+        station: &StationId,
+        priority: &str,
+    ) -> Result<(), crate::EngineError> {
+        let Some(slot) = priority
+            .split(',')
+            .next()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+        else {
+            return Ok(());
+        };
+        let profile = self.inner.store.network_profile_slot(station, slot).await?;
+        self.security_profile_agreed(station, profile.map(|p| p.number()))
+            .await
+    }
+
     /// A RequestStartTransaction about to be sent: its remoteStartId, which the transaction
     /// will report, so the transaction finds it even if it starts before the answer is back.
     pub(super) async fn record_intent_v201(
@@ -114,6 +136,16 @@ impl Engine {
                     });
                     if !accepted {
                         continue;
+                    }
+                    if (path.component.as_str(), path.variable.as_str()) == NETWORK_PRIORITY {
+                        // The first slot is the one it connects with next: if that profile is
+                        // higher, it is pending until the station is back with it.
+                        if let Err(e) = self
+                            .network_priority_changed(station, set.attribute_value.as_str())
+                            .await
+                        {
+                            tracing::error!(station_id = %station, error = %e, "could not record a security profile change");
+                        }
                     }
                     if (path.component.as_str(), path.variable.as_str()) == BASIC_AUTH_PASSWORD {
                         // The station signs in with it from now on (security profiles 1, 2).
@@ -199,6 +231,25 @@ impl Engine {
                     )
                     .await
                     .map(|_| ())
+            }
+            (CentralRequest::SetNetworkProfile(req), CentralResponse::SetNetworkProfile(res))
+                if res.status == SetNetworkProfileStatusEnum::Accepted =>
+            {
+                match u8::try_from(req.connection_data.security_profile)
+                    .ok()
+                    .and_then(|n| crate::security::SecurityProfile::try_from(n).ok())
+                {
+                    Some(profile) => {
+                        store
+                            .set_network_profile_slot(
+                                station,
+                                i64::from(req.configuration_slot),
+                                profile,
+                            )
+                            .await
+                    }
+                    None => Ok(()),
+                }
             }
             (CentralRequest::GetLocalListVersion(_), CentralResponse::GetLocalListVersion(res)) => {
                 store

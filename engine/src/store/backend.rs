@@ -384,6 +384,11 @@ migrations!(
     (7, "station security", "0007_station_security.sql"),
     (8, "operators", "0008_operators.sql"),
     (9, "ocpp 2.0.1", "0009_ocpp201.sql"),
+    (
+        10,
+        "security profile upgrade",
+        "0010_security_profile_upgrade.sql"
+    ),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

@@ -26,6 +26,7 @@ pub const TABLES: &[&str] = &[
     "unmatched_stops",
     "meter_values",
     "security_events",
+    "station_network_profiles",
     "station_events",
     "station_reports",
     "device_variables",

@@ -64,14 +64,113 @@ impl Store {
         &self,
         station: &StationId,
     ) -> Result<Option<(SecurityProfile, Option<String>)>, EngineError> {
-        let row: Option<(i64, Option<String>)> = on!(&self.reads, |db| {
-            sqlx::query_as("SELECT security_profile, password_hash FROM stations WHERE id = $1")
-                .bind(station.as_str())
-                .fetch_optional(db)
-                .await?
+        Ok(self
+            .station_security_with_pending(station)
+            .await?
+            .map(|(profile, phc, _)| (profile, phc)))
+    }
+
+    /// [`Store::station_security`] with the higher profile the station agreed to move to.
+    pub async fn station_security_with_pending(
+        &self,
+        station: &StationId,
+    ) -> Result<Option<(SecurityProfile, Option<String>, Option<SecurityProfile>)>, EngineError>
+    {
+        let row: Option<(i64, Option<String>, Option<i64>)> = on!(&self.reads, |db| {
+            sqlx::query_as(
+                "SELECT security_profile, password_hash, pending_security_profile FROM stations \
+                 WHERE id = $1",
+            )
+            .bind(station.as_str())
+            .fetch_optional(db)
+            .await?
         });
-        row.map(|(profile, phc)| Ok((profile_of(profile)?, phc)))
-            .transpose()
+        row.map(|(profile, phc, pending)| {
+            Ok((
+                profile_of(profile)?,
+                phc,
+                pending.map(profile_of).transpose()?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records the higher profile a station agreed to move to (`None`: forget it).
+    pub async fn set_pending_security_profile(
+        &self,
+        station: &StationId,
+        profile: Option<SecurityProfile>,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query("UPDATE stations SET pending_security_profile = $2 WHERE id = $1")
+                .bind(station.as_str())
+                .bind(profile.map(|p| i64::from(p.number())))
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Makes the pending profile the station's own, if it is still pending and higher; answers
+    /// whether it did.
+    pub async fn raise_to_pending_profile(
+        &self,
+        station: &StationId,
+        profile: SecurityProfile,
+    ) -> Result<bool, EngineError> {
+        let changed = on!(&self.writes, |db| {
+            sqlx::query(
+                "UPDATE stations SET security_profile = $2, pending_security_profile = NULL \
+                 WHERE id = $1 AND pending_security_profile = $2 AND security_profile < $2",
+            )
+            .bind(station.as_str())
+            .bind(i64::from(profile.number()))
+            .execute(db)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// Keeps the security profile of a network connection profile a 2.0.1 station accepted.
+    pub async fn set_network_profile_slot(
+        &self,
+        station: &StationId,
+        slot: i64,
+        profile: SecurityProfile,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query(
+                "INSERT INTO station_network_profiles (station_id, slot, security_profile) \
+                 VALUES ($1, $2, $3) ON CONFLICT (station_id, slot) \
+                 DO UPDATE SET security_profile = excluded.security_profile",
+            )
+            .bind(station.as_str())
+            .bind(slot)
+            .bind(i64::from(profile.number()))
+            .execute(db)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The security profile of a 2.0.1 station's network connection profile slot, if known.
+    pub async fn network_profile_slot(
+        &self,
+        station: &StationId,
+        slot: i64,
+    ) -> Result<Option<SecurityProfile>, EngineError> {
+        let profile: Option<i64> = on!(&self.reads, |db| {
+            sqlx::query_scalar(
+                "SELECT security_profile FROM station_network_profiles \
+                 WHERE station_id = $1 AND slot = $2",
+            )
+            .bind(station.as_str())
+            .bind(slot)
+            .fetch_optional(db)
+            .await?
+        });
+        Ok(profile.map(profile_of).transpose()?)
     }
 
     /// Sets a known station's password hash.

@@ -13,6 +13,7 @@ mod ocpp16;
 mod ocpp201;
 mod operators;
 mod security;
+mod security_upgrade;
 mod simulated;
 mod simulated_v201;
 mod stations;

@@ -12,17 +12,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_tungstenite::tungstenite;
 
-const PASSWORD: &str = "s3cret-station-key-01";
+pub(crate) const PASSWORD: &str = "s3cret-station-key-01";
 
 /// A CA, the server's certificate (for 127.0.0.1 and localhost) and station certificates, as
 /// PEM files in a folder.
-struct Pki {
+pub(crate) struct Pki {
     dir: PathBuf,
     ca: CertifiedIssuer<'static, KeyPair>,
 }
 
 impl Pki {
-    fn new(dir: &Path, name: &str) -> Pki {
+    pub(crate) fn new(dir: &Path, name: &str) -> Pki {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params
@@ -68,7 +68,7 @@ impl Pki {
 }
 
 /// A server with a `wss://` listener whose client certificates come from `pki`'s CA.
-async fn tls_app(pki: &Pki, adjust: impl FnOnce(&mut server::Config)) -> TestApp {
+pub(crate) async fn tls_app(pki: &Pki, adjust: impl FnOnce(&mut server::Config)) -> TestApp {
     let (cert, key) = pki.issue("centrale", &["127.0.0.1", "localhost"]);
     let client_ca = pki.ca();
     TestApp::spawn_with(move |c| {
@@ -81,17 +81,20 @@ async fn tls_app(pki: &Pki, adjust: impl FnOnce(&mut server::Config)) -> TestApp
     .await
 }
 
-fn wss_base(app: &TestApp) -> String {
+pub(crate) fn wss_base(app: &TestApp) -> String {
     let addr = app.server.tls_addr().expect("a TLS listener");
     format!("wss://{addr}/ocpp")
 }
 
-fn tls(pki: &Pki, client: Option<(PathBuf, PathBuf)>) -> Option<Arc<rustls::ClientConfig>> {
+pub(crate) fn tls(
+    pki: &Pki,
+    client: Option<(PathBuf, PathBuf)>,
+) -> Option<Arc<rustls::ClientConfig>> {
     let client = client.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
     Some(simulator::tls_config(&pki.ca(), client).unwrap())
 }
 
-fn password(p: &str) -> Security {
+pub(crate) fn password(p: &str) -> Security {
     Security {
         password: Some(p.to_owned()),
         tls: None,
@@ -99,7 +102,7 @@ fn password(p: &str) -> Security {
 }
 
 /// The HTTP status a refused upgrade was answered with.
-fn refused(result: Result<Station, SimError>) -> u16 {
+pub(crate) fn refused(result: Result<Station, SimError>) -> u16 {
     match result {
         Err(SimError::WebSocket(tungstenite::Error::Http(response))) => response.status().as_u16(),
         Err(e) => panic!("expected an HTTP refusal, got {e}"),
@@ -107,7 +110,7 @@ fn refused(result: Result<Station, SimError>) -> u16 {
     }
 }
 
-async fn boots_accepted(station: &mut Station) {
+pub(crate) async fn boots_accepted(station: &mut Station) {
     let reply = station
         .call(
             "BootNotification",
@@ -121,7 +124,7 @@ async fn boots_accepted(station: &mut Station) {
     assert_eq!(answer["status"], "Accepted");
 }
 
-async fn set_security(app: &TestApp, id: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn set_security(app: &TestApp, id: &str, body: Value) -> (u16, Value) {
     let response = app
         .request(
             "PUT",
@@ -133,7 +136,7 @@ async fn set_security(app: &TestApp, id: &str, body: Value) -> (u16, Value) {
 }
 
 /// The security events Centrale recorded for `id`, oldest first: (type, tech info).
-async fn central_events(app: &TestApp, id: &str) -> Vec<(String, String)> {
+pub(crate) async fn central_events(app: &TestApp, id: &str) -> Vec<(String, String)> {
     let events = app
         .get(&format!("/api/security-events?station={id}"))
         .await

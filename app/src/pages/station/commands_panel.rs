@@ -1,9 +1,10 @@
 //! The station page's commands panel: every operation as a form, and the answers as they come.
 
 use crate::api::send_command;
-use crate::commands::{self, COMMANDS, Command, Input, Values};
+use crate::commands::{self, Command, Input, Values};
 use crate::dto::{AppError, CommandReply, IdTagRow, StationDetail};
 use leptos::prelude::*;
+use protocol::OcppVersion;
 
 /// One command the panel sent and what became of it.
 #[derive(Debug, Clone)]
@@ -14,18 +15,32 @@ struct Sent {
     reply: Option<Result<CommandReply, AppError>>,
 }
 
-/// Every operation the central system can send, as a form; the answers as they come.
+/// The OCPP version a station speaks, by its last connection (1.6 if it never connected).
+fn version_of(detail: &StationDetail) -> OcppVersion {
+    detail
+        .protocol
+        .as_deref()
+        .and_then(OcppVersion::from_subprotocol)
+        .unwrap_or(OcppVersion::V16)
+}
+
+/// Every operation the central system can send to the station, in its OCPP version, as a form;
+/// the answers as they come.
 #[component]
 pub(super) fn CommandsPanel(
     station: Memo<String>,
     detail: Signal<StationDetail>,
     tags: Signal<Vec<IdTagRow>>,
 ) -> AnyView {
-    let chosen = RwSignal::new(COMMANDS[0].action);
+    let version = Memo::new(move |_| detail.with(version_of));
+    let chosen = RwSignal::new(commands::commands_of(version.get_untracked())[0].action);
     let values = RwSignal::new(Values::new());
     let invalid = RwSignal::new(None::<String>);
     let sent = RwSignal::new(Vec::<Sent>::new());
-    let command = move || commands::command(chosen.get()).unwrap_or(&COMMANDS[0]);
+    let command = move || {
+        let all = commands::commands_of(version.get());
+        commands::command(version.get(), chosen.get()).unwrap_or(&all[0])
+    };
 
     // A new command starts from sensible values: the first choice of each required select,
     // the first connector, the active transaction.
@@ -84,25 +99,30 @@ pub(super) fn CommandsPanel(
                         prop:value=move || chosen.get()
                         on:change=move |ev| {
                             let action = event_target_value(&ev);
-                            if let Some(c) = commands::command(&action) {
+                            if let Some(c) = commands::command(version.get_untracked(), &action) {
                                 chosen.set(c.action);
                             }
                         }
                     >
-                        <optgroup label="OCPP 1.6">
-                            {COMMANDS
-                                .iter()
-                                .filter(|c| !c.security)
-                                .map(|c| view! { <option value=c.action>{c.action}</option> })
-                                .collect_view()}
-                        </optgroup>
-                        <optgroup label="Security extension">
-                            {COMMANDS
-                                .iter()
-                                .filter(|c| c.security)
-                                .map(|c| view! { <option value=c.action>{c.action}</option> })
-                                .collect_view()}
-                        </optgroup>
+                        {move || {
+                            let all = commands::commands_of(version.get());
+                            let group = |label: &'static str, security: bool| {
+                                let options = all
+                                    .iter()
+                                    .filter(|c| c.security == security)
+                                    .map(|c| view! { <option value=c.action>{c.action}</option> })
+                                    .collect_view();
+                                view! { <optgroup label=label>{options}</optgroup> }
+                            };
+                            match version.get() {
+                                OcppVersion::V16 => view! {
+                                    {group("OCPP 1.6", false)}
+                                    {group("Security extension", true)}
+                                }
+                                .into_any(),
+                                OcppVersion::V201 => group("OCPP 2.0.1", false).into_any(),
+                            }
+                        }}
                     </select>
                 </label>
                 <p class="muted summary">{move || command().summary}</p>
@@ -146,6 +166,11 @@ fn defaults(command: &Command, d: &StationDetail) -> Values {
                 Input::Transaction if f.required => {
                     d.active_transactions.first().map(|t| t.id.to_string())
                 }
+                Input::StationTransaction if f.required => d
+                    .active_transactions
+                    .first()
+                    .and_then(|t| t.station_transaction_id.clone()),
+                Input::Bool if f.required => Some("false".to_owned()),
                 _ => None,
             }?;
             Some((f.path.to_owned(), value))
@@ -162,7 +187,7 @@ fn FieldInput(
     tags: Signal<Vec<IdTagRow>>,
 ) -> impl IntoView {
     let path = field.path;
-    let id = format!("cmd-{}", path.replace('.', "-"));
+    let id = format!("cmd-{}", path.replace(['.', '[', ']'], "-"));
     let value = move || values.with(|v| v.get(path).cloned().unwrap_or_default());
     let set = move |text: String| {
         values.update(|v| {
@@ -232,6 +257,46 @@ fn FieldInput(
             }
             .into_any()
         }
+        Input::StationTransaction => {
+            let list = format!("{id}-list");
+            view! {
+                <input id=id.clone() type="text" list=list.clone() autocomplete="off" prop:value=value on:input=on_input />
+                <datalist id=list>
+                    {move || {
+                        detail
+                            .get()
+                            .active_transactions
+                            .into_iter()
+                            .filter_map(|t| {
+                                let own = t.station_transaction_id.clone()?;
+                                Some(view! {
+                                    <option value=own>
+                                        {format!("EVSE {} · {}", t.connector_id, t.id_tag)}
+                                    </option>
+                                })
+                            })
+                            .collect_view()
+                    }}
+                </datalist>
+            }
+            .into_any()
+        }
+        Input::Bool => view! {
+            <select id=id.clone() prop:value=value on:change=on_input>
+                {none}
+                <option value="false">"no"</option>
+                <option value="true">"yes"</option>
+            </select>
+        }
+        .into_any(),
+        Input::Ints => view! {
+            <input id=id.clone() type="text" inputmode="numeric" placeholder="1, 2, …" prop:value=value on:input=on_input />
+        }
+        .into_any(),
+        Input::Json => view! {
+            <textarea id=id.clone() rows="3" placeholder="{\"any\": \"JSON\"}" prop:value=value on:input=on_input></textarea>
+        }
+        .into_any(),
         Input::Text { .. } => view! {
             <input id=id.clone() type="text" prop:value=value on:input=on_input />
         }
@@ -267,7 +332,7 @@ fn FieldInput(
             }
             .into_any()
         }
-        Input::Tags => {
+        Input::Tags | Input::Tokens => {
             let toggle = move |tag: String, on: bool| {
                 values.update(|v| {
                     let mut chosen: Vec<String> = v

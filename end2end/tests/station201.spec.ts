@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { test, expect, waitForHydration, watchConsole } from './fixtures';
+import type { Page } from '@playwright/test';
+
+const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
+
+/** Chooses a command in the panel, fills its fields (by label), sends it, returns its result. */
+async function send(page: Page, action: string, fields: Record<string, string> = {}) {
+  const panel = page.getByTestId('commands');
+  await panel.getByLabel('Command', { exact: true }).selectOption(action);
+  for (const [label, value] of Object.entries(fields)) {
+    const input = panel.getByLabel(label, { exact: false }).first();
+    const tag = await input.evaluate((e) => e.tagName);
+    if (tag === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+  const before = await panel.getByTestId('command-result').count();
+  await panel.getByRole('button', { name: `Send ${action}` }).click();
+  await expect(panel.getByTestId('command-result')).toHaveCount(before + 1);
+  const result = panel.getByTestId('command-result').first();
+  await expect(result).toHaveAttribute('data-action', action);
+  await expect(result).not.toHaveAttribute('data-outcome', 'waiting', { timeout: 15_000 });
+  return result;
+}
+
+test.describe('a simulated OCPP 2.0.1 station', () => {
+  test.use({ centraleArgs: ['--registration', 'open'] });
+
+  test('its variables are read and one edited; RequestStartTransaction starts a transaction that shows live', async ({ page, centrale, simulator }) => {
+    const errors = watchConsole(page);
+    const tag = await centrale.api('/api/id-tags/E2E-201', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'Accepted' }),
+    });
+    expect(tag.status).toBeLessThan(300);
+    simulator.start(['--stations', '1', '--connectors', '2', '--id-prefix', 'E2E-201-', '--meter-interval', '1', '--ocpp', '2.0.1']);
+    await expect.poll(async () => (await (await centrale.api('/api/stations/E2E-201-0001')).json()).connectors?.length ?? 0).toBe(2);
+
+    // The stations list says which version each station speaks, and filters by it.
+    await page.goto(centrale.url + '/stations');
+    await waitForHydration(page);
+    await expect(page.getByTestId('station-E2E-201-0001').getByTestId('station-version')).toHaveText('2.0.1');
+    await page.getByLabel('Filter by OCPP version').selectOption('ocpp1.6');
+    await expect(page.getByTestId('station-E2E-201-0001')).toHaveCount(0);
+    await page.getByLabel('Filter by OCPP version').selectOption('ocpp2.0.1');
+    await expect(page.getByTestId('station-E2E-201-0001')).toBeVisible();
+
+    await page.goto(centrale.url + '/stations/E2E-201-0001');
+    await waitForHydration(page);
+    const evse = page.getByTestId('connector-card-1');
+    await expect(evse).toContainText('EVSE 1');
+    await expect(evse.locator('.connector-head .badge')).toHaveText('Available');
+    await expect(page.getByTestId('evse-1-connector-1')).toContainText('Available');
+
+    // The device model: read in full, then one writable value edited in place.
+    const variables = page.getByTestId('variables');
+    await variables.getByRole('button', { name: 'Read full report' }).click();
+    const interval = variables.getByTestId('variable-OCPPCommCtrlr-HeartbeatInterval');
+    await expect(interval.getByTestId('variable-value')).toHaveText('300');
+    await interval.getByRole('button', { name: 'Edit' }).click();
+    await interval.getByLabel('New value of HeartbeatInterval').fill('60');
+    await interval.getByRole('button', { name: 'Save' }).click();
+    await expect(variables.getByTestId('variables-outcome')).toContainText('Accepted');
+    await expect(interval.getByTestId('variable-value')).toHaveText('60');
+
+    // A transaction from the form: the EVSE turns Occupied, energy shows and rises.
+    const result = await send(page, 'RequestStartTransaction', {
+      'Id token': 'E2E-201',
+      'Token type': 'ISO14443',
+      'Remote start id': '5',
+      EVSE: '1',
+    });
+    await expect(result.getByTestId('command-outcome')).toHaveText('Accepted');
+    await expect(evse.locator('.connector-head .badge')).toHaveText('Occupied');
+    const energy = evse.getByTestId('connector-energy');
+    await expect(energy).toContainText('kWh');
+    const kwh = async () => parseFloat((await energy.textContent()) ?? '');
+    await expect.poll(kwh, { timeout: 10_000 }).toBeGreaterThan(0);
+    const first = await kwh();
+    await expect.poll(kwh, { timeout: 10_000 }).toBeGreaterThan(first);
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-2.0.1.png'), fullPage: true });
+
+    // Its transaction carries the station's own id and its events.
+    const [tx] = await (await centrale.api('/api/transactions?active=true')).json();
+    expect(tx.stationTransactionId).toContain('E2E-201-0001');
+    const detail = await (await centrale.api(`/api/transactions/${tx.id}`)).json();
+    expect(detail.events[0].triggerReason).toBe('RemoteStart');
+    expect(errors).toEqual([]);
+  });
+});
