@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the OCPP-J frame decoder and every OCPP 1.6 payload parser (protocol/fuzz) with
+# Fuzzes the OCPP-J frame decoder and every OCPP 1.6 and 2.0.1 payload parser (protocol/fuzz) with
 # cargo-fuzz (libFuzzer, nightly Rust) for SECONDS per target (default 60), and prints what each
 # run did. A crash fails the run and leaves its input in protocol/fuzz/artifacts/.
 #   scripts/fuzz.sh [SECONDS]

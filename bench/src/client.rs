@@ -24,14 +24,50 @@ pub struct BenchStation {
     next: u64,
 }
 
+/// The OCPP version a bench station speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ocpp {
+    V16,
+    V201,
+}
+
+impl Ocpp {
+    pub fn subprotocol(self) -> &'static str {
+        match self {
+            Ocpp::V16 => "ocpp1.6",
+            Ocpp::V201 => "ocpp2.0.1",
+        }
+    }
+
+    /// As a table shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ocpp::V16 => "1.6",
+            Ocpp::V201 => "2.0.1",
+        }
+    }
+
+    pub fn boot(self) -> Value {
+        match self {
+            Ocpp::V16 => payloads::boot(),
+            Ocpp::V201 => payloads::boot_v201(),
+        }
+    }
+}
+
 impl BenchStation {
     /// Opens `{base}/{id}` with the `ocpp1.6` subprotocol and small buffers (thousands of these
     /// live in one process).
     pub async fn connect(base: &str, id: &str) -> anyhow::Result<BenchStation> {
+        BenchStation::connect_as(base, id, Ocpp::V16).await
+    }
+
+    /// [`BenchStation::connect`] speaking `version`.
+    pub async fn connect_as(base: &str, id: &str, version: Ocpp) -> anyhow::Result<BenchStation> {
         let mut request = format!("{base}/{id}").into_client_request()?;
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("ocpp1.6"),
+            HeaderValue::from_static(version.subprotocol()),
         );
         let config = WebSocketConfig::default()
             .read_buffer_size(4096)
@@ -118,6 +154,37 @@ pub mod payloads {
 
     pub fn start(connector: u32) -> Value {
         json!({"connectorId": connector, "idTag": "BENCH", "meterStart": 0, "timestamp": "2026-11-24T10:00:00Z"})
+    }
+
+    pub fn boot_v201() -> Value {
+        json!({"reason": "PowerUp", "chargingStation": {"vendorName": "Bench", "model": "centrale-bench"}})
+    }
+
+    /// A 2.0.1 transaction's Started event, on EVSE 1.
+    pub fn started_v201(transaction: &str) -> Value {
+        json!({"eventType": "Started", "timestamp": "2026-11-24T10:00:00Z", "triggerReason": "Authorized",
+            "seqNo": 0, "transactionInfo": {"transactionId": transaction, "chargingState": "Charging"},
+            "evse": {"id": 1, "connectorId": 1}, "idToken": {"idToken": "BENCH", "type": "ISO14443"}})
+    }
+
+    /// A 2.0.1 TransactionEvent Updated with the same 10 sampled values as [`meter_values`].
+    pub fn updated_v201(transaction: &str, n: u64) -> Value {
+        let v = |value: f64, measurand: &str, unit: &str| json!({"value": value, "measurand": measurand, "unitOfMeasure": {"unit": unit}});
+        let p = |value: f64, measurand: &str, unit: &str, phase: &str| json!({"value": value, "measurand": measurand, "unitOfMeasure": {"unit": unit}, "phase": phase});
+        json!({"eventType": "Updated", "timestamp": "2026-11-24T10:00:00Z", "triggerReason": "MeterValuePeriodic",
+        "seqNo": n, "transactionInfo": {"transactionId": transaction, "chargingState": "Charging"},
+        "meterValue": [{"timestamp": "2026-11-24T10:00:00Z", "sampledValue": [
+            v((n * 30) as f64, "Energy.Active.Import.Register", "Wh"),
+            v(11000.0, "Power.Active.Import", "W"),
+            p(16.0, "Current.Import", "A", "L1"),
+            p(16.1, "Current.Import", "A", "L2"),
+            p(15.9, "Current.Import", "A", "L3"),
+            p(230.1, "Voltage", "V", "L1-N"),
+            p(229.8, "Voltage", "V", "L2-N"),
+            p(231.0, "Voltage", "V", "L3-N"),
+            json!({"value": 49.98, "measurand": "Frequency"}),
+            json!({"value": 31.5, "measurand": "Power.Factor"})
+        ]}]})
     }
 
     /// MeterValues with 10 sampled values: energy, power, current and voltage on three phases.

@@ -1,7 +1,7 @@
 //! The seven scenarios. Each starts the system under test fresh, drives it from this process
 //! (pinned to other cores than the server), measures from outside, and prints a table.
 
-use crate::client::{BenchStation, EventReader, Http, payloads};
+use crate::client::{BenchStation, EventReader, Http, Ocpp, payloads};
 use crate::measure::{Latencies, Table, count, f1, f2};
 use crate::target::Target;
 use futures_util::future::join_all;
@@ -37,6 +37,17 @@ async fn fleet(
     n: usize,
     parallel: usize,
 ) -> (Vec<BenchStation>, u64) {
+    fleet_of(target, Ocpp::V16, prefix, n, parallel).await
+}
+
+/// [`fleet`] of stations speaking `version`.
+async fn fleet_of(
+    target: &Target,
+    version: Ocpp,
+    prefix: &str,
+    n: usize,
+    parallel: usize,
+) -> (Vec<BenchStation>, u64) {
     let gate = Arc::new(Semaphore::new(parallel));
     let tasks = (0..n).map(|i| {
         let gate = Arc::clone(&gate);
@@ -44,9 +55,9 @@ async fn fleet(
         let id = format!("{prefix}{i:05}");
         tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.ok()?;
-            let mut station = BenchStation::connect(&base, &id).await.ok()?;
+            let mut station = BenchStation::connect_as(&base, &id, version).await.ok()?;
             station
-                .call("BootNotification", &payloads::boot())
+                .call("BootNotification", &version.boot())
                 .await
                 .ok()?;
             Some(station)
@@ -205,6 +216,7 @@ pub async fn heartbeats(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let mut table = Table::new(
         "2. Heartbeat round trips (closed loop)",
         &[
+            "OCPP",
             "connections",
             "round trips/s",
             "p50 ms",
@@ -215,13 +227,19 @@ pub async fn heartbeats(root: &Path, scale: Scale) -> anyhow::Result<()> {
         ],
     );
     let target = Target::centrale(root, &[]).await?;
-    for n in [1, 100, 1000] {
-        let (stations, errors) = fleet(&target, &format!("HB{n}-"), n, 256).await;
+    let runs = [1, 100, 1000]
+        .map(|n| (Ocpp::V16, n))
+        .into_iter()
+        .chain([(Ocpp::V201, 100), (Ocpp::V201, 1000)]);
+    for (version, n) in runs {
+        let prefix = format!("HB{}-{n}-", version.name());
+        let (stations, errors) = fleet_of(&target, version, &prefix, n, 256).await;
         let (mut run, stations) = closed_loop(&target, stations, scale.run, "Heartbeat", |_, _| {
             payloads::heartbeat()
         })
         .await;
         table.row(vec![
+            version.name().to_owned(),
             count(n as u64),
             count(run.per_second() as u64),
             f2(run.latencies.ms(0.5)),

@@ -1,8 +1,8 @@
 //! Scenarios 3 and 4, the ones the database bounds: each runs on every backend of
 //! [`Db::available`] (SQLite, and PostgreSQL when `make bench` started a cluster).
 
-use super::{Scale, closed_loop, fleet};
-use crate::client::{BenchStation, Http, payloads};
+use super::{Scale, closed_loop, fleet_of};
+use crate::client::{BenchStation, Http, Ocpp, payloads};
 use crate::measure::{Latencies, Table, count, f1, f2};
 use crate::target::{Db, Target, listen_overflows};
 use futures_util::future::join_all;
@@ -111,12 +111,14 @@ async fn storm_on(root: &Path, n: usize, db: &Db) -> anyhow::Result<Vec<String>>
     ])
 }
 
-/// 4. MeterValues with 10 sampled values each, closed loop, acknowledged after commit.
+/// Scenario 4: meter values with 10 sampled values each, closed loop, acknowledged after
+/// commit; 1.6 MeterValues, and 2.0.1 TransactionEvent Updated.
 pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let mut table = Table::new(
-        "4. MeterValues ingestion (10 sampled values each, closed loop)",
+        "4. Meter values ingestion (10 sampled values each, closed loop)",
         &[
             "database",
+            "message",
             "stations",
             "messages/s",
             "values/s",
@@ -127,29 +129,59 @@ pub async fn ingestion(root: &Path, scale: Scale) -> anyhow::Result<()> {
             "errors",
         ],
     );
-    for (db, n) in Db::available()
+    let runs = [
+        (Ocpp::V16, 10),
+        (Ocpp::V16, 50),
+        (Ocpp::V16, 200),
+        (Ocpp::V201, 10),
+        (Ocpp::V201, 200),
+    ];
+    for (db, (version, n)) in Db::available()
         .into_iter()
-        .flat_map(|db| [10, 50, 200].map(|n| (db.clone(), n)))
+        .flat_map(|db| runs.map(|run| (db.clone(), run)))
     {
         let target = Target::centrale_on(root, &[], &db).await?;
-        let (mut stations, errors) = fleet(&target, "MV-", n, 128).await;
-        let mut transactions = Vec::new();
-        for station in &mut stations {
-            let started = station
-                .call("StartTransaction", &payloads::start(1))
-                .await?;
-            transactions.push(started["transactionId"].as_i64().unwrap_or(0));
-        }
-        // Each station meters its own transaction.
-        let transactions = Arc::new(transactions);
-        let (mut run, stations) =
-            closed_loop(&target, stations, scale.run, "MeterValues", move |i, k| {
-                payloads::meter_values(transactions[i], k)
-            })
-            .await;
+        let prefix = format!("MV{}-", version.name());
+        let (mut stations, errors) = fleet_of(&target, version, &prefix, n, 128).await;
+        let (mut run, stations) = match version {
+            Ocpp::V16 => {
+                let mut transactions = Vec::new();
+                for station in &mut stations {
+                    let started = station
+                        .call("StartTransaction", &payloads::start(1))
+                        .await?;
+                    transactions.push(started["transactionId"].as_i64().unwrap_or(0));
+                }
+                // Each station meters its own transaction.
+                let transactions = Arc::new(transactions);
+                closed_loop(&target, stations, scale.run, "MeterValues", move |i, k| {
+                    payloads::meter_values(transactions[i], k)
+                })
+                .await
+            }
+            Ocpp::V201 => {
+                for (i, station) in stations.iter_mut().enumerate() {
+                    station
+                        .call(
+                            "TransactionEvent",
+                            &payloads::started_v201(&format!("TX-{i}")),
+                        )
+                        .await?;
+                }
+                closed_loop(&target, stations, scale.run, "TransactionEvent", |i, k| {
+                    payloads::updated_v201(&format!("TX-{i}"), k)
+                })
+                .await
+            }
+        };
         let rate = run.per_second();
         table.row(vec![
             db.name().to_owned(),
+            match version {
+                Ocpp::V16 => "1.6 MeterValues",
+                Ocpp::V201 => "2.0.1 TransactionEvent",
+            }
+            .to_owned(),
             count(n as u64),
             count(rate as u64),
             count((rate * 10.0) as u64),

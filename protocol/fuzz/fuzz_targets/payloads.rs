@@ -1,14 +1,15 @@
-//! Every OCPP 1.6 payload parser, both directions, requests and responses: on any payload
-//! text they never panic, and a payload they accept survives its own JSON unchanged.
+//! Every payload parser of both OCPP versions, both directions, requests and responses: on any
+//! payload text they never panic, and a payload they accept survives its own JSON unchanged.
 //!
-//! The first byte picks the parser and the action; the rest is the payload.
+//! The first byte picks the version and the parser, the second the action; the rest is the
+//! payload.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use protocol::v16::call::{CENTRAL_ACTIONS, STATION_ACTIONS};
-use protocol::v16::{CentralRequest, CentralResponse, StationRequest, StationResponse};
+use protocol::call::PayloadError;
+use protocol::{v16, v201};
 
-fn round_trip<T>(decode: impl Fn(&str) -> Result<T, protocol::v16::PayloadError>, json: impl Fn(&T) -> serde_json::Value, payload: &str) {
+fn round_trip<T>(decode: impl Fn(&str) -> Result<T, PayloadError>, json: impl Fn(&T) -> serde_json::Value, payload: &str) {
     let Ok(value) = decode(payload) else {
         return;
     };
@@ -17,30 +18,31 @@ fn round_trip<T>(decode: impl Fn(&str) -> Result<T, protocol::v16::PayloadError>
     assert_eq!(json(&again), json(&value), "from {payload:?}");
 }
 
+/// The four parsers of one version, on the action `n` picks.
+macro_rules! parsers {
+    ($v:ident, $kind:expr, $n:expr, $payload:expr) => {{
+        let station = $v::call::STATION_ACTIONS[$n % $v::call::STATION_ACTIONS.len()];
+        let central = $v::call::CENTRAL_ACTIONS[$n % $v::call::CENTRAL_ACTIONS.len()];
+        match $kind {
+            0 => round_trip(|p| $v::StationRequest::decode(station, p), $v::StationRequest::to_json, $payload),
+            1 => round_trip(|p| $v::StationResponse::decode(station, p), $v::StationResponse::to_json, $payload),
+            2 => round_trip(|p| $v::CentralRequest::decode(central, p), $v::CentralRequest::to_json, $payload),
+            _ => round_trip(|p| $v::CentralResponse::decode(central, p), $v::CentralResponse::to_json, $payload),
+        }
+    }};
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else {
+    let [pick, n, rest @ ..] = data else {
         return;
     };
     let Ok(payload) = std::str::from_utf8(rest) else {
         return;
     };
-    let pick = usize::from(pick);
-    match pick % 4 {
-        0 => {
-            let action = STATION_ACTIONS[pick / 4 % STATION_ACTIONS.len()];
-            round_trip(|p| StationRequest::decode(action, p), StationRequest::to_json, payload);
-        }
-        1 => {
-            let action = STATION_ACTIONS[pick / 4 % STATION_ACTIONS.len()];
-            round_trip(|p| CentralResponse::decode(action, p), CentralResponse::to_json, payload);
-        }
-        2 => {
-            let action = CENTRAL_ACTIONS[pick / 4 % CENTRAL_ACTIONS.len()];
-            round_trip(|p| CentralRequest::decode(action, p), CentralRequest::to_json, payload);
-        }
-        _ => {
-            let action = CENTRAL_ACTIONS[pick / 4 % CENTRAL_ACTIONS.len()];
-            round_trip(|p| StationResponse::decode(action, p), StationResponse::to_json, payload);
-        }
+    let (kind, n) = (pick % 4, usize::from(*n));
+    if pick & 4 == 0 {
+        parsers!(v16, kind, n, payload);
+    } else {
+        parsers!(v201, kind, n, payload);
     }
 });
