@@ -198,6 +198,7 @@ pub async fn load_transaction(id: i64) -> Result<TransactionDetail, AppError> {
         .map_err(failed())?
         .ok_or_else(|| ssr::not_found(format!("There is no transaction {id}.")))?;
     let points = engine.transaction_series(&t).await.map_err(failed())?;
+    let events = engine.transaction_events(id).await.map_err(failed())?;
     let mut transaction = ssr::transaction_row(t.clone());
     if transaction.stopped_at.is_none() {
         transaction.energy_wh = points.iter().rev().find_map(|p| p.energy_wh);
@@ -216,6 +217,18 @@ pub async fn load_transaction(id: i64) -> Result<TransactionDetail, AppError> {
                 at: ssr::rfc3339(p.at),
                 energy_wh: p.energy_wh,
                 power_w: p.power_w,
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| crate::dto::TransactionEventRow {
+                seq_no: e.seq_no,
+                event_type: e.event_type,
+                trigger_reason: e.trigger_reason,
+                charging_state: e.charging_state,
+                stopped_reason: e.stopped_reason,
+                offline: e.offline,
+                occurred_at: ssr::rfc3339(e.occurred_at),
             })
             .collect(),
     })
@@ -471,8 +484,9 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 }
 
 /// Gives a connected station a new password (admins): sends it as its AuthorizationKey
-/// (ChangeConfiguration), and keeps it once the station accepts. An empty `password` makes one.
-/// Answers the password, to be shown once.
+/// (1.6 ChangeConfiguration) or SecurityCtrlr.BasicAuthPassword (2.0.1 SetVariables), and keeps
+/// it once the station accepts. An empty `password` makes one. Answers the password, to be
+/// shown once.
 #[server(prefix = "/_app")]
 pub async fn send_station_password(
     station_id: String,
@@ -486,24 +500,39 @@ pub async fn send_station_password(
     } else {
         password
     };
-    let payload =
-        serde_json::json!({"key": engine::calls::AUTHORIZATION_KEY, "value": password}).to_string();
+    let (action, payload) = match engine.version_of(&id).await {
+        protocol::OcppVersion::V16 => (
+            "ChangeConfiguration",
+            serde_json::json!({"key": engine::calls::AUTHORIZATION_KEY, "value": password}),
+        ),
+        protocol::OcppVersion::V201 => {
+            let (component, variable) = engine::calls::BASIC_AUTH_PASSWORD;
+            let entry = serde_json::json!({"attributeValue": password,
+                "component": {"name": component}, "variable": {"name": variable}});
+            (
+                "SetVariables",
+                serde_json::json!({"setVariableData": [entry]}),
+            )
+        }
+    };
     match engine
-        .call_json(&who.actor(), &id, "ChangeConfiguration", &payload)
+        .call_json(&who.actor(), &id, action, &payload.to_string())
         .await
     {
-        Ok(answer)
-            if matches!(
-                answer["status"].as_str(),
-                Some("Accepted" | "RebootRequired")
-            ) =>
-        {
-            Ok(password)
+        Ok(answer) => {
+            // 1.6 answers a status; 2.0.1 one per variable.
+            let status = answer["status"]
+                .as_str()
+                .or_else(|| answer["setVariableResult"][0]["attributeStatus"].as_str())
+                .unwrap_or("?");
+            if matches!(status, "Accepted" | "RebootRequired") {
+                Ok(password)
+            } else {
+                Err(AppError::Invalid(format!(
+                    "The station answered {status}: its password is unchanged."
+                )))
+            }
         }
-        Ok(answer) => Err(AppError::Invalid(format!(
-            "The station answered {}: its password is unchanged.",
-            answer["status"].as_str().unwrap_or("?")
-        ))),
         Err(e) => Err(AppError::Invalid(format!("Not sent: {e}."))),
     }
 }

@@ -470,6 +470,23 @@ pub struct TransactionDetail {
     pub remote_start_requested_at: Option<String>,
     pub remote_stop_requested_at: Option<String>,
     pub points: Vec<ChartPoint>,
+    /// A 2.0.1 transaction's events, by seqNo (none for 1.6).
+    pub events: Vec<TransactionEventRow>,
+}
+
+/// One event of a 2.0.1 transaction's timeline.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TransactionEventRow {
+    pub seq_no: i64,
+    /// Started, Updated or Ended.
+    pub event_type: String,
+    pub trigger_reason: String,
+    pub charging_state: Option<String>,
+    pub stopped_reason: Option<String>,
+    /// Sent late: it happened while the station was offline.
+    pub offline: bool,
+    /// RFC 3339.
+    pub occurred_at: String,
 }
 
 impl TransactionDetail {

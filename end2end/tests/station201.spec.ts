@@ -86,6 +86,13 @@ test.describe('a simulated OCPP 2.0.1 station', () => {
     expect(tx.stationTransactionId).toContain('E2E-201-0001');
     const detail = await (await centrale.api(`/api/transactions/${tx.id}`)).json();
     expect(detail.events[0].triggerReason).toBe('RemoteStart');
+    // Its page shows the station's id and the event timeline with what triggered each.
+    await page.goto(`${centrale.url}/transactions/${tx.id}`);
+    await waitForHydration(page);
+    await expect(page.getByTestId('transaction-facts')).toContainText(tx.stationTransactionId);
+    await expect(page.getByTestId('timeline-event').first()).toContainText('RemoteStart');
+    await expect.poll(async () => page.getByTestId('timeline-event').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'transaction-2.0.1.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

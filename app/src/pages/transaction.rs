@@ -1,7 +1,7 @@
 use crate::api::load_transaction;
 use crate::chart::{self, HEIGHT, WIDTH};
 use crate::components::ErrorList;
-use crate::dto::{ChartPoint, TransactionDetail, datetime};
+use crate::dto::{ChartPoint, LiveEvent, TransactionDetail, datetime};
 use crate::live::{Live, LiveEvents};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -19,9 +19,15 @@ pub fn TransactionPage() -> impl IntoView {
             .unwrap_or(-1)
     });
     let live = expect_context::<LiveEvents>();
+    // A 2.0.1 transaction's timeline comes with the snapshot: its end brings a fresh one.
+    let reload = RwSignal::new(0u64);
+    live.reload_on(reload, move |event| {
+        matches!(event, LiveEvent::TransactionStopped { transaction_id, .. }
+            if *transaction_id == id.get_untracked())
+    });
     let snapshot = Resource::new(
-        move || (id.get(), live.epoch.get()),
-        |(id, _)| load_transaction(id),
+        move || (id.get(), live.epoch.get(), reload.get()),
+        |(id, _, _)| load_transaction(id),
     );
     let detail = Live::new(snapshot);
     live.for_each_event(move |event| {
@@ -54,6 +60,7 @@ pub fn TransactionPage() -> impl IntoView {
                             </a>
                         </div>
                         <Chart points=Signal::derive(move || current.get().points) />
+                        <Timeline detail=current />
                     </Show>
                 </ErrorBoundary>
             </Transition>
@@ -87,7 +94,11 @@ fn Facts(detail: Signal<TransactionDetail>) -> impl IntoView {
                         <dt>"Station"</dt>
                         <dd>
                             <a href=format!("/stations/{}", t.station_id)>{t.station_id.clone()}</a>
-                            {format!(" / connector {}", t.connector_id)}
+                            {format!(
+                                " / {} {}",
+                                if t.station_transaction_id.is_some() { "EVSE" } else { "connector" },
+                                t.connector_id,
+                            )}
                         </dd>
                     </div>
                     {fact("Id tag", format!("{} ({})", t.id_tag, d.start_status))}
@@ -116,11 +127,42 @@ fn Facts(detail: Signal<TransactionDetail>) -> impl IntoView {
                             d.meter_stop.map_or_else(|| "…".to_owned(), |m| format!("{m} Wh")),
                         ),
                     )}
+                    {t.station_transaction_id.clone().map(|own| fact("Station's id", own))}
                     {d.remote_start_requested_at.as_deref().map(|at| fact("Remote start", datetime(at)))}
                     {d.remote_stop_requested_at.as_deref().map(|at| fact("Remote stop", datetime(at)))}
                 }
             }}
         </dl>
+    }
+}
+
+/// A 2.0.1 transaction's events, by seqNo: what triggered each (nothing for 1.6).
+#[component]
+fn Timeline(detail: Signal<TransactionDetail>) -> impl IntoView {
+    move || {
+        let events = detail.with(|d| d.events.clone());
+        (!events.is_empty()).then(|| {
+            view! {
+                <h2>"Events"</h2>
+                <ol class="timeline panel" data-testid="timeline">
+                    {events
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <li data-testid="timeline-event" data-type=e.event_type.clone()>
+                                    <span class="muted">{format!("#{} ", e.seq_no)}{datetime(&e.occurred_at)}</span>
+                                    " "<strong>{e.event_type.clone()}</strong>
+                                    " · "{e.trigger_reason.clone()}
+                                    {e.charging_state.clone().map(|s| format!(" · {s}"))}
+                                    {e.stopped_reason.clone().map(|r| format!(" · stopped: {r}"))}
+                                    {e.offline.then_some(" · sent late (offline)")}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            }
+        })
     }
 }
 

@@ -122,7 +122,7 @@ pub(super) fn Variables(station: Memo<String>, may_operate: Signal<bool>) -> imp
             }
             .into_any();
         }
-        shown
+        let lines = shown
             .into_iter()
             .map(|row| {
                 let this = row.clone();
@@ -181,8 +181,16 @@ pub(super) fn Variables(station: Memo<String>, may_operate: Signal<bool>) -> imp
                     </tr>
                 }
             })
-            .collect_view()
-            .into_any()
+            .collect_view();
+        // The empty note is outside the table: a `<p>` inside `<tbody>` would be moved out by
+        // the browser's parser and break hydration.
+        view! {
+            <table class="table">
+                <thead><tr><th>"Component"</th><th>"Variable"</th><th>"Value"</th><th>"Mutability"</th><th></th></tr></thead>
+                <tbody>{lines}</tbody>
+            </table>
+        }
+        .into_any()
     };
 
     view! {
@@ -202,10 +210,7 @@ pub(super) fn Variables(station: Memo<String>, may_operate: Signal<bool>) -> imp
                 <p class="outcome" data-outcome=if ok { "ok" } else { "failed" } data-testid="variables-outcome">{label}</p>
             })}
             <Transition fallback=|| view! { <p class="muted">"Loading the device model…"</p> }>
-                <table class="table">
-                    <thead><tr><th>"Component"</th><th>"Variable"</th><th>"Value"</th><th>"Mutability"</th><th></th></tr></thead>
-                    <tbody>{table}</tbody>
-                </table>
+                {table}
             </Transition>
         </div>
     }
