@@ -183,7 +183,7 @@ async fn wrong_postgres_credentials_are_one_clear_line() {
 /// Starts the real binary with `args` (in `cwd`, if given) and returns it with its address and
 /// its stdout, kept open as a terminal would. What it printed before the address is in
 /// `printed`.
-async fn start_binary(
+pub(crate) async fn start_binary(
     args: &[&str],
     cwd: Option<&std::path::Path>,
 ) -> (
@@ -239,7 +239,7 @@ async fn start_binary_printing(
 }
 
 /// An admin API token made with `centrale token add` on `database`, as a header line.
-fn admin_token_header(database: &str) -> String {
+pub(crate) fn admin_token_header(database: &str) -> String {
     let printed = centrale(
         &[
             "--database",
@@ -398,165 +398,4 @@ async fn a_fresh_database_gets_an_admin_whose_password_is_shown_once() {
     assert!(!wrong.headers.contains("centrale_session="));
     child.kill().unwrap();
     child.wait().unwrap();
-}
-
-/// What the stations of the soak test were told was done: counted on their side.
-#[derive(Default)]
-struct Acknowledged {
-    boots: Vec<String>,
-    /// Transaction id and meter start.
-    started: Vec<(i64, i64)>,
-    /// Transaction id and the energy register value sent.
-    samples: Vec<(i64, i64)>,
-    /// Transaction id and meter stop.
-    stopped: Vec<(i64, i64)>,
-}
-
-/// One station of the fleet: boots, then charges in a loop (start, meter values, stop) until
-/// its link drops; records each message that was answered.
-async fn soak_station(base: String, id: String, round: usize) -> Acknowledged {
-    use serde_json::json;
-    use simulator::{Reply, Station};
-    let mut acked = Acknowledged::default();
-    let Ok(mut station) = Station::connect(&base, &id).await else {
-        return acked;
-    };
-    let boot = json!({"chargePointVendor": "Soak", "chargePointModel": "Kill9"});
-    if !matches!(
-        station.call("BootNotification", boot).await,
-        Ok(Reply::Result(_))
-    ) {
-        return acked;
-    }
-    acked.boots.push(id.clone());
-    let mut register = (round as i64) * 1_000_000;
-    loop {
-        register += 1;
-        let start = json!({"connectorId": 1, "idTag": format!("{id}-TAG"), "meterStart": register, "timestamp": "2026-11-24T10:00:00Z"});
-        let Ok(Reply::Result(answer)) = station.call("StartTransaction", start).await else {
-            return acked;
-        };
-        let Some(tx) = answer["transactionId"].as_i64() else {
-            return acked;
-        };
-        acked.started.push((tx, register));
-        for _ in 0..5 {
-            register += 7;
-            let values = json!({"connectorId": 1, "transactionId": tx, "meterValue": [{
-            "timestamp": "2026-11-24T10:01:00Z",
-            "sampledValue": [
-                {"value": register.to_string(), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-                {"value": "7200", "measurand": "Power.Active.Import", "unit": "W"},
-                {"value": "230.1", "measurand": "Voltage", "unit": "V"}
-            ]}]});
-            let Ok(Reply::Result(_)) = station.call("MeterValues", values).await else {
-                return acked;
-            };
-            acked.samples.push((tx, register));
-        }
-        register += 1;
-        let stop = json!({"transactionId": tx, "meterStop": register, "timestamp": "2026-11-24T10:02:00Z", "reason": "Local"});
-        let Ok(Reply::Result(_)) = station.call("StopTransaction", stop).await else {
-            return acked;
-        };
-        acked.stopped.push((tx, register));
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
-    const STATIONS: usize = 25;
-    const ROUNDS: usize = 3;
-    let dir = tempfile::tempdir().unwrap();
-    let database = fresh_database(dir.path()).await;
-    let args = [
-        "--registration",
-        "open",
-        "--database",
-        database.as_str(),
-        "--max-message-rate",
-        "0",
-    ];
-    let mut acked = Acknowledged::default();
-    for round in 0..ROUNDS {
-        let (mut child, addr, _out) = start_binary(&args, None).await;
-        let base = format!("ws://{addr}/ocpp");
-        let fleet: Vec<_> = (0..STATIONS)
-            .map(|n| tokio::spawn(soak_station(base.clone(), format!("SOAK-{n:02}"), round)))
-            .collect();
-        // Under load, then SIGKILL: no shutdown, no flush, answers in flight are lost.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        child.kill().unwrap();
-        child.wait().unwrap();
-        for station in fleet {
-            let got = station.await.unwrap();
-            acked.boots.extend(got.boots);
-            acked.started.extend(got.started);
-            acked.samples.extend(got.samples);
-            acked.stopped.extend(got.stopped);
-        }
-    }
-
-    let (mut child, addr, _out) = start_binary(&args, None).await;
-    let auth = admin_token_header(&database);
-    let get = |path: String| {
-        let (addr, auth) = (addr.clone(), auth.clone());
-        async move { http_with(&addr, &auth, "GET", &path, None).await }
-    };
-    let stations = get("/api/stations".to_owned()).await.json();
-    let known: std::collections::HashSet<&str> = stations
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["id"].as_str())
-        .collect();
-    let lost_boots = acked
-        .boots
-        .iter()
-        .filter(|b| !known.contains(b.as_str()))
-        .count();
-    let mut lost = (lost_boots, 0, 0, 0);
-    let transactions: std::collections::BTreeSet<i64> =
-        acked.started.iter().map(|(tx, _)| *tx).collect();
-    let mut stored = std::collections::HashMap::new();
-    for tx in &transactions {
-        let t = get(format!("/api/transactions/{tx}")).await;
-        let csv = get(format!("/api/transactions/{tx}/meter-values.csv"))
-            .await
-            .body;
-        stored.insert(*tx, (t.status, t.json(), csv));
-    }
-    for (tx, meter_start) in &acked.started {
-        let (status, t, _) = &stored[tx];
-        if *status != 200 || t["meterStart"] != *meter_start {
-            lost.1 += 1;
-        }
-    }
-    for (tx, value) in &acked.samples {
-        let (_, _, csv) = &stored[tx];
-        let row = format!(",Energy.Active.Import.Register,,{value},Wh,");
-        if !csv.contains(&row) {
-            lost.2 += 1;
-        }
-    }
-    for (tx, meter_stop) in &acked.stopped {
-        let (_, t, _) = &stored[tx];
-        if t["meterStop"] != *meter_stop || t["stoppedAt"].is_null() {
-            lost.3 += 1;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let acknowledged = (
-        acked.boots.len(),
-        acked.started.len(),
-        acked.samples.len(),
-        acked.stopped.len(),
-    );
-    eprintln!(
-        "kill -9 soak, {ROUNDS} kills under {STATIONS} stations: acknowledged \
-         (boots, starts, meter values, stops) = {acknowledged:?}, lost = {lost:?}"
-    );
-    assert!(acknowledged.2 > 0, "the fleet sent nothing");
-    assert_eq!(lost, (0, 0, 0, 0), "acknowledged but not stored");
 }

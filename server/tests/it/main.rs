@@ -16,5 +16,6 @@ mod security;
 mod security_upgrade;
 mod simulated;
 mod simulated_v201;
+mod soak;
 mod stations;
 mod storage;
