@@ -8,7 +8,7 @@ use crate::dto::{
 use leptos::prelude::*;
 
 mod device;
-pub use device::{list_alerts, list_evse_connectors, list_variables};
+pub use device::{list_alerts, list_deviations, list_evse_connectors, list_variables, set_lenient};
 
 /// Counters of the fleet and the stations online now.
 #[server(prefix = "/_app")]
@@ -89,6 +89,7 @@ pub async fn load_station(station_id: String) -> Result<StationDetail, AppError>
     Ok(StationDetail {
         security_profile: station.security_profile.number(),
         has_password: station.has_password,
+        lenient: station.lenient,
         security_events: security_events
             .into_iter()
             .map(ssr::security_event_row)

@@ -7,7 +7,7 @@
 mod device;
 mod events;
 
-pub use device::{AlertRow, EvseConnectorRow, VariableRow};
+pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -272,6 +272,8 @@ pub struct StationDetail {
     /// The least security profile it must connect with (0-3).
     pub security_profile: u8,
     pub has_password: bool,
+    /// Lenient mode: its known deviations from the specification tolerated and counted.
+    pub lenient: bool,
     /// Its latest security events, newest first.
     pub security_events: Vec<SecurityEventRow>,
 }

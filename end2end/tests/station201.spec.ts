@@ -79,6 +79,12 @@ test.describe('a simulated OCPP 2.0.1 station', () => {
     await expect.poll(kwh, { timeout: 10_000 }).toBeGreaterThan(0);
     const first = await kwh();
     await expect.poll(kwh, { timeout: 10_000 }).toBeGreaterThan(first);
+    // Validation: strict by default; an operator makes it lenient in one click.
+    const validation = page.getByTestId('strictness');
+    await expect(validation.getByTestId('validation-mode')).toHaveText('strict');
+    await validation.getByRole('button', { name: 'Make lenient' }).click();
+    await expect(validation.getByTestId('validation-mode')).toHaveText('lenient');
+    expect((await (await centrale.api('/api/stations/E2E-201-0001')).json()).lenient).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'station-2.0.1.png'), fullPage: true });
 
     // Its transaction carries the station's own id and its events.

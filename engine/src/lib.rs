@@ -379,6 +379,7 @@ impl Engine {
         station: &StationId,
         version: protocol::OcppVersion,
         url: String,
+        lenient: &Arc<std::sync::atomic::AtomicBool>,
     ) -> (
         u64,
         CancellationToken,
@@ -397,6 +398,7 @@ impl Engine {
                 version,
                 commands,
                 heard: std::sync::Arc::default(),
+                lenient: Arc::clone(lenient),
             },
         );
         if let Some(previous) = previous {

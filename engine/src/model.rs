@@ -403,7 +403,24 @@ pub struct StationView {
     pub security_profile: crate::security::SecurityProfile,
     /// Whether a Basic auth password is set.
     pub has_password: bool,
+    /// Lenient mode: its known deviations from the specification are tolerated and counted.
+    pub lenient: bool,
     pub connectors: Vec<ConnectorView>,
+}
+
+/// How often a station's messages of one action deviated from the specification in one way
+/// (lenient mode tolerated it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviationCount {
+    pub action: String,
+    /// UnknownProperty, TimestampWithoutOffset or DecimalForInteger.
+    pub kind: String,
+    /// Where in the payload, e.g. `idToken.extra`.
+    pub field: String,
+    pub count: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_at: OffsetDateTime,
 }
 
 /// A security event, reported by a station or recorded by the central system.

@@ -1,6 +1,7 @@
 //! What stations that report by events say (OCPP 2.0.1's way), as version-neutral operations:
 //! transactions as events, the connectors of each EVSE, the device model, monitoring events and
-//! other reports. Each is durable before it returns, then announced on the event feed.
+//! other reports. Each is durable before it returns, then announced on the event feed. Also a
+//! station's lenient mode and the deviations it tolerated (both versions).
 
 use crate::model::{
     ACTIVE_POWER, Authorization, DeviceVariable, ENERGY_REGISTER, MonitorEvent, TokenStatus,
@@ -255,6 +256,29 @@ impl Engine {
             .store
             .add_station_report(station, action, request_id, &payload, at)
             .await
+    }
+
+    /// Puts a station in lenient mode (its known deviations tolerated and counted) or back in
+    /// strict mode, at once if it is connected; false if the station is unknown.
+    pub async fn set_lenient(
+        &self,
+        station: &StationId,
+        lenient: bool,
+    ) -> Result<bool, EngineError> {
+        let found = self.inner.store.set_lenient(station, lenient).await?;
+        if let Some(live) = self.registry().get(station) {
+            live.lenient
+                .store(lenient, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(found)
+    }
+
+    /// What a station's messages deviated in (lenient mode), most frequent first.
+    pub async fn deviations(
+        &self,
+        station: &StationId,
+    ) -> Result<Vec<crate::model::DeviationCount>, EngineError> {
+        self.inner.store.deviations(station).await
     }
 
     /// A station's device model.

@@ -64,6 +64,8 @@ pub(crate) struct Live {
     /// heartbeat only says the station is alive, which the open connection already shows; the
     /// database gets the last-seen time when the connection ends.
     pub(crate) heard: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Lenient mode, as the operator last set it: read for each CALL.
+    pub(crate) lenient: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
@@ -105,20 +107,21 @@ impl Engine {
         // The station exists in the store before anyone can see it online.
         let at = OffsetDateTime::now_utc();
         let initial = self.initial_registration();
-        let registration = match self
+        let (registration, lenient) = match self
             .inner
             .store
-            .station_connected(&station, version, at, initial)
+            .station_connected_lenient(&station, version, at, initial)
             .await
         {
-            Ok(registration) => registration,
+            Ok(connected) => connected,
             Err(e) => {
                 tracing::error!(error = %e, "could not record the connection; closing it");
                 let _ = tx.send(Outgoing::Close).await;
                 return Err(e);
             }
         };
-        let (session, cancel, queue) = self.register(&station, version, url);
+        let lenient = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(lenient));
+        let (session, cancel, queue) = self.register(&station, version, url, &lenient);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
         self.emit(Event::StationConnected {
@@ -128,7 +131,16 @@ impl Engine {
         });
 
         let result = self
-            .run_session(&station, version, registration, tx, rx, queue, &cancel)
+            .run_session(
+                &station,
+                version,
+                registration,
+                &lenient,
+                tx,
+                rx,
+                queue,
+                &cancel,
+            )
             .await;
 
         let still_current = self.unregister(&station, session);
@@ -154,6 +166,7 @@ impl Engine {
         station: &StationId,
         version: OcppVersion,
         mut registration: Registration,
+        lenient: &std::sync::atomic::AtomicBool,
         mut tx: Tx,
         mut rx: Rx,
         mut queue: mpsc::Receiver<Command>,
@@ -199,7 +212,8 @@ impl Engine {
                     }
                     let reply = match message {
                         Incoming::Text(text) => {
-                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, &invited, &text)
+                            let lenient = lenient.load(std::sync::atomic::Ordering::Relaxed);
+                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, (&invited, lenient), &text)
                                 .await
                         }
                         Incoming::Binary(data) => {
@@ -327,7 +341,7 @@ impl Engine {
         registration: &mut Registration,
         pending: &mut Option<Pending>,
         answered: &mut RecentAnswers,
-        invited: &Invited,
+        (invited, lenient): (&Invited, bool),
         text: &str,
     ) -> Option<String> {
         match Frame::parse(text) {
@@ -365,7 +379,7 @@ impl Engine {
                         station,
                         version,
                         registration,
-                        invited,
+                        (invited, lenient),
                         &action,
                         payload.get(),
                     )
@@ -454,16 +468,25 @@ impl Engine {
         station: &StationId,
         version: OcppVersion,
         registration: &mut Registration,
-        invited: &Invited,
+        (invited, lenient): (&Invited, bool),
         action: &str,
         payload: &str,
     ) -> Result<Box<RawValue>, (ErrorCode, String)> {
         // Decoded first: a malformed payload is answered with its error code whatever the
-        // station's registration.
-        let request = match version {
-            OcppVersion::V16 => v16_request(action, payload)?,
-            OcppVersion::V201 => v201_request(action, payload)?,
+        // station's registration. In lenient mode, the known deviations are repaired, counted,
+        // and the message served.
+        let (request, deviations) = match version {
+            OcppVersion::V16 => v16_request(action, payload, lenient)?,
+            OcppVersion::V201 => v201_request(action, payload, lenient)?,
         };
+        if !deviations.is_empty() {
+            let at = OffsetDateTime::now_utc();
+            self.inner
+                .store
+                .add_deviations(station, action, &deviations, at)
+                .await
+                .map_err(internal)?;
+        }
         let is_boot = action == "BootNotification";
         if !is_boot && *registration != Registration::Accepted {
             // An operator may have accepted the station since it connected.
@@ -505,15 +528,33 @@ enum Request {
     V201(protocol::v201::StationRequest),
 }
 
-fn v16_request(action: &str, payload: &str) -> Result<Request, (ErrorCode, String)> {
-    protocol::v16::StationRequest::decode(action, payload)
-        .map(Request::V16)
+type Decoded = (Request, Vec<protocol::lenient::Deviation>);
+
+fn v16_request(action: &str, payload: &str, lenient: bool) -> Result<Decoded, (ErrorCode, String)> {
+    use protocol::v16::StationRequest;
+    let decoded = if lenient {
+        StationRequest::decode_lenient(action, payload)
+    } else {
+        StationRequest::decode(action, payload).map(|r| (r, Vec::new()))
+    };
+    decoded
+        .map(|(r, d)| (Request::V16(r), d))
         .map_err(|e| (e.code, e.reason))
 }
 
-fn v201_request(action: &str, payload: &str) -> Result<Request, (ErrorCode, String)> {
-    protocol::v201::StationRequest::decode(action, payload)
-        .map(Request::V201)
+fn v201_request(
+    action: &str,
+    payload: &str,
+    lenient: bool,
+) -> Result<Decoded, (ErrorCode, String)> {
+    use protocol::v201::StationRequest;
+    let decoded = if lenient {
+        StationRequest::decode_lenient(action, payload)
+    } else {
+        StationRequest::decode(action, payload).map(|r| (r, Vec::new()))
+    };
+    decoded
+        .map(|(r, d)| (Request::V201(r), d))
         .map_err(|e| (e.code, e.reason))
 }
 

@@ -112,6 +112,19 @@ macro_rules! actions {
                 }
             }
 
+            /// [`StationRequest::decode`] for a station in lenient mode: the faults it tolerates
+            /// are repaired and answered (see [`crate::lenient`]).
+            pub fn decode_lenient(
+                action: &str,
+                payload: &str,
+            ) -> Result<(Self, Vec<$crate::lenient::Deviation>), $crate::call::PayloadError> {
+                use $crate::lenient::decode_lenient;
+                match action {
+                    $(stringify!($s) => decode_lenient::<$sreq>(action, payload).map(|(r, d)| (Self::$s(r), d)),)*
+                    _ => Err($crate::call::unknown_action(action, CENTRAL_ACTIONS, "a central system")),
+                }
+            }
+
             /// The action name.
             pub fn action(&self) -> &'static str {
                 match self {

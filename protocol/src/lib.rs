@@ -14,6 +14,7 @@
 //! - [`types`]: primitives every version shares: [`types::CiString`], [`types::DateTime`].
 //! - [`call`]: decoding a payload by action, each fault mapped to its CALLERROR code; the
 //!   action tables of each version are made by its [`call::actions!`] call.
+//! - [`lenient`]: the known deviations of real stations, tolerated and named in lenient mode.
 //! - [`v16`]: OCPP 1.6J: every message of both directions, typed, and the action tables.
 //! - [`v201`]: OCPP 2.0.1, the same way.
 
@@ -21,6 +22,7 @@ pub mod call;
 pub mod error;
 pub mod frame;
 pub mod ids;
+pub mod lenient;
 pub mod types;
 pub mod v16;
 pub mod v201;

@@ -1,6 +1,6 @@
 //! Server functions of a 2.0.1 station's device model, alerts and EVSE connectors.
 
-use crate::dto::{AlertRow, AppError, EvseConnectorRow, VariableRow};
+use crate::dto::{AlertRow, AppError, DeviationRow, EvseConnectorRow, VariableRow};
 use leptos::prelude::*;
 
 /// The station's device model, as reported and last read or set.
@@ -77,4 +77,44 @@ pub async fn list_evse_connectors(station_id: String) -> Result<Vec<EvseConnecto
             status,
         })
         .collect())
+}
+
+/// What the station's messages deviated in (lenient mode), most frequent first.
+#[server(prefix = "/_app")]
+pub async fn list_deviations(station_id: String) -> Result<Vec<DeviationRow>, AppError> {
+    use super::ssr;
+    let engine = ssr::engine()?;
+    let id = ssr::station_id(station_id)?;
+    let deviations = engine
+        .deviations(&id)
+        .await
+        .map_err(ssr::unavailable("Could not read the station's deviations."))?;
+    Ok(deviations
+        .into_iter()
+        .map(|d| DeviationRow {
+            action: d.action,
+            kind: d.kind,
+            field: d.field,
+            count: d.count,
+            last_at: ssr::rfc3339(d.last_at),
+        })
+        .collect())
+}
+
+/// Puts a station in lenient mode or back in strict mode (operators).
+#[server(prefix = "/_app")]
+pub async fn set_lenient(station_id: String, lenient: bool) -> Result<(), AppError> {
+    use super::ssr;
+    let engine = ssr::engine()?;
+    ssr::require(engine::operators::Permission::Operate)?;
+    let id = ssr::station_id(station_id)?;
+    let found = engine
+        .set_lenient(&id, lenient)
+        .await
+        .map_err(ssr::unavailable("Could not change the station's mode."))?;
+    if found {
+        Ok(())
+    } else {
+        Err(ssr::not_found(format!("There is no station {id}.")))
+    }
 }

@@ -73,6 +73,17 @@ pub struct AlertRow {
     pub occurred_at: String,
 }
 
+/// How often a station's messages deviated in one way (lenient mode).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DeviationRow {
+    pub action: String,
+    pub kind: String,
+    pub field: String,
+    pub count: u64,
+    /// RFC 3339.
+    pub last_at: String,
+}
+
 /// One connector of an EVSE with its own status.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EvseConnectorRow {

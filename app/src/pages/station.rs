@@ -10,7 +10,7 @@ mod commands_panel;
 mod device_model;
 
 use commands_panel::CommandsPanel;
-use device_model::{Alerts, EvseConnectors, Variables};
+use device_model::{Alerts, EvseConnectors, Strictness, Variables};
 
 /// One station: identity, connectors and their transactions live, configuration, firmware and
 /// diagnostics, reservations, charging profiles, the commands panel and the message log.
@@ -106,6 +106,12 @@ pub fn StationPage() -> impl IntoView {
                         <Reservations detail=current />
                         <Profiles detail=current />
                         <Security station=id detail=current reload />
+                        <Strictness
+                            station=id
+                            lenient=Signal::derive(move || current.with(|d| d.lenient))
+                            may_operate
+                            reload
+                        />
                         <h2>"Messages"</h2>
                         // One log per station: a new stream when the page shows another one.
                         {move || view! { <MessageLog station=Some(id.get()) /> }}

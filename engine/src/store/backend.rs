@@ -389,6 +389,7 @@ migrations!(
         "security profile upgrade",
         "0010_security_profile_upgrade.sql"
     ),
+    (11, "lenient mode", "0011_lenient_mode.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

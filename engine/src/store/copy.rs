@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "meter_values",
     "security_events",
     "station_network_profiles",
+    "station_deviations",
     "station_events",
     "station_reports",
     "device_variables",

@@ -16,6 +16,7 @@
 //! - [`configuration`]: station configuration and local authorization lists;
 //! - [`messages`]: the message log;
 //! - [`security`]: station security profiles and passwords, security events;
+//! - [`deviations`]: lenient mode, and what each station's messages deviated in;
 //! - [`operators`]: users, login sessions, API tokens;
 //! - [`audit`]: the audit log (its group-commit writer);
 //! - [`retention`]: pruning old meter values and message log frames;
@@ -29,6 +30,7 @@ mod audit;
 pub mod backend;
 mod configuration;
 pub mod copy;
+mod deviations;
 mod device_model;
 mod id_tags;
 mod messages;

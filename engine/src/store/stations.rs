@@ -18,13 +18,27 @@ impl Store {
         at: OffsetDateTime,
         initial: Registration,
     ) -> Result<Registration, EngineError> {
-        let registration: String = on!(&self.writes, |db| {
-            sqlx::query_scalar(
+        Ok(self
+            .station_connected_lenient(station, protocol, at, initial)
+            .await?
+            .0)
+    }
+
+    /// [`Store::station_connected`], answering whether the station is in lenient mode too.
+    pub async fn station_connected_lenient(
+        &self,
+        station: &StationId,
+        protocol: OcppVersion,
+        at: OffsetDateTime,
+        initial: Registration,
+    ) -> Result<(Registration, bool), EngineError> {
+        let (registration, lenient): (String, bool) = on!(&self.writes, |db| {
+            sqlx::query_as(
                 "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration) \
                  VALUES ($1, $2, $3, $3, $4) \
                  ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
                  last_seen_at = excluded.last_seen_at \
-                 RETURNING registration",
+                 RETURNING registration, lenient",
             )
             .bind(station.as_str())
             .bind(protocol.subprotocol())
@@ -33,7 +47,7 @@ impl Store {
             .fetch_one(db)
             .await?
         });
-        Ok(registration.parse()?)
+        Ok((registration.parse()?, lenient))
     }
 
     /// The registration of a known station, `None` for an unknown one.
@@ -205,7 +219,7 @@ impl Store {
             let rows = sqlx::query(
                 "SELECT id, registration, protocol, vendor, model, serial_number, \
                  firmware_version, last_seen_at, firmware_status, diagnostics_status, \
-                 local_list_version, security_profile, password_hash IS NOT NULL AS has_password \
+                 local_list_version, security_profile, password_hash IS NOT NULL AS has_password, lenient \
                  FROM stations WHERE ($1 IS NULL OR id = $1) ORDER BY id",
             )
             .bind(only)
@@ -339,5 +353,6 @@ fn station_from_row(
         local_list_version: row.get("local_list_version")?,
         security_profile: super::security::profile_of(row.get("security_profile")?)?,
         has_password: row.get("has_password")?,
+        lenient: row.get("lenient")?,
     })
 }

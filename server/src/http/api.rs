@@ -110,7 +110,9 @@ pub async fn add_station(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StationChange {
-    registration: Registration,
+    registration: Option<Registration>,
+    /// Lenient mode: the station's known deviations tolerated and counted.
+    lenient: Option<bool>,
 }
 
 pub async fn change_station(
@@ -120,12 +122,27 @@ pub async fn change_station(
 ) -> Result<Response, ApiError> {
     let id = station_id(id)?;
     let change: StationChange = body(&bytes)?;
-    if !state
-        .engine
-        .set_registration(&id, change.registration)
-        .await
-        .map_err(unavailable)?
-    {
+    if change.registration.is_none() && change.lenient.is_none() {
+        return Err(ApiError::BadRequest(
+            "give registration, lenient, or both".to_owned(),
+        ));
+    }
+    let mut found = true;
+    if let Some(registration) = change.registration {
+        found &= state
+            .engine
+            .set_registration(&id, registration)
+            .await
+            .map_err(unavailable)?;
+    }
+    if let Some(lenient) = change.lenient {
+        found &= state
+            .engine
+            .set_lenient(&id, lenient)
+            .await
+            .map_err(unavailable)?;
+    }
+    if !found {
         return Err(ApiError::NotFound(format!("no station {id}")));
     }
     let changed = state.engine.station(&id).await.map_err(unavailable)?;

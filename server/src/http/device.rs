@@ -1,5 +1,5 @@
 //! What a 2.0.1 station describes of itself: its device model, its monitors' alerts, the
-//! connectors of its EVSEs.
+//! connectors of its EVSEs; and what any station's messages deviated in (lenient mode).
 
 use super::AppState;
 use super::api::{known_station, unavailable};
@@ -56,4 +56,15 @@ pub async fn evses(
         })
         .collect();
     Ok(Json(rows).into_response())
+}
+
+/// `GET /api/stations/{id}/deviations`: what the station's messages deviated in, tolerated in
+/// lenient mode, most frequent first.
+pub async fn deviations(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = known_station(&state, id).await?;
+    let deviations = state.engine.deviations(&id).await.map_err(unavailable)?;
+    Ok(Json(deviations).into_response())
 }

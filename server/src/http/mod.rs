@@ -78,6 +78,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/stations/{id}/variables", get(device::variables))
         .route("/stations/{id}/alerts", get(device::alerts))
         .route("/stations/{id}/evses", get(device::evses))
+        .route("/stations/{id}/deviations", get(device::deviations))
         .route("/stations/{id}/security", put(api::put_station_security))
         .route("/security-events", get(api::security_events))
         .route("/me", get(auth::me))

@@ -7,6 +7,7 @@ mod api_commands_v201;
 mod calls;
 mod helpers;
 mod http;
+mod lenient;
 mod lifecycle;
 mod messages;
 mod ocpp16;
