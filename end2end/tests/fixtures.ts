@@ -207,4 +207,23 @@ export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; si
   },
 });
 
+/** Chooses a command in the panel, fills its fields (by label), sends it, returns its result. */
+export async function sendCommand(page: Page, action: string, fields: Record<string, string> = {}) {
+  const panel = page.getByTestId('commands');
+  await panel.getByLabel('Command', { exact: true }).selectOption(action);
+  for (const [label, value] of Object.entries(fields)) {
+    const input = panel.getByLabel(label, { exact: false }).first();
+    const tag = await input.evaluate((e) => e.tagName);
+    if (tag === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+  const before = await panel.getByTestId('command-result').count();
+  await panel.getByRole('button', { name: `Send ${action}` }).click();
+  await expect(panel.getByTestId('command-result')).toHaveCount(before + 1);
+  const result = panel.getByTestId('command-result').first();
+  await expect(result).toHaveAttribute('data-action', action);
+  await expect(result).not.toHaveAttribute('data-outcome', 'waiting', { timeout: 15_000 });
+  return result;
+}
+
 export { expect };

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, RawStation, waitForHydration, watchConsole, type Centrale } from './fixtures';
-import type { Page } from '@playwright/test';
+import { test, expect, RawStation, sendCommand, waitForHydration, watchConsole, type Centrale } from './fixtures';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
@@ -14,24 +13,7 @@ async function putTag(centrale: Centrale, idTag: string) {
   expect(r.status).toBeLessThan(300);
 }
 
-/** Chooses a command in the panel, fills its fields (by label), sends it, returns its result. */
-async function send(page: Page, action: string, fields: Record<string, string> = {}) {
-  const panel = page.getByTestId('commands');
-  await panel.getByLabel('Command', { exact: true }).selectOption(action);
-  for (const [label, value] of Object.entries(fields)) {
-    const input = panel.getByLabel(label, { exact: false }).first();
-    const tag = await input.evaluate((e) => e.tagName);
-    if (tag === 'SELECT') await input.selectOption(value);
-    else await input.fill(value);
-  }
-  const before = await panel.getByTestId('command-result').count();
-  await panel.getByRole('button', { name: `Send ${action}` }).click();
-  await expect(panel.getByTestId('command-result')).toHaveCount(before + 1);
-  const result = panel.getByTestId('command-result').first();
-  await expect(result).toHaveAttribute('data-action', action);
-  await expect(result).not.toHaveAttribute('data-outcome', 'waiting', { timeout: 15_000 });
-  return result;
-}
+const send = sendCommand;
 
 test.describe('a simulated station', () => {
   test.use({ centraleArgs: ['--registration', 'open'] });

@@ -1,27 +1,9 @@
 import { join } from 'node:path';
-import { test, expect, waitForHydration, watchConsole } from './fixtures';
-import type { Page } from '@playwright/test';
+import { test, expect, sendCommand, waitForHydration, watchConsole } from './fixtures';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', 'screenshots');
 
-/** Chooses a command in the panel, fills its fields (by label), sends it, returns its result. */
-async function send(page: Page, action: string, fields: Record<string, string> = {}) {
-  const panel = page.getByTestId('commands');
-  await panel.getByLabel('Command', { exact: true }).selectOption(action);
-  for (const [label, value] of Object.entries(fields)) {
-    const input = panel.getByLabel(label, { exact: false }).first();
-    const tag = await input.evaluate((e) => e.tagName);
-    if (tag === 'SELECT') await input.selectOption(value);
-    else await input.fill(value);
-  }
-  const before = await panel.getByTestId('command-result').count();
-  await panel.getByRole('button', { name: `Send ${action}` }).click();
-  await expect(panel.getByTestId('command-result')).toHaveCount(before + 1);
-  const result = panel.getByTestId('command-result').first();
-  await expect(result).toHaveAttribute('data-action', action);
-  await expect(result).not.toHaveAttribute('data-outcome', 'waiting', { timeout: 15_000 });
-  return result;
-}
+const send = sendCommand;
 
 test.describe('a simulated OCPP 2.0.1 station', () => {
   test.use({ centraleArgs: ['--registration', 'open'] });

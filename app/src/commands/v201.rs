@@ -2,26 +2,8 @@
 //! (`idToken.idToken`, `idToken.type`); `[]` in a path is an array of one object
 //! (`chargingProfile.chargingSchedule[].chargingRateUnit`).
 
-use super::{Command, Field, Input};
+use super::{Command, Field, Input, opt, req};
 use protocol::OcppVersion;
-
-const fn req(path: &'static str, label: &'static str, input: Input) -> Field {
-    Field {
-        path,
-        label,
-        input,
-        required: true,
-    }
-}
-
-const fn opt(path: &'static str, label: &'static str, input: Input) -> Field {
-    Field {
-        path,
-        label,
-        input,
-        required: false,
-    }
-}
 
 const fn op(action: &'static str, summary: &'static str, fields: &'static [Field]) -> Command {
     Command {

@@ -83,6 +83,12 @@ pub(crate) fn variable_path(
     }
 }
 
+/// The token to look up, or `None` for one of type NoAuthorization (a station charging for
+/// free sends an empty idToken of that type: there is nothing to authorize).
+fn checked_token(token: IdToken) -> Option<String> {
+    (token.r#type != IdTokenEnum::NoAuthorization).then(|| text(token.id_token))
+}
+
 /// The answer about a token, as 2.0.1 carries it (`groupIdToken` is 1.6's parent id tag).
 fn id_token_info(auth: Authorization) -> IdTokenInfo {
     IdTokenInfo {
@@ -183,7 +189,7 @@ fn transaction_event(r: TransactionEventRequest) -> Result<TransactionEvent, Fai
             .and_then(|e| e.connector_id)
             .map(|c| non_negative("evse.connectorId", c))
             .transpose()?,
-        id_token: r.id_token.map(|t| text(t.id_token)),
+        id_token: r.id_token.and_then(checked_token),
         reservation_id: r.reservation_id.map(i64::from),
         samples: samples(r.meter_value.unwrap_or_default()),
     })
@@ -327,7 +333,15 @@ pub(crate) async fn handle(
             payload(StatusNotificationResponse { custom_data: None })
         }
         StationRequest::Authorize(r) => {
-            let auth = engine.authorize(r.id_token.id_token.as_str()).await?;
+            let auth = match checked_token(r.id_token) {
+                Some(token) => engine.authorize(&token).await?,
+                // Free charging: nothing to check, nothing to refuse.
+                None => Authorization {
+                    status: TokenStatus::Accepted,
+                    expiry_date: None,
+                    parent_id_tag: None,
+                },
+            };
             payload(AuthorizeResponse {
                 custom_data: None,
                 id_token_info: id_token_info(auth),

@@ -11,14 +11,14 @@ fn boot() -> Value {
     json!({"chargePointVendor": "Acme", "chargePointModel": "Wallbox 22", "firmwareVersion": "1.2.3"})
 }
 
-fn result(reply: Reply) -> Value {
+pub(crate) fn result(reply: Reply) -> Value {
     match reply {
         Reply::Result(payload) => payload,
         Reply::Error { code, description } => panic!("CALLERROR {code}: {description}"),
     }
 }
 
-fn error_code(reply: Reply) -> String {
+pub(crate) fn error_code(reply: Reply) -> String {
     match reply {
         Reply::Error { code, .. } => code,
         Reply::Result(payload) => panic!("expected a CALLERROR, got {payload}"),

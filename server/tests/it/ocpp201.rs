@@ -2,10 +2,11 @@
 //! `ocpp2.0.1`. Test names carry the requirement or part 6 test case they check.
 
 use crate::helpers::TestApp;
+pub(crate) use crate::ocpp16::{error_code, result};
 use engine::model::{IdTag, Registration, RegistrationPolicy, TokenStatus};
 use protocol::StationId;
 use serde_json::{Value, json};
-use simulator::{Reply, Station};
+use simulator::Station;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -17,20 +18,6 @@ pub fn boot() -> Value {
         "chargingStation": {"vendorName": "Acme", "model": "Wallbox 2", "firmwareVersion": "2.0.1-7",
                             "serialNumber": "SN-1", "modem": {"iccid": "8931", "imsi": "2620"}}
     })
-}
-
-pub fn result(reply: Reply) -> Value {
-    match reply {
-        Reply::Result(payload) => payload,
-        Reply::Error { code, description } => panic!("CALLERROR {code}: {description}"),
-    }
-}
-
-fn error_code(reply: Reply) -> String {
-    match reply {
-        Reply::Error { code, .. } => code,
-        Reply::Result(payload) => panic!("expected a CALLERROR, got {payload}"),
-    }
 }
 
 async fn open_app() -> TestApp {
@@ -216,6 +203,10 @@ async fn c01_authorize_answers_each_status_and_the_group() {
         .unwrap(),
     );
     assert_eq!(answer["idTokenInfo"]["groupIdToken"]["idToken"], "FLEET");
+    // A station charging for free sends an empty token of type NoAuthorization: accepted.
+    let free = json!({"idToken": {"idToken": "", "type": "NoAuthorization"}});
+    let answer = result(cp.call("Authorize", free).await.unwrap());
+    assert_eq!(answer["idTokenInfo"]["status"], "Accepted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Polls `check` every 20 ms for up to 10 s.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+pub(crate) async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..500 {
         if let Some(found) = check().await {
             return found;
@@ -19,7 +19,7 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     panic!("never happened: {what}");
 }
 
-fn config(app: &TestApp, id: &str) -> ChargerConfig {
+pub(crate) fn config(app: &TestApp, id: &str) -> ChargerConfig {
     let mut config = ChargerConfig::new(app.ocpp_base(), id);
     config.meter_interval = Duration::from_millis(200);
     config.power_w = 22_000.0;

@@ -1,28 +1,16 @@
 //! Centrale driving the simulator's behavioural charger speaking OCPP 2.0.1.
 
 use crate::helpers::TestApp;
+use crate::simulated::eventually;
 use engine::model::{IdTag, RegistrationPolicy, TokenStatus};
 use protocol::{OcppVersion, StationId};
 use serde_json::json;
 use simulator::charger::{Charger, ChargerConfig, Stats};
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Polls `check` every 20 ms for up to 10 s.
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..500 {
-        if let Some(found) = check().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("never happened: {what}");
-}
-
+/// A charger of the simulator speaking 2.0.1, quick to meter.
 fn config(app: &TestApp, id: &str) -> ChargerConfig {
-    let mut config = ChargerConfig::new(app.ocpp_base(), id);
-    config.meter_interval = Duration::from_millis(200);
-    config.power_w = 22_000.0;
+    let mut config = crate::simulated::config(app, id);
     config.ocpp = OcppVersion::V201;
     config
 }
