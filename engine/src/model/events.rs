@@ -58,7 +58,8 @@ pub struct TransactionEventRecorded {
     pub duplicate: bool,
     /// This event ended the transaction.
     pub ended: bool,
-    /// Some earlier seqNo of the transaction has not arrived.
+    /// Some earlier seqNo of the transaction has not arrived (checked for late and final
+    /// events only).
     pub gap: bool,
     /// The EVSE (the version-neutral connector) the transaction runs on.
     pub connector_id: u32,

@@ -57,19 +57,26 @@ impl Store {
             .bind(&event.station_transaction_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let (id, new_transaction, connector_id, already_ended) = match found {
-                Some(row) => {
-                    let stopped: Option<OffsetDateTime> = row.get("stopped_at")?;
-                    (
-                        row.get::<i64>("id")?,
-                        false,
-                        connector_of(&row)?,
-                        stopped.is_some(),
-                    )
-                }
-                None => {
-                    let connector_id = event.evse_id.unwrap_or(0);
-                    let id: i64 = sqlx::query_scalar(
+            // What is known of the transaction before this event: its id, connector, whether it
+            // has ended, its meter start (unless still pending) and stop.
+            let (id, new_transaction, connector_id, already_ended, known_start, known_stop) =
+                match found {
+                    Some(row) => {
+                        let stopped: Option<OffsetDateTime> = row.get("stopped_at")?;
+                        let pending: bool = row.get("meter_start_pending")?;
+                        let start: i64 = row.get("meter_start")?;
+                        (
+                            row.get::<i64>("id")?,
+                            false,
+                            connector_of(&row)?,
+                            stopped.is_some(),
+                            (!pending).then_some(start),
+                            row.get::<Option<i64>>("meter_stop")?,
+                        )
+                    }
+                    None => {
+                        let connector_id = event.evse_id.unwrap_or(0);
+                        let id: i64 = sqlx::query_scalar(
                         "INSERT INTO transactions (station_id, connector_id, id_tag, start_status, \
                          meter_start, meter_start_pending, started_at, reservation_id, created_at, \
                          station_transaction_id, evse_connector_id) \
@@ -86,9 +93,9 @@ impl Store {
                     .bind(event.connector_id.map(i64::from))
                     .fetch_one(&mut *tx)
                     .await?;
-                    (id, true, connector_id, false)
-                }
-            };
+                        (id, true, connector_id, false, None, None)
+                    }
+                };
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO transaction_events (transaction_id, seq_no, event_type, \
                  trigger_reason, charging_state, stopped_reason, id_token, offline, occurred_at, \
@@ -108,14 +115,6 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if inserted.is_none() {
-                let row = sqlx::query(
-                    "SELECT meter_start, meter_start_pending, meter_stop FROM transactions \
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let pending: bool = row.get("meter_start_pending")?;
                 tx.commit().await?;
                 return Ok(TransactionEventRecorded {
                     transaction_id: id,
@@ -124,8 +123,8 @@ impl Store {
                     ended: false,
                     gap: false,
                     connector_id,
-                    meter_start: (!pending).then(|| row.get("meter_start")).transpose()?,
-                    meter_stop: row.get("meter_stop")?,
+                    meter_start: known_start,
+                    meter_stop: known_stop,
                 });
             }
             // What the transaction is now: its latest event (by seqNo) sets the charging
@@ -210,13 +209,9 @@ impl Store {
                 })
                 .collect();
             samples::insert_samples(Conn::from(&mut *tx), &rows).await?;
-            // The meter start is the first energy reading of the transaction.
-            let pending: bool =
-                sqlx::query_scalar("SELECT meter_start_pending FROM transactions WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let meter_start = if pending {
+            // The meter start is the first energy reading of the transaction: looked for only
+            // while it is unknown and this event brings readings.
+            let meter_start = if known_start.is_none() && !event.samples.is_empty() {
                 let first = register_reading(Conn::from(&mut *tx), id, false).await?;
                 if let Some(first) = first {
                     sqlx::query(
@@ -230,12 +225,7 @@ impl Store {
                 }
                 first
             } else {
-                Some(
-                    sqlx::query_scalar("SELECT meter_start FROM transactions WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                )
+                known_start
             };
             let ends = event.kind == TransactionEventKind::Ended && !already_ended;
             let meter_stop = if ends {
@@ -256,26 +246,29 @@ impl Store {
                 .await?;
                 Some(last)
             } else {
-                sqlx::query_scalar("SELECT meter_stop FROM transactions WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?
+                known_stop
             };
             // seqNo counts a transaction's events from 0: fewer events than the highest seqNo
-            // says there must be is a gap.
-            let (events, highest): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), MAX(seq_no) FROM transaction_events WHERE transaction_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+            // says there must be is a gap. Only a late or final event is asked about (E_31).
+            let gap = if ends || event.offline {
+                let (events, highest): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(*), MAX(seq_no) FROM transaction_events \
+                     WHERE transaction_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                events < highest + 1
+            } else {
+                false
+            };
             tx.commit().await?;
             Ok(TransactionEventRecorded {
                 transaction_id: id,
                 new_transaction,
                 duplicate: false,
                 ended: ends,
-                gap: events < highest + 1,
+                gap,
                 connector_id,
                 meter_start,
                 meter_stop,
