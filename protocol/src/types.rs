@@ -21,6 +21,10 @@ pub struct CiString<const N: usize>(String);
 /// An identifier of a user or card (OCPP 1.6 `IdToken`, CiString20Type).
 pub type IdToken = CiString<20>;
 
+/// An id token as the store keeps it for both versions: up to 2.0.1's 36 characters (a 1.6
+/// station presents 20 at most).
+pub type StoredIdToken = CiString<36>;
+
 /// A string longer than a [`CiString`]'s limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be at most {max} characters, got {len}")]

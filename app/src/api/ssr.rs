@@ -168,7 +168,7 @@ pub fn id_tag_input(
     parent_id_tag: &str,
 ) -> Result<engine::model::IdTag, AppError> {
     let invalid = |m: String| AppError::Invalid(m);
-    let id = protocol::types::IdToken::parse(id_tag.trim())
+    let id = protocol::types::StoredIdToken::parse(id_tag.trim())
         .map_err(|e| invalid(format!("The id tag {e}.")))?;
     if id.is_empty() {
         return Err(invalid("The id tag must not be empty.".to_owned()));
@@ -189,7 +189,7 @@ pub fn id_tag_input(
     let parent_id_tag = match parent_id_tag.trim() {
         "" => None,
         parent => Some(
-            protocol::types::IdToken::parse(parent)
+            protocol::types::StoredIdToken::parse(parent)
                 .map_err(|e| invalid(format!("The parent id tag {e}.")))?
                 .into_string(),
         ),

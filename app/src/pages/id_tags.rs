@@ -45,7 +45,7 @@ pub fn IdTagsPage() -> impl IntoView {
                     "Id tag"
                     <input
                         required
-                        maxlength="20"
+                        maxlength="36"
                         prop:value=move || id_tag.get()
                         on:input=move |ev| id_tag.set(event_target_value(&ev))
                     />
@@ -70,7 +70,7 @@ pub fn IdTagsPage() -> impl IntoView {
                 <label>
                     "Parent id tag"
                     <input
-                        maxlength="20"
+                        maxlength="36"
                         prop:value=move || parent.get()
                         on:input=move |ev| parent.set(event_target_value(&ev))
                     />

@@ -30,7 +30,7 @@ use engine::model::{IdTag, Registration, TokenStatus, Transaction};
 use engine::operators::{Permission, Principal};
 use engine::security::SecurityProfile;
 use protocol::StationId;
-use protocol::types::IdToken;
+use protocol::types::StoredIdToken;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -450,8 +450,8 @@ pub async fn put_id_tag(
     Path(tag): Path<String>,
     bytes: Bytes,
 ) -> Result<Response, ApiError> {
-    let tag =
-        IdToken::parse(tag).map_err(|e| ApiError::BadRequest(format!("invalid idTag: {e}")))?;
+    let tag = StoredIdToken::parse(tag)
+        .map_err(|e| ApiError::BadRequest(format!("invalid idTag: {e}")))?;
     let body: IdTagBody = body(&bytes)?;
     if !TokenStatus::STORED.contains(&body.status) {
         return Err(ApiError::BadRequest(format!(
@@ -470,10 +470,11 @@ pub async fn put_id_tag(
     let parent_id_tag = body
         .parent_id_tag
         .map(|p| {
-            IdToken::parse(p).map_err(|e| ApiError::BadRequest(format!("invalid parentIdTag: {e}")))
+            StoredIdToken::parse(p)
+                .map_err(|e| ApiError::BadRequest(format!("invalid parentIdTag: {e}")))
         })
         .transpose()?
-        .map(IdToken::into_string);
+        .map(StoredIdToken::into_string);
     let stored = IdTag {
         id_tag: tag.into_string(),
         status: body.status,

@@ -156,12 +156,20 @@ async fn id_tags_and_transactions_through_the_api() {
             "{bad}"
         );
     }
-    let long = format!("/api/id-tags/{}", "X".repeat(21));
+    // One store for both versions: up to 2.0.1's 36 characters, not one more.
+    let long = format!("/api/id-tags/{}", "X".repeat(37));
     assert_eq!(
         app.request("PUT", &long, Some(r#"{"status":"Accepted"}"#))
             .await
             .status,
         400
+    );
+    let longest = format!("/api/id-tags/{}", "E".repeat(36));
+    assert_eq!(
+        app.request("PUT", &longest, Some(r#"{"status":"Accepted"}"#))
+            .await
+            .status,
+        200
     );
 
     let mut cp = booted(&app, "CP-TXAPI").await;
