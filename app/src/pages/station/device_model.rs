@@ -1,18 +1,19 @@
-//! A 2.0.1 station's cards: its device model (the Variables panel, read with GetBaseReport and
-//! edited in place with SetVariables), its monitors' alerts, and its EVSEs' connectors; and,
-//! for any station, its validation mode (strict or lenient) with the deviations it tolerated.
+//! A 2.0.1 station's Variables card: its device model, read with GetBaseReport and edited in
+//! place with SetVariables.
 
-use crate::api::{
-    list_alerts, list_deviations, list_evse_connectors, list_variables, send_command, set_lenient,
-};
+use crate::api::{list_variables, send_command};
 use crate::commands::{self, Values};
-use crate::dto::{CommandReply, LiveEvent, VariableRow, clock};
+use crate::dto::{CommandReply, LiveEvent, VariableRow};
 use crate::live::LiveEvents;
 use leptos::prelude::*;
 use protocol::OcppVersion;
 
 /// Reloads `reload` when an event about `station` says what it shows changed.
-fn reload_on_station(station: Memo<String>, reload: RwSignal<u64>, when: fn(&LiveEvent) -> bool) {
+pub(super) fn reload_on_station(
+    station: Memo<String>,
+    reload: RwSignal<u64>,
+    when: fn(&LiveEvent) -> bool,
+) {
     let live = expect_context::<LiveEvents>();
     live.for_each_event(move |event| {
         if event.station_id() == Some(station.get_untracked().as_str()) && when(event) {
@@ -215,151 +216,6 @@ pub(super) fn Variables(station: Memo<String>, may_operate: Signal<bool>) -> imp
             <Transition fallback=|| view! { <p class="muted">"Loading the device model…"</p> }>
                 {table}
             </Transition>
-        </div>
-    }
-}
-
-/// The station's alerts (NotifyEvent), newest first, live.
-#[component]
-pub(super) fn Alerts(station: Memo<String>) -> impl IntoView {
-    let live = expect_context::<LiveEvents>();
-    let reload = RwSignal::new(0u64);
-    reload_on_station(station, reload, |e| {
-        matches!(e, LiveEvent::StationAlert { .. })
-    });
-    let alerts = Resource::new(
-        move || (station.get(), live.epoch.get(), reload.get()),
-        |(id, _, _)| list_alerts(id),
-    );
-    let rows = move || {
-        let all = alerts.get().and_then(Result::ok).unwrap_or_default();
-        if all.is_empty() {
-            return view! { <p class="empty muted">"No alerts."</p> }.into_any();
-        }
-        view! {
-            <ul class="alerts">
-                {all.into_iter().map(|a| view! {
-                    <li data-testid="alert" data-cleared=a.cleared.unwrap_or(false).to_string()>
-                        <span class="muted">{clock(&a.occurred_at).to_owned()}</span>
-                        " "<strong>{format!("{}.{}", a.component, a.variable)}</strong>
-                        " = "<span class="mono">{a.actual_value.clone()}</span>
-                        " · "{a.trigger.clone()}
-                        {a.evse_id.map(|e| format!(" · EVSE {e}"))}
-                        {a.tech_code.clone().map(|c| view! { " · "<span class="mono">{c}</span> })}
-                        {a.tech_info.clone().map(|i| view! { <span class="muted">" "{i}</span> })}
-                        {a.cleared.unwrap_or(false).then_some(" (cleared)")}
-                    </li>
-                }).collect_view()}
-            </ul>
-        }
-        .into_any()
-    };
-    view! {
-        <div class="panel alerts-panel" data-testid="alerts">
-            <h2>"Alerts"</h2>
-            <Transition fallback=|| ()>{rows}</Transition>
-        </div>
-    }
-}
-
-/// Each EVSE's connectors with their own statuses (an EVSE card shows its busiest one).
-#[component]
-pub(super) fn EvseConnectors(station: Memo<String>, evse: u32) -> impl IntoView {
-    let live = expect_context::<LiveEvents>();
-    let reload = RwSignal::new(0u64);
-    reload_on_station(station, reload, |e| {
-        matches!(e, LiveEvent::ConnectorStatusChanged { .. })
-    });
-    let connectors = Resource::new(
-        move || (station.get(), live.epoch.get(), reload.get()),
-        |(id, _, _)| list_evse_connectors(id),
-    );
-    view! {
-        <Transition fallback=|| ()>
-            <ul class="evse-connectors">
-                {move || connectors.get().and_then(Result::ok).unwrap_or_default().into_iter()
-                    .filter(|c| c.evse_id == evse)
-                    .map(|c| view! {
-                        <li data-testid=format!("evse-{}-connector-{}", c.evse_id, c.connector_id)>
-                            {format!("Connector {} ", c.connector_id)}
-                            <span class="badge" data-status=c.status.clone()>{c.status.clone()}</span>
-                        </li>
-                    })
-                    .collect_view()}
-            </ul>
-        </Transition>
-    }
-}
-
-/// Strict or lenient: how the station's messages are read, and what they deviated in.
-#[component]
-pub(super) fn Strictness(
-    station: Memo<String>,
-    lenient: Signal<bool>,
-    may_operate: Signal<bool>,
-    reload: RwSignal<u64>,
-) -> impl IntoView {
-    let live = expect_context::<LiveEvents>();
-    let deviations = Resource::new(
-        move || (station.get(), live.epoch.get(), reload.get()),
-        |(id, _, _)| list_deviations(id),
-    );
-    let failed = RwSignal::new(None::<String>);
-    let toggle = move |_| {
-        let (station, to) = (station.get_untracked(), !lenient.get_untracked());
-        leptos::task::spawn_local(async move {
-            match set_lenient(station, to).await {
-                Ok(()) => {
-                    failed.set(None);
-                    reload.update(|n| *n += 1);
-                }
-                Err(e) => failed.set(Some(e.to_string())),
-            }
-        });
-    };
-    let rows = move || {
-        let all = deviations.get().and_then(Result::ok).unwrap_or_default();
-        if all.is_empty() {
-            return view! { <p class="empty muted">"No deviation seen."</p> }.into_any();
-        }
-        view! {
-            <table class="table">
-                <thead><tr><th>"Message"</th><th>"Field"</th><th>"Deviation"</th><th>"Times"</th><th>"Last"</th></tr></thead>
-                <tbody>
-                    {all.into_iter().map(|d| view! {
-                        <tr data-testid="deviation">
-                            <td>{d.action.clone()}</td>
-                            <td class="mono">{d.field.clone()}</td>
-                            <td>{d.kind.clone()}</td>
-                            <td>{d.count}</td>
-                            <td class="muted">{clock(&d.last_at).to_owned()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
-    };
-    view! {
-        <div class="panel strictness" data-testid="strictness">
-            <div class="panel-head">
-                <h2>"Validation"</h2>
-                <span class="badge" data-testid="validation-mode">{move || if lenient.get() { "lenient" } else { "strict" }}</span>
-            </div>
-            <p class="muted">
-                {move || if lenient.get() {
-                    "Lenient: unknown properties are dropped, a time without an offset is read as UTC, a whole decimal as an integer; each is counted below."
-                } else {
-                    "Strict: every message must match the specification, or it is refused with the error that names the fault."
-                }}
-            </p>
-            <Show when=move || may_operate.get()>
-                <button class="button small secondary" type="button" on:click=toggle>
-                    {move || if lenient.get() { "Back to strict" } else { "Make lenient" }}
-                </button>
-            </Show>
-            {move || failed.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            <Transition fallback=|| ()>{rows}</Transition>
         </div>
     }
 }
