@@ -6,6 +6,7 @@
 #   3. style/, public/    -> target/site/pkg/centrale.css, target/site/*
 #   4. server             -> target/debug/centrale
 source "$(dirname "$0")/common.sh"
+ensure_libssl
 ensure_wasm_target
 ensure_wasm_bindgen
 

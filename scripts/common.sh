@@ -59,6 +59,16 @@ pg_bindir() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
 }
 
+# The stations' TLS listener is built on Debian's OpenSSL (libssl, found with pkg-config); the
+# tests use its `openssl` command as a TLS client too.
+ensure_libssl() {
+  if ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
+    step "installing libssl-dev, pkg-config and openssl from Debian (the TLS listener)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config openssl
+  fi
+}
+
 ensure_postgres() {
   if ! command -v openssl >/dev/null; then
     step "installing openssl from Debian (a certificate for the test PostgreSQL)"

@@ -132,6 +132,21 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// A second certificate chain (PEM) of the other key type than `--tls-cert`: with an RSA and
+    /// an ECDSA certificate, stations that support only one kind connect (OCPP 2.0.1
+    /// A00.FR.318).
+    #[arg(
+        long,
+        env = "CENTRALE_TLS_SECOND_CERT",
+        requires = "tls_second_key",
+        requires = "tls_cert"
+    )]
+    pub tls_second_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--tls-second-cert`.
+    #[arg(long, env = "CENTRALE_TLS_SECOND_KEY", requires = "tls_second_cert")]
+    pub tls_second_key: Option<PathBuf>,
+
     /// The CA certificates (PEM) that issue stations' client certificates (security profile
     /// 3); a certificate's subject CN must be the station id.
     #[arg(long, env = "CENTRALE_TLS_CLIENT_CA", requires = "tls_cert")]
@@ -221,6 +236,8 @@ impl Config {
             security_profile: SecurityProfile::Unsecured,
             tls_cert: None,
             tls_key: None,
+            tls_second_cert: None,
+            tls_second_key: None,
             tls_client_ca: None,
             tls_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls_only: false,
@@ -314,11 +331,16 @@ impl Server {
         .with_context(|| format!("could not open the database {}", redact(&config.database)))?;
 
         let tls_config = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => Some(tls::server_config(
-                cert,
-                key,
-                config.tls_client_ca.as_deref(),
-            )?),
+            (Some(cert), Some(key)) => {
+                let mut certificates = vec![(cert.as_path(), key.as_path())];
+                if let (Some(cert), Some(key)) = (&config.tls_second_cert, &config.tls_second_key) {
+                    certificates.push((cert.as_path(), key.as_path()));
+                }
+                Some(tls::server_config(
+                    &certificates,
+                    config.tls_client_ca.as_deref(),
+                )?)
+            }
             _ => None,
         };
         if tls_config.is_none() && config.security_profile >= SecurityProfile::TlsBasic {

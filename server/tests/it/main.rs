@@ -20,3 +20,4 @@ mod simulated_v201;
 mod soak;
 mod stations;
 mod storage;
+mod tls_suites;

@@ -17,7 +17,7 @@ pub(crate) const PASSWORD: &str = "s3cret-station-key-01";
 /// A CA, the server's certificate (for 127.0.0.1 and localhost) and station certificates, as
 /// PEM files in a folder.
 pub(crate) struct Pki {
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     ca: CertifiedIssuer<'static, KeyPair>,
 }
 
@@ -39,16 +39,16 @@ impl Pki {
         Pki { dir, ca }
     }
 
-    fn ca(&self) -> PathBuf {
+    pub(crate) fn ca(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }
 
-    fn ca_key(&self) -> PathBuf {
+    pub(crate) fn ca_key(&self) -> PathBuf {
         self.dir.join("ca.key")
     }
 
     /// Issues a certificate; answers the paths of its PEM chain and key.
-    fn issue(&self, common_name: &str, names: &[&str]) -> (PathBuf, PathBuf) {
+    pub(crate) fn issue(&self, common_name: &str, names: &[&str]) -> (PathBuf, PathBuf) {
         let mut params =
             CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
                 .unwrap();
