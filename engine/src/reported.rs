@@ -313,13 +313,4 @@ impl Engine {
     ) -> Result<Vec<(u32, u32, String)>, EngineError> {
         self.inner.store.evse_connectors(station).await
     }
-
-    /// The reports of `action` a station sent, oldest first.
-    pub async fn station_reports(
-        &self,
-        station: &StationId,
-        action: &str,
-    ) -> Result<Vec<serde_json::Value>, EngineError> {
-        self.inner.store.station_reports(station, action).await
-    }
 }

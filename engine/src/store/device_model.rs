@@ -322,33 +322,6 @@ impl Store {
         });
         Ok(())
     }
-
-    /// The reports of `action` a station sent, oldest first.
-    pub async fn station_reports(
-        &self,
-        station: &StationId,
-        action: &str,
-    ) -> Result<Vec<serde_json::Value>, EngineError> {
-        let rows: Vec<String> = on!(&self.reads, |db| {
-            sqlx::query_scalar(
-                "SELECT payload FROM station_reports WHERE station_id = $1 AND action = $2 \
-                 ORDER BY id",
-            )
-            .bind(station.as_str())
-            .bind(action)
-            .fetch_all(db)
-            .await?
-        });
-        rows.iter()
-            .map(|text| {
-                serde_json::from_str(text).map_err(|e| {
-                    EngineError::Corrupt(crate::model::UnknownValue(format!(
-                        "a stored report is not JSON ({e})"
-                    )))
-                })
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
