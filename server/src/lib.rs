@@ -270,7 +270,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     if let Some(addr) = server.plain_addr() {
         println!("Centrale is running: open http://{addr}/ in a browser");
-        println!("Stations connect to ws://{addr}/ocpp/STATION_ID (subprotocol ocpp1.6)");
+        println!(
+            "Stations connect to ws://{addr}/ocpp/STATION_ID (subprotocol ocpp2.0.1 or ocpp1.6)"
+        );
     }
     if let Some(addr) = server.tls_addr() {
         println!("Over TLS: https://{addr}/ and wss://{addr}/ocpp/STATION_ID");
