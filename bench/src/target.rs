@@ -297,14 +297,18 @@ async fn spawn(
     env: &[(&str, &str)],
     ready: &str,
 ) -> anyhow::Result<(Child, String)> {
-    let mut command = if can_pin() {
-        let mut c = Command::new("taskset");
-        c.arg("-c").arg(SERVER_CORE).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
+    // A profiler may wrap the server under test: `CENTRALE_BENCH_WRAP="heaptrack -o /tmp/h"`
+    // (the figures of such a run are the profiler's, not to report).
+    let wrap = std::env::var("CENTRALE_BENCH_WRAP").unwrap_or_default();
+    let mut words: Vec<&std::ffi::OsStr> = Vec::new();
+    if can_pin() {
+        words.extend(["taskset", "-c", SERVER_CORE].map(std::ffi::OsStr::new));
+    }
+    words.extend(wrap.split_whitespace().map(std::ffi::OsStr::new));
+    words.push(bin.as_os_str());
+    let mut command = Command::new(words[0]);
     command
+        .args(&words[1..])
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())

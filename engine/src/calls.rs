@@ -227,6 +227,10 @@ pub(crate) struct Command {
     pub(crate) ready: oneshot::Receiver<()>,
 }
 
+/// A call as it waits in a station's queue: boxed, so the queue's first block (allocated with
+/// the channel, for every connected station) holds pointers, not calls.
+pub(crate) type Queued = Box<Command>;
+
 /// The one call a session has outstanding.
 #[derive(Debug)]
 pub(crate) struct Pending {
@@ -393,7 +397,7 @@ impl Engine {
     async fn queue_of(
         &self,
         station: &StationId,
-    ) -> Result<(OcppVersion, mpsc::Sender<Command>), CallError> {
+    ) -> Result<(OcppVersion, mpsc::Sender<Queued>), CallError> {
         let live = self
             .registry()
             .get(station)
@@ -417,7 +421,7 @@ impl Engine {
 #[allow(clippy::type_complexity)]
 fn enqueue(
     station: &StationId,
-    queue: &mpsc::Sender<Command>,
+    queue: &mpsc::Sender<Queued>,
     action: &str,
     payload: serde_json::Value,
 ) -> Result<
@@ -429,12 +433,12 @@ fn enqueue(
 > {
     let (reply, answer) = oneshot::channel();
     let (go, ready) = oneshot::channel();
-    let command = Command {
+    let command = Box::new(Command {
         action: action.to_owned(),
         payload,
         reply,
         ready,
-    };
+    });
     queue.try_send(command).map_err(|e| match e {
         mpsc::error::TrySendError::Full(_) => CallError::Busy(station.to_string()),
         mpsc::error::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),

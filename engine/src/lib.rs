@@ -383,7 +383,7 @@ impl Engine {
     ) -> (
         u64,
         CancellationToken,
-        tokio::sync::mpsc::Receiver<calls::Command>,
+        tokio::sync::mpsc::Receiver<calls::Queued>,
     ) {
         let session = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
         let cancel = self.inner.shutdown.child_token();

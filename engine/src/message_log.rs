@@ -1,12 +1,19 @@
 //! The message log: every OCPP frame in and out, kept (bounded) for the trace viewer and
 //! announced on the event feed.
 //!
-//! Frames are handed to a background writer that inserts them in batches, so logging never
-//! delays a station's answer. The log is a trace, not acknowledged data: at a crash the last
-//! batch (at most [`FLUSH_EVERY`] old) may be missing.
+//! Entries are handed to a background writer that inserts them in large batches, so logging
+//! never delays a station's answer. A station's CALL and the answer Centrale sent to it are one
+//! entry (one row), written with the answer: the busiest traffic (a station's messages) costs
+//! one row per round trip. The log is a trace, not acknowledged data: at a crash the last batch
+//! (at most [`FLUSH_EVERY`] old) may be missing. When the writer cannot keep up and its backlog
+//! is full, the frames it skips are counted per station and the gap is written into that
+//! station's trace, so a trace is complete or says what it misses.
 
 use crate::{Engine, EngineError, Event};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -14,10 +21,17 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a logged frame waits at most before it is written.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
-/// How many frames are written in one transaction at most.
-const BATCH: usize = 500;
-/// How many frames may wait for the writer; beyond that frames are dropped (and counted).
-const BACKLOG: usize = 20_000;
+/// How many entries are written in one transaction at most. Few large commits cost far less
+/// than many small ones (a commit rewrites every page it touched, and the station index has a
+/// page per few stations, whatever the number of rows on it); but the log shares the one
+/// writing connection with what stations report, which waits while a batch is written
+/// (a few milliseconds at this size).
+const BATCH: usize = 2_048;
+/// How many entries may wait for the writer (about a second of 100 000 frames/s); beyond that
+/// frames are skipped, and the gap recorded.
+const BACKLOG: usize = 65_536;
+/// How many rows are written between two prunings to the retention.
+const PRUNE_EVERY: u64 = 20_000;
 
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,6 +44,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The other way.
+    pub fn reversed(self) -> Direction {
+        match self {
+            Direction::In => Direction::Out,
+            Direction::Out => Direction::In,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::In => "in",
@@ -57,50 +79,112 @@ pub struct LoggedFrame {
     pub at: OffsetDateTime,
 }
 
-/// Where the writer puts frames: the store implements it (the message log does not depend on
+/// One row of the log: a frame, and for a station's CALL the answer Centrale sent to it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LogEntry {
+    pub(crate) frame: LoggedFrame,
+    pub(crate) reply: Option<Reply>,
+}
+
+/// The answer to a logged CALL: it goes the other way, with the CALL's message id and action.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reply {
+    /// 3 (CALLRESULT) or 4 (CALLERROR).
+    pub(crate) message_type: u8,
+    pub(crate) frame: String,
+    pub(crate) at: OffsetDateTime,
+}
+
+impl LogEntry {
+    /// The answer as a frame of its own.
+    pub(crate) fn reply_frame(&self) -> Option<LoggedFrame> {
+        let reply = self.reply.as_ref()?;
+        Some(LoggedFrame {
+            id: 0,
+            station_id: self.frame.station_id.clone(),
+            direction: self.frame.direction.reversed(),
+            message_type: Some(reply.message_type),
+            message_id: self.frame.message_id.clone(),
+            action: self.frame.action.clone(),
+            frame: reply.frame.clone(),
+            at: reply.at,
+        })
+    }
+}
+
+/// Where the writer puts entries: the store implements it (the message log does not depend on
 /// the store's types).
 pub(crate) trait FrameStore: Send + Sync + 'static {
-    /// Appends frames, in one transaction.
-    fn append(
-        &self,
-        frames: &[LoggedFrame],
-    ) -> impl Future<Output = Result<(), EngineError>> + Send;
-    /// Keeps only the newest `keep` frames.
+    /// Appends entries, in one transaction.
+    fn append(&self, entries: &[LogEntry]) -> impl Future<Output = Result<(), EngineError>> + Send;
+    /// Keeps only about the newest `keep` frames.
     fn prune(&self, keep: u64) -> impl Future<Output = Result<(), EngineError>> + Send;
 }
 
 /// The writer's handle.
 #[derive(Debug, Clone)]
 pub(crate) struct MessageLog {
-    queue: mpsc::Sender<LoggedFrame>,
-    /// Frames not logged because the backlog was full, and when that was last reported.
-    dropped: std::sync::Arc<Dropped>,
+    queue: mpsc::Sender<LogEntry>,
+    /// Frames not logged because the backlog was full.
+    skipped: Arc<Skipped>,
 }
 
+/// Frames skipped, per station, until the writer records the gap.
 #[derive(Debug, Default)]
-struct Dropped {
-    count: std::sync::atomic::AtomicU64,
-    reported_at: std::sync::Mutex<Option<std::time::Instant>>,
+struct Skipped {
+    total: AtomicU64,
+    per_station: Mutex<HashMap<String, u64>>,
+    reported_at: Mutex<Option<std::time::Instant>>,
 }
 
-impl MessageLog {
-    /// Counts frames that were not logged; says so in the log at most once a second.
-    fn dropped(&self, n: u64) {
-        use std::sync::atomic::Ordering;
-        let total = self.dropped.count.fetch_add(n, Ordering::Relaxed) + n;
-        let Ok(mut reported) = self.dropped.reported_at.try_lock() else {
+impl Skipped {
+    /// Counts `n` frames of `station` not logged; says so in the log at most once a second.
+    fn add(&self, station: &protocol::StationId, n: u64) {
+        let total = self.total.fetch_add(n, Ordering::Relaxed) + n;
+        *self
+            .per_station
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(station.to_string())
+            .or_default() += n;
+        let Ok(mut reported) = self.reported_at.try_lock() else {
             return;
         };
         if reported.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
             *reported = Some(std::time::Instant::now());
             tracing::warn!(
                 total,
-                "message log backlog full: frames are not being logged (the trace only; \
-                 what stations report is stored)"
+                "message log backlog full: frames are not being logged (the trace only, and \
+                 each gap is noted in the station's trace; what stations report is stored)"
             );
         }
     }
 
+    /// An entry per station that had frames skipped since the last call, saying how many.
+    fn gaps(&self) -> Vec<LogEntry> {
+        let skipped =
+            std::mem::take(&mut *self.per_station.lock().unwrap_or_else(|p| p.into_inner()));
+        let at = OffsetDateTime::now_utc();
+        skipped
+            .into_iter()
+            .map(|(station_id, n)| LogEntry {
+                frame: LoggedFrame {
+                    id: 0,
+                    station_id,
+                    direction: Direction::In,
+                    message_type: None,
+                    message_id: None,
+                    action: None,
+                    frame: format!("<{n} frame(s) not logged here: the message log was behind>"),
+                    at,
+                },
+                reply: None,
+            })
+            .collect()
+    }
+}
+
+impl MessageLog {
     /// Starts the writer; it drains what is queued and stops at `shutdown`.
     pub(crate) fn start(
         store: impl FrameStore,
@@ -108,31 +192,35 @@ impl MessageLog {
         shutdown: CancellationToken,
         tasks: &tokio_util::task::TaskTracker,
     ) -> MessageLog {
-        let (queue, mut frames) = mpsc::channel::<LoggedFrame>(BACKLOG);
+        let (queue, mut entries) = mpsc::channel::<LogEntry>(BACKLOG);
+        let skipped = Arc::new(Skipped::default());
+        let gaps = skipped.clone();
         tasks.spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             let mut written_since_prune = 0u64;
             loop {
                 let open = tokio::select! {
                     () = shutdown.cancelled() => false,
-                    n = frames.recv_many(&mut batch, BATCH) => n > 0,
+                    n = entries.recv_many(&mut batch, BATCH) => n > 0,
                 };
                 if !open {
                     // Take what is still queued, then write it and stop.
-                    frames.close();
-                    while let Ok(frame) = frames.try_recv() {
-                        batch.push(frame);
+                    entries.close();
+                    while let Ok(entry) = entries.try_recv() {
+                        batch.push(entry);
                     }
                 }
                 let full = batch.len() >= BATCH;
+                batch.extend(gaps.gaps());
                 if !batch.is_empty() {
                     if let Err(e) = store.append(&batch).await {
-                        tracing::error!(error = %e, frames = batch.len(), "could not write the message log");
+                        tracing::error!(error = %e, entries = batch.len(), "could not write the message log");
                     }
                     written_since_prune += batch.len() as u64;
                     batch.clear();
                 }
-                if written_since_prune >= 1_000 || !open {
+                // A small retention is pruned to more often, so the log stays near it.
+                if written_since_prune >= PRUNE_EVERY.min(retention.max(1)) || !open {
                     written_since_prune = 0;
                     if let Err(e) = store.prune(retention).await {
                         tracing::warn!(error = %e, "could not prune the message log");
@@ -141,16 +229,13 @@ impl MessageLog {
                 if !open {
                     return;
                 }
-                // Let frames gather into the next batch, unless they are already waiting.
+                // Let entries gather into the next batch, unless they are already waiting.
                 if !full {
                     tokio::time::sleep(FLUSH_EVERY).await;
                 }
             }
         });
-        MessageLog {
-            queue,
-            dropped: std::sync::Arc::default(),
-        }
+        MessageLog { queue, skipped }
     }
 }
 
@@ -175,11 +260,60 @@ impl Engine {
             frame: text.to_owned(),
             at: OffsetDateTime::now_utc(),
         };
-        self.emit(Event::MessageLogged {
-            frame: frame.clone(),
-        });
-        if self.inner.message_log.queue.try_send(frame).is_err() {
-            self.inner.message_log.dropped(1);
+        self.log(station, LogEntry { frame, reply: None });
+    }
+
+    /// Logs a station's CALL (received at `received`) and the answer sent to it, as one entry,
+    /// and announces both frames.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn log_exchange(
+        &self,
+        station: &protocol::StationId,
+        call: &str,
+        received: OffsetDateTime,
+        message_id: &str,
+        action: Option<&str>,
+        reply_type: u8,
+        reply: &str,
+    ) {
+        let frame = LoggedFrame {
+            id: 0,
+            station_id: station.to_string(),
+            direction: Direction::In,
+            message_type: Some(2),
+            message_id: Some(message_id.to_owned()),
+            action: action.map(str::to_owned),
+            frame: call.to_owned(),
+            at: received,
+        };
+        let reply = Reply {
+            message_type: reply_type,
+            frame: reply.to_owned(),
+            at: OffsetDateTime::now_utc(),
+        };
+        self.log(
+            station,
+            LogEntry {
+                frame,
+                reply: Some(reply),
+            },
+        );
+    }
+
+    fn log(&self, station: &protocol::StationId, entry: LogEntry) {
+        // Announced only when someone follows the feed: building the events costs copies.
+        if self.inner.events.receiver_count() > 0 {
+            let reply = entry.reply_frame();
+            self.emit(Event::MessageLogged {
+                frame: entry.frame.clone(),
+            });
+            if let Some(frame) = reply {
+                self.emit(Event::MessageLogged { frame });
+            }
+        }
+        let frames = 1 + u64::from(entry.reply.is_some());
+        if self.inner.message_log.queue.try_send(entry).is_err() {
+            self.inner.message_log.skipped.add(station, frames);
         }
     }
 
@@ -190,5 +324,42 @@ impl Engine {
         limit: u32,
     ) -> Result<Vec<LoggedFrame>, crate::EngineError> {
         self.inner.store.messages(station, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_frames_become_a_gap_in_each_stations_trace() {
+        let skipped = Skipped::default();
+        let a = protocol::StationId::parse("CP-A").unwrap();
+        let b = protocol::StationId::parse("CP-B").unwrap();
+        skipped.add(&a, 2);
+        skipped.add(&b, 1);
+        skipped.add(&a, 1);
+        let mut gaps = skipped.gaps();
+        gaps.sort_by(|x, y| x.frame.station_id.cmp(&y.frame.station_id));
+        let shown: Vec<(&str, &str)> = gaps
+            .iter()
+            .map(|g| (g.frame.station_id.as_str(), g.frame.frame.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "CP-A",
+                    "<3 frame(s) not logged here: the message log was behind>"
+                ),
+                (
+                    "CP-B",
+                    "<1 frame(s) not logged here: the message log was behind>"
+                ),
+            ]
+        );
+        assert_eq!(skipped.total.load(Ordering::Relaxed), 4);
+        // Each gap is written once.
+        assert!(skipped.gaps().is_empty());
     }
 }

@@ -8,7 +8,7 @@ mod answers;
 mod invited;
 mod throttle;
 
-use crate::calls::{Answer, CallError, Command, Pending};
+use crate::calls::{Answer, CallError, Pending, Queued};
 use crate::message_log::Direction;
 use crate::model::Registration;
 use crate::ocpp::{Failure, v16, v201};
@@ -59,7 +59,7 @@ pub(crate) struct Live {
     pub(crate) url: String,
     pub(crate) cancel: CancellationToken,
     pub(crate) version: OcppVersion,
-    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) commands: mpsc::Sender<Queued>,
     /// When the station last sent a Heartbeat (Unix ms; 0: not yet). Kept in memory: a
     /// heartbeat only says the station is alive, which the open connection already shows; the
     /// database gets the last-seen time when the connection ends.
@@ -107,11 +107,14 @@ impl Engine {
         // The station exists in the store before anyone can see it online.
         let at = OffsetDateTime::now_utc();
         let initial = self.initial_registration();
-        let (registration, lenient) = match self
-            .inner
-            .store
-            .station_connected_lenient(&station, version, at, initial)
-            .await
+        // The futures of what runs once or once per message are boxed: the session's own
+        // future, which every idle station keeps, holds only what waits between messages.
+        let (registration, lenient) = match Box::pin(
+            self.inner
+                .store
+                .station_connected_lenient(&station, version, at, initial),
+        )
+        .await
         {
             Ok(connected) => connected,
             Err(e) => {
@@ -145,7 +148,7 @@ impl Engine {
 
         let still_current = self.unregister(&station, session);
         let at = OffsetDateTime::now_utc();
-        if let Err(e) = self.inner.store.station_seen(&station, at).await {
+        if let Err(e) = Box::pin(self.inner.store.station_seen(&station, at)).await {
             tracing::warn!(error = %e, "could not record last seen");
         }
         if still_current {
@@ -169,7 +172,7 @@ impl Engine {
         lenient: &std::sync::atomic::AtomicBool,
         mut tx: Tx,
         mut rx: Rx,
-        mut queue: mpsc::Receiver<Command>,
+        mut queue: mpsc::Receiver<Queued>,
         cancel: &CancellationToken,
     ) -> Result<(), EngineError>
     where
@@ -182,7 +185,7 @@ impl Engine {
         let mut last_heard = Instant::now();
         let mut pending: Option<Pending> = None;
         // A call taken from the queue, waiting until it may go (its audit entry committed).
-        let mut staged: Option<Command> = None;
+        let mut staged: Option<Queued> = None;
         let mut answered = RecentAnswers::default();
         let mut invited = Invited::default();
         let mut next_call_id: u64 = 1;
@@ -198,7 +201,7 @@ impl Engine {
             let resume = throttle.as_mut().and_then(Throttle::wait);
             tokio::select! {
                 () = cancel.cancelled() => {
-                    close_gracefully(&mut tx, &mut rx).await;
+                    Box::pin(close_gracefully(&mut tx, &mut rx)).await;
                     break Ok(());
                 }
                 () = sleep_until_or_never(resume), if resume.is_some() => {}
@@ -208,12 +211,12 @@ impl Engine {
                     if let Some(throttle) = throttle.as_mut()
                         && throttle.take()
                     {
-                        self.rate_exceeded(station, throttle.rate).await;
+                        Box::pin(self.rate_exceeded(station, throttle.rate)).await;
                     }
                     let reply = match message {
                         Incoming::Text(text) => {
                             let lenient = lenient.load(std::sync::atomic::Ordering::Relaxed);
-                            self.on_text(station, version, &mut registration, &mut pending, &mut answered, (&invited, lenient), &text)
+                            Box::pin(self.on_text(station, version, &mut registration, &mut pending, &mut answered, (&invited, lenient), &text))
                                 .await
                         }
                         Incoming::Binary(data) => {
@@ -310,7 +313,7 @@ impl Engine {
                 _ = ping.tick() => {
                     if last_heard.elapsed() > ping_interval * 2 {
                         tracing::warn!("no answer to pings: the station is gone");
-                        close_gracefully(&mut tx, &mut rx).await;
+                        Box::pin(close_gracefully(&mut tx, &mut rx)).await;
                         break Ok(());
                     }
                     if tx.send(Outgoing::Ping(Vec::new())).await.is_err() {
@@ -350,26 +353,21 @@ impl Engine {
                 action,
                 payload,
             }) => {
-                self.log_frame(
-                    station,
-                    Direction::In,
-                    text,
-                    Some(2),
-                    Some(id.as_str()),
-                    Some(&action),
-                );
+                // The CALL is logged with its answer, as one entry, once it is answered.
+                let received = OffsetDateTime::now_utc();
                 // A station that did not get our answer may send the same CALL again: it gets
                 // the same answer, and what it reported is not applied twice.
                 if let Some((kind, reply)) = answered.get(text) {
                     let reply = reply.to_owned();
                     tracing::debug!(message_id = %id, %action, "repeated CALL answered again");
-                    self.log_frame(
+                    self.log_exchange(
                         station,
-                        Direction::Out,
-                        &reply,
-                        Some(kind),
-                        Some(id.as_str()),
+                        text,
+                        received,
+                        id.as_str(),
                         Some(&action),
+                        kind,
+                        &reply,
                     );
                     return Some(reply);
                 }
@@ -390,13 +388,14 @@ impl Engine {
                     Err((code, description)) => Frame::call_error(id, code, description, version),
                 };
                 let reply = frame.to_text();
-                self.log_frame(
+                self.log_exchange(
                     station,
-                    Direction::Out,
-                    &reply,
-                    Some(frame.message_type()),
-                    Some(frame.id().as_str()),
+                    text,
+                    received,
+                    frame.id().as_str(),
                     Some(&action),
+                    frame.message_type(),
+                    &reply,
                 );
                 answered.remember(text, frame.message_type(), &reply);
                 Some(reply)
@@ -606,7 +605,7 @@ fn internal(e: EngineError) -> (ErrorCode, String) {
 }
 
 /// Resolves when the staged call may go (or its caller gave up); never without one.
-async fn ready_of(staged: &mut Option<Command>) -> Result<(), oneshot::error::RecvError> {
+async fn ready_of(staged: &mut Option<Queued>) -> Result<(), oneshot::error::RecvError> {
     match staged {
         Some(command) => (&mut command.ready).await,
         None => std::future::pending().await,

@@ -86,8 +86,8 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_PING_INTERVAL", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub ping_interval: u64,
 
-    /// How many OCPP frames the message log keeps: the oldest are pruned after every thousand
-    /// frames written, so the log holds at most this many plus a thousand.
+    /// About how many OCPP frames the message log keeps: half as many rows (a station's CALL
+    /// and its answer are one row), the oldest pruned after every 20 000 rows written.
     #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION", default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub message_log_retention: u64,
 

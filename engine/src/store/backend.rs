@@ -184,6 +184,9 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // Statement journals and temporary tables in memory: a multi-row insert inside a
+        // transaction would otherwise create, write and delete a temporary file each time.
+        .pragma("temp_store", "memory")
         .busy_timeout(Duration::from_secs(10));
     let in_memory = url.contains(":memory:");
     // Two processes opening a new file at once (a server starting, `centrale user add` beside
@@ -193,10 +196,13 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
     // Writes: one connection. SQLite has one writer at a time anyway; with several writing
     // connections they would wait for each other in SQLite's busy handler (sleeps of 1 ms and
     // more), which costs far more than taking turns here.
+    // Its page cache holds a whole group commit (the message log writes thousands of rows at
+    // once; SQLite's default 2 MB cache would spill to the file mid-transaction and read the
+    // pages back).
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(CONNECT_TIMEOUT)
-        .connect_with(options.clone())
+        .connect_with(options.clone().pragma("cache_size", "-32768"))
         .await
         .map_err(connect_error)?;
     migrate(&Pool::Sqlite(writer.clone())).await?;
@@ -390,6 +396,11 @@ migrations!(
         "0010_security_profile_upgrade.sql"
     ),
     (11, "lenient mode", "0011_lenient_mode.sql"),
+    (
+        12,
+        "message log exchanges",
+        "0012_message_log_exchanges.sql"
+    ),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

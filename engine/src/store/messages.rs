@@ -3,30 +3,34 @@
 use super::Store;
 use super::backend::{Row, on};
 use crate::EngineError;
-use crate::message_log::{Direction, FrameStore, LoggedFrame};
+use crate::message_log::{Direction, FrameStore, LogEntry, LoggedFrame, Reply};
 use protocol::StationId;
 
 impl Store {
-    /// Appends logged frames in one transaction.
-    pub async fn append_messages(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
+    /// Appends log entries in one transaction: a row per entry (a CALL and its answer are one).
+    pub(crate) async fn append_messages(&self, entries: &[LogEntry]) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
-            // The writer's full batches (500 frames) are one statement of one shape, prepared
-            // once; each statement costs a hand-off to SQLite's worker thread or a round trip
-            // to PostgreSQL, so fewer, larger ones are cheaper than power-of-two chunks.
-            for chunk in frames.chunks(1000) {
+            // Statements of a few shapes only (chunks of 1 024 rows, then powers of two), so
+            // each is prepared once and stays in the connection's statement cache.
+            for chunk in chunks(entries) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO message_log (station_id, direction, message_type, message_id, \
-                     action, frame, logged_at) ",
+                     action, frame, logged_at, reply_type, reply_frame, reply_at) ",
                 );
-                insert.push_values(chunk, |mut row, f| {
+                insert.push_values(chunk, |mut row, e| {
+                    let f = &e.frame;
+                    let reply = e.reply.as_ref();
                     row.push_bind(&f.station_id)
                         .push_bind(f.direction.as_str())
                         .push_bind(f.message_type.map(i64::from))
                         .push_bind(&f.message_id)
                         .push_bind(&f.action)
                         .push_bind(&f.frame)
-                        .push_bind(f.at);
+                        .push_bind(f.at)
+                        .push_bind(reply.map(|r| i64::from(r.message_type)))
+                        .push_bind(reply.map(|r| r.frame.as_str()))
+                        .push_bind(reply.map(|r| r.at));
                 });
                 insert.build().execute(&mut *tx).await?;
             }
@@ -35,46 +39,81 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps only the newest `keep` logged frames.
-    pub async fn prune_messages(&self, keep: u64) -> Result<(), EngineError> {
+    /// Keeps about the newest `keep` logged frames: the newest `keep / 2` rows, most of which
+    /// hold a CALL and its answer.
+    pub(crate) async fn prune_messages(&self, keep: u64) -> Result<(), EngineError> {
+        let rows = keep.div_ceil(2);
         on!(&self.writes, |db| {
             sqlx::query(
                 "DELETE FROM message_log \
                  WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM message_log) - $1",
             )
-            .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+            .bind(i64::try_from(rows).unwrap_or(i64::MAX))
             .execute(db)
             .await?;
         });
         Ok(())
     }
 
-    /// The newest logged frames, newest first.
+    /// The newest logged frames, newest first (a row's answer before its CALL).
     pub async fn messages(
         &self,
         station: Option<&StationId>,
         limit: u32,
     ) -> Result<Vec<LoggedFrame>, EngineError> {
-        on!(&self.reads, |db| {
+        let entries: Vec<(i64, LogEntry)> = on!(&self.reads, |db| {
             sqlx::query(
                 "SELECT id, station_id, direction, message_type, message_id, action, frame, \
-                 logged_at FROM message_log WHERE ($1 IS NULL OR station_id = $1) \
-                 ORDER BY id DESC LIMIT $2",
+                 logged_at, reply_type, reply_frame, reply_at FROM message_log \
+                 WHERE ($1 IS NULL OR station_id = $1) ORDER BY id DESC LIMIT $2",
             )
             .bind(station.map(StationId::as_str))
             .bind(i64::from(limit))
             .fetch_all(db)
             .await?
             .iter()
-            .map(frame_from_row)
-            .collect()
-        })
+            .map(entry_from_row)
+            .collect::<Result<_, _>>()?
+        });
+        let mut frames = Vec::with_capacity(entries.len() * 2);
+        for (row, entry) in entries {
+            // Each row's frames get ids of their own, in the order they went.
+            if let Some(mut reply) = entry.reply_frame() {
+                reply.id = row * 2 + 1;
+                frames.push(reply);
+            }
+            frames.push(LoggedFrame {
+                id: row * 2,
+                ..entry.frame
+            });
+        }
+        frames.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(frames)
     }
 }
 
+/// `entries` in chunks of [`CHUNK`] rows, then of decreasing powers of two.
+fn chunks(entries: &[LogEntry]) -> impl Iterator<Item = &[LogEntry]> {
+    const CHUNK: usize = 1024;
+    let mut rest = entries;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let size = if rest.len() >= CHUNK {
+            CHUNK
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (chunk, tail) = rest.split_at(size);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
 impl FrameStore for Store {
-    async fn append(&self, frames: &[LoggedFrame]) -> Result<(), EngineError> {
-        self.append_messages(frames).await
+    async fn append(&self, entries: &[LogEntry]) -> Result<(), EngineError> {
+        self.append_messages(entries).await
     }
 
     async fn prune(&self, keep: u64) -> Result<(), EngineError> {
@@ -82,22 +121,73 @@ impl FrameStore for Store {
     }
 }
 
-fn frame_from_row(row: &impl Row) -> Result<LoggedFrame, EngineError> {
+/// A row: its id and its entry (the frame's id left 0).
+fn entry_from_row(row: &impl Row) -> Result<(i64, LogEntry), EngineError> {
     let direction: String = row.get("direction")?;
-    Ok(LoggedFrame {
-        id: row.get("id")?,
-        station_id: row.get("station_id")?,
-        direction: if direction == "in" {
-            Direction::In
-        } else {
-            Direction::Out
+    let message_type = |column| -> Result<Option<u8>, EngineError> {
+        Ok(row
+            .get::<Option<i64>>(column)?
+            .and_then(|t| u8::try_from(t).ok()))
+    };
+    let reply = match (
+        message_type("reply_type")?,
+        row.get::<Option<String>>("reply_frame")?,
+        row.get::<Option<time::OffsetDateTime>>("reply_at")?,
+    ) {
+        (Some(message_type), Some(frame), Some(at)) => Some(Reply {
+            message_type,
+            frame,
+            at,
+        }),
+        _ => None,
+    };
+    let entry = LogEntry {
+        frame: LoggedFrame {
+            id: 0,
+            station_id: row.get("station_id")?,
+            direction: if direction == "in" {
+                Direction::In
+            } else {
+                Direction::Out
+            },
+            message_type: message_type("message_type")?,
+            message_id: row.get("message_id")?,
+            action: row.get("action")?,
+            frame: row.get("frame")?,
+            at: row.get("logged_at")?,
         },
-        message_type: row
-            .get::<Option<i64>>("message_type")?
-            .and_then(|t| u8::try_from(t).ok()),
-        message_id: row.get("message_id")?,
-        action: row.get("action")?,
-        frame: row.get("frame")?,
-        at: row.get("logged_at")?,
-    })
+        reply,
+    };
+    Ok((row.get("id")?, entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_have_few_shapes_and_cover_everything() {
+        let entry = LogEntry {
+            frame: LoggedFrame {
+                id: 0,
+                station_id: "S".to_owned(),
+                direction: Direction::In,
+                message_type: None,
+                message_id: None,
+                action: None,
+                frame: String::new(),
+                at: time::OffsetDateTime::UNIX_EPOCH,
+            },
+            reply: None,
+        };
+        for n in [0, 1, 2, 3, 1023, 1024, 1025, 3000, 8192] {
+            let entries = vec![entry.clone(); n];
+            let sizes: Vec<usize> = chunks(&entries).map(<[LogEntry]>::len).collect();
+            assert_eq!(sizes.iter().sum::<usize>(), n, "{n}: {sizes:?}");
+            assert!(
+                sizes.iter().all(|s| *s == 1024 || s.is_power_of_two()),
+                "{n}: {sizes:?}"
+            );
+        }
+    }
 }

@@ -33,10 +33,20 @@ impl Pruned {
             Pruned::MessageLog => ("message_log", "logged_at"),
         }
     }
+
+    /// What one row counts for: a sample, or the frames of a logged row (a CALL and its
+    /// answer share one).
+    fn counted(self) -> &'static str {
+        match self {
+            Pruned::MeterValues => "1",
+            Pruned::MessageLog => "CASE WHEN reply_frame IS NULL THEN 1 ELSE 2 END",
+        }
+    }
 }
 
 impl Store {
-    /// Deletes the rows of `what` dated before `before`; answers how many.
+    /// Deletes the rows of `what` dated before `before`; answers how many samples or frames
+    /// went.
     pub async fn prune_older_than(
         &self,
         what: Pruned,
@@ -53,23 +63,26 @@ impl Store {
             .await?
         });
         let boundary = first_young.unwrap_or(i64::MAX);
+        let counted = what.counted();
         let delete = format!(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} \
-             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3)"
+             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3) RETURNING {counted}"
         );
         let mut total = 0;
         for _ in 0..MAX_CHUNKS {
-            let deleted = on!(&self.writes, |db| {
-                sqlx::query(&delete)
+            let deleted: Vec<i32> = on!(&self.writes, |db| {
+                sqlx::query_scalar(&delete)
                     .bind(boundary)
                     .bind(before)
                     .bind(CHUNK)
-                    .execute(db)
+                    .fetch_all(db)
                     .await?
-                    .rows_affected()
             });
-            total += deleted;
-            if deleted < CHUNK as u64 {
+            total += deleted
+                .iter()
+                .map(|n| u64::try_from(*n).unwrap_or(0))
+                .sum::<u64>();
+            if deleted.len() < CHUNK as usize {
                 break;
             }
             // Let the stations' writes through between chunks.

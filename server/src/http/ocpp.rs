@@ -8,9 +8,10 @@
 use super::{ApiError, AppState};
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade, close_code};
 
-/// Per connection, the read buffer starts this small (tungstenite's default, 128 KiB, would cost
-/// that much for every idle station); it grows for a bigger message.
-const READ_BUFFER: usize = 4 * 1024;
+/// Per connection, the read buffer is this small (tungstenite's default, 128 KiB, would cost
+/// that much for every idle station, and 4 KiB was still most of an idle station's memory); it
+/// grows for a bigger message, and most OCPP messages fit in one read.
+const READ_BUFFER: usize = 1024;
 /// Frames are written at once (no write buffering: a session sends one frame at a time and
 /// flushes it); at most this much may wait unsent for a slow station before the write fails.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;

@@ -75,7 +75,8 @@ async fn the_log_keeps_only_the_newest_frames() {
     for _ in 0..600 {
         cp.call("Heartbeat", json!({})).await.unwrap();
     }
-    // 1200 frames were logged; pruning runs after every thousand written.
+    // 1200 frames were logged (600 rows: each CALL with its answer); pruning runs after each
+    // batch written when the retention is this small.
     let log = messages_until(&app, "?limit=1000", |m| !m.is_empty() && m.len() <= 210).await;
     assert!(log.len() <= 210, "{}", log.len());
 }
