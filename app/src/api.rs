@@ -501,31 +501,13 @@ pub async fn send_station_password(
     } else {
         password
     };
-    let (action, payload) = match engine.version_of(&id).await {
-        protocol::OcppVersion::V16 => (
-            "ChangeConfiguration",
-            serde_json::json!({"key": engine::calls::AUTHORIZATION_KEY, "value": password}),
-        ),
-        protocol::OcppVersion::V201 => {
-            let (component, variable) = engine::calls::BASIC_AUTH_PASSWORD;
-            let entry = serde_json::json!({"attributeValue": password,
-                "component": {"name": component}, "variable": {"name": variable}});
-            (
-                "SetVariables",
-                serde_json::json!({"setVariableData": [entry]}),
-            )
-        }
-    };
+    let (action, payload) = engine::calls::password_call(engine.version_of(&id).await, &password);
     match engine
         .call_json(&who.actor(), &id, action, &payload.to_string())
         .await
     {
         Ok(answer) => {
-            // 1.6 answers a status; 2.0.1 one per variable.
-            let status = answer["status"]
-                .as_str()
-                .or_else(|| answer["setVariableResult"][0]["attributeStatus"].as_str())
-                .unwrap_or("?");
+            let status = engine::calls::password_call_status(&answer).unwrap_or("?");
             if matches!(status, "Accepted" | "RebootRequired") {
                 Ok(password)
             } else {

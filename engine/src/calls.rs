@@ -182,6 +182,34 @@ pub fn station_passwords<'a>(action: &str, payload: &'a serde_json::Value) -> Ve
     }
 }
 
+/// The call that gives a station of `version` the Basic auth password `password`, as
+/// [`station_passwords`] reads it back: its action and payload.
+pub fn password_call(version: OcppVersion, password: &str) -> (&'static str, serde_json::Value) {
+    match version {
+        OcppVersion::V16 => (
+            "ChangeConfiguration",
+            serde_json::json!({"key": AUTHORIZATION_KEY, "value": password}),
+        ),
+        OcppVersion::V201 => {
+            let (component, variable) = BASIC_AUTH_PASSWORD;
+            let entry = serde_json::json!({"attributeValue": password,
+                "component": {"name": component}, "variable": {"name": variable}});
+            (
+                "SetVariables",
+                serde_json::json!({"setVariableData": [entry]}),
+            )
+        }
+    }
+}
+
+/// The status a station answered a [`password_call`] with: 1.6's, or 2.0.1's for its one
+/// variable.
+pub fn password_call_status(answer: &serde_json::Value) -> Option<&str> {
+    answer["status"]
+        .as_str()
+        .or_else(|| answer["setVariableResult"][0]["attributeStatus"].as_str())
+}
+
 /// Whether a call sets a station's password (see [`station_passwords`]).
 pub fn changes_station_password(action: &str, payload: &serde_json::Value) -> bool {
     !station_passwords(action, payload).is_empty()
@@ -462,4 +490,26 @@ fn redacted_answer(response: &Response) -> serde_json::Value {
         }
     }
     payload
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_call_sets_the_password_it_carries_in_either_version() {
+        for &version in OcppVersion::SUPPORTED {
+            let (action, payload) = password_call(version, "correct horse battery");
+            assert_eq!(
+                station_passwords(action, &payload),
+                ["correct horse battery"],
+                "{version}"
+            );
+        }
+        let answered_16 = serde_json::json!({"status": "RebootRequired"});
+        let answered_201 = serde_json::json!({"setVariableResult": [{"attributeStatus": "Rejected",
+            "component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}]});
+        assert_eq!(password_call_status(&answered_16), Some("RebootRequired"));
+        assert_eq!(password_call_status(&answered_201), Some("Rejected"));
+    }
 }

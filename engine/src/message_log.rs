@@ -64,7 +64,7 @@ impl Direction {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedFrame {
-    /// Row id, once stored (0 before).
+    /// Its id once stored (0 before): a row's CALL has twice the row's id, its answer one more.
     pub id: i64,
     pub station_id: String,
     pub direction: Direction,
@@ -141,12 +141,15 @@ impl Skipped {
     /// Counts `n` frames of `station` not logged; says so in the log at most once a second.
     fn add(&self, station: &protocol::StationId, n: u64) {
         let total = self.total.fetch_add(n, Ordering::Relaxed) + n;
-        *self
-            .per_station
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(station.to_string())
-            .or_default() += n;
+        let mut per_station = self.per_station.lock().unwrap_or_else(|p| p.into_inner());
+        // While the log is behind this runs for every frame: the id is copied once per gap.
+        match per_station.get_mut(station.as_str()) {
+            Some(count) => *count += n,
+            None => {
+                per_station.insert(station.to_string(), n);
+            }
+        }
+        drop(per_station);
         let Ok(mut reported) = self.reported_at.try_lock() else {
             return;
         };
@@ -272,7 +275,7 @@ impl Engine {
         call: &str,
         received: OffsetDateTime,
         message_id: &str,
-        action: Option<&str>,
+        action: &str,
         reply_type: u8,
         reply: &str,
     ) {
@@ -282,7 +285,7 @@ impl Engine {
             direction: Direction::In,
             message_type: Some(2),
             message_id: Some(message_id.to_owned()),
-            action: action.map(str::to_owned),
+            action: Some(action.to_owned()),
             frame: call.to_owned(),
             at: received,
         };

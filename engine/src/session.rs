@@ -112,7 +112,7 @@ impl Engine {
         let (registration, lenient) = match Box::pin(
             self.inner
                 .store
-                .station_connected_lenient(&station, version, at, initial),
+                .station_connected(&station, version, at, initial),
         )
         .await
         {
@@ -360,15 +360,7 @@ impl Engine {
                 if let Some((kind, reply)) = answered.get(text) {
                     let reply = reply.to_owned();
                     tracing::debug!(message_id = %id, %action, "repeated CALL answered again");
-                    self.log_exchange(
-                        station,
-                        text,
-                        received,
-                        id.as_str(),
-                        Some(&action),
-                        kind,
-                        &reply,
-                    );
+                    self.log_exchange(station, text, received, id.as_str(), &action, kind, &reply);
                     return Some(reply);
                 }
                 let span = tracing::debug_span!("call", message_id = %id, %action);
@@ -393,7 +385,7 @@ impl Engine {
                     text,
                     received,
                     frame.id().as_str(),
-                    Some(&action),
+                    &action,
                     frame.message_type(),
                     &reply,
                 );
@@ -474,10 +466,17 @@ impl Engine {
         // Decoded first: a malformed payload is answered with its error code whatever the
         // station's registration. In lenient mode, the known deviations are repaired, counted,
         // and the message served.
-        let (request, deviations) = match version {
-            OcppVersion::V16 => v16_request(action, payload, lenient)?,
-            OcppVersion::V201 => v201_request(action, payload, lenient)?,
+        let decoded = match version {
+            OcppVersion::V16 => {
+                protocol::v16::StationRequest::decode_in_mode(action, payload, lenient)
+                    .map(|(r, d)| (Request::V16(r), d))
+            }
+            OcppVersion::V201 => {
+                protocol::v201::StationRequest::decode_in_mode(action, payload, lenient)
+                    .map(|(r, d)| (Request::V201(r), d))
+            }
         };
+        let (request, deviations) = decoded.map_err(|e| (e.code, e.reason))?;
         if !deviations.is_empty() {
             let at = OffsetDateTime::now_utc();
             self.inner
@@ -525,36 +524,6 @@ impl Engine {
 enum Request {
     V16(protocol::v16::StationRequest),
     V201(protocol::v201::StationRequest),
-}
-
-type Decoded = (Request, Vec<protocol::lenient::Deviation>);
-
-fn v16_request(action: &str, payload: &str, lenient: bool) -> Result<Decoded, (ErrorCode, String)> {
-    use protocol::v16::StationRequest;
-    let decoded = if lenient {
-        StationRequest::decode_lenient(action, payload)
-    } else {
-        StationRequest::decode(action, payload).map(|r| (r, Vec::new()))
-    };
-    decoded
-        .map(|(r, d)| (Request::V16(r), d))
-        .map_err(|e| (e.code, e.reason))
-}
-
-fn v201_request(
-    action: &str,
-    payload: &str,
-    lenient: bool,
-) -> Result<Decoded, (ErrorCode, String)> {
-    use protocol::v201::StationRequest;
-    let decoded = if lenient {
-        StationRequest::decode_lenient(action, payload)
-    } else {
-        StationRequest::decode(action, payload).map(|r| (r, Vec::new()))
-    };
-    decoded
-        .map(|(r, d)| (Request::V201(r), d))
-        .map_err(|e| (e.code, e.reason))
 }
 
 /// How long a closing session waits for the station's side of the closing handshake.

@@ -125,6 +125,20 @@ macro_rules! actions {
                 }
             }
 
+            /// [`StationRequest::decode_lenient`] for a station in lenient mode, else
+            /// [`StationRequest::decode`] (which repairs nothing).
+            pub fn decode_in_mode(
+                action: &str,
+                payload: &str,
+                lenient: bool,
+            ) -> Result<(Self, Vec<$crate::lenient::Deviation>), $crate::call::PayloadError> {
+                if lenient {
+                    Self::decode_lenient(action, payload)
+                } else {
+                    Self::decode(action, payload).map(|r| (r, Vec::new()))
+                }
+            }
+
             /// The action name.
             pub fn action(&self) -> &'static str {
                 match self {

@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(store.count_stations().await.unwrap(), 0);
         let id = StationId::parse("CP1").unwrap();
         let now = OffsetDateTime::now_utc();
-        let first = store
+        let (first, _) = store
             .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
             .await
             .unwrap();
@@ -141,7 +141,7 @@ mod tests {
                 .unwrap()
         );
         // A known station keeps its registration whatever the policy would give a new one.
-        let again = store
+        let (again, _) = store
             .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
             .await
             .unwrap();

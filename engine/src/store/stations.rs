@@ -10,22 +10,8 @@ use time::OffsetDateTime;
 
 impl Store {
     /// Records that `station` connected now, creating it (with registration `initial`) on its
-    /// first connection. Returns its registration.
+    /// first connection. Returns its registration and whether it is in lenient mode.
     pub async fn station_connected(
-        &self,
-        station: &StationId,
-        protocol: OcppVersion,
-        at: OffsetDateTime,
-        initial: Registration,
-    ) -> Result<Registration, EngineError> {
-        Ok(self
-            .station_connected_lenient(station, protocol, at, initial)
-            .await?
-            .0)
-    }
-
-    /// [`Store::station_connected`], answering whether the station is in lenient mode too.
-    pub async fn station_connected_lenient(
         &self,
         station: &StationId,
         protocol: OcppVersion,
