@@ -33,14 +33,6 @@ pub enum Conn<'c> {
 }
 
 impl Conn<'_> {
-    /// Whether each statement costs a round trip to a server (PostgreSQL), so that writes of
-    /// many messages are best merged into few statements; on SQLite (in the process) small
-    /// statements of one message each, prepared once and reused, cost less (measured:
-    /// BENCHMARKS.md, scenario 4).
-    pub fn pays_round_trips(&self) -> bool {
-        matches!(self, Conn::Postgres(_))
-    }
-
     /// The same connection, borrowed again (to pass it on and use it after).
     pub fn reborrow(&mut self) -> Conn<'_> {
         match self {
@@ -357,6 +349,35 @@ pub async fn migrate(pool: &Pool) -> Result<(), EngineError> {
     })
 }
 
+/// For tests of a migration: brings a fresh database at `url` to schema version `version`
+/// only, then runs `statements` on it (data as an older Centrale kept it).
+#[cfg(test)]
+pub async fn at_version(url: &str, version: usize, statements: &[String]) {
+    match Backend::of(url).unwrap() {
+        Backend::Sqlite => {
+            let options = SqliteConnectOptions::from_str(url)
+                .unwrap()
+                .create_if_missing(true);
+            let pool = SqlitePool::connect_with(options).await.unwrap();
+            let migrator = Migrator::new(Embedded(&SQLITE[..version])).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            for statement in statements {
+                sqlx::raw_sql(statement).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = PgPool::connect(url).await.unwrap();
+            let migrator = Migrator::new(Embedded(&POSTGRES[..version])).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            for statement in statements {
+                sqlx::raw_sql(statement).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+}
+
 /// The schema version this binary brings the database to.
 pub const LATEST: i64 = SQLITE.len() as i64;
 
@@ -401,6 +422,7 @@ migrations!(
         "message log exchanges",
         "0012_message_log_exchanges.sql"
     ),
+    (13, "meter readings", "0013_meter_readings.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

@@ -24,7 +24,7 @@ pub const TABLES: &[&str] = &[
     "transactions",
     "transaction_events",
     "unmatched_stops",
-    "meter_values",
+    "meter_readings",
     "security_events",
     "station_network_profiles",
     "station_deviations",

@@ -20,7 +20,7 @@ const MAX_CHUNKS: usize = 100;
 /// A table that is pruned by age: its name and the column that dates a row.
 #[derive(Debug, Clone, Copy)]
 pub enum Pruned {
-    /// `meter_values`, by when the sample was taken.
+    /// `meter_readings`, by when the values were sampled.
     MeterValues,
     /// `message_log`, by when the frame was logged.
     MessageLog,
@@ -29,16 +29,16 @@ pub enum Pruned {
 impl Pruned {
     fn table_and_column(self) -> (&'static str, &'static str) {
         match self {
-            Pruned::MeterValues => ("meter_values", "sampled_at"),
+            Pruned::MeterValues => ("meter_readings", "sampled_at"),
             Pruned::MessageLog => ("message_log", "logged_at"),
         }
     }
 
-    /// What one row counts for: a sample, or the frames of a logged row (a CALL and its
-    /// answer share one).
+    /// What one row counts for: the sampled values of a reading, or the frames of a logged row
+    /// (a CALL and its answer share one).
     fn counted(self) -> &'static str {
         match self {
-            Pruned::MeterValues => "1",
+            Pruned::MeterValues => "sample_count",
             Pruned::MessageLog => "CASE WHEN reply_frame IS NULL THEN 1 ELSE 2 END",
         }
     }
@@ -66,11 +66,12 @@ impl Store {
         let counted = what.counted();
         let delete = format!(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} \
-             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3) RETURNING {counted}"
+             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3) \
+             RETURNING CAST({counted} AS BIGINT)"
         );
         let mut total = 0;
         for _ in 0..MAX_CHUNKS {
-            let deleted: Vec<i32> = on!(&self.writes, |db| {
+            let deleted: Vec<i64> = on!(&self.writes, |db| {
                 sqlx::query_scalar(&delete)
                     .bind(boundary)
                     .bind(before)

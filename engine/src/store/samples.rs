@@ -1,10 +1,12 @@
 //! Meter values: written through one group-commit writer, read per transaction.
 
-use super::backend::{Conn, Pool, Row, on, on_conn};
-use super::{GROUP_COMMIT, Store, connector_of};
+use super::backend::{Conn, Pool, on, on_conn};
+use super::{GROUP_COMMIT, Store};
 use crate::EngineError;
-use crate::model::{Sample, StoredSample};
+use crate::model::{Sample, StoredSample, UnknownValue};
 use protocol::StationId;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One MeterValues message waiting for the writer.
@@ -75,31 +77,13 @@ async fn commit_group(
 }
 
 /// MeterValues messages: their samples, then the meter start of each message's transaction if
-/// it is still running. Where statements cost round trips, all messages at once (multi-row
-/// inserts across messages, one query for the meter starts); otherwise one message after the
-/// other.
+/// it is still running; all messages at once (multi-row inserts across messages, one query for
+/// the meter starts). Few statements matter on both backends: each is a round trip, to the
+/// PostgreSQL server or to SQLite's worker thread (measured: BENCHMARKS.md, scenario 4).
 async fn write_group(
     mut conn: Conn<'_>,
     group: &[SampleWrite],
 ) -> Result<Vec<Option<i64>>, EngineError> {
-    if !conn.pays_round_trips() {
-        let mut running = Vec::with_capacity(group.len());
-        for write in group {
-            insert_samples(conn.reborrow(), &rows_of(std::slice::from_ref(write))).await?;
-            running.push(match write.transaction_id {
-                Some(id) => on_conn!(conn.reborrow(), |c: _Db| {
-                    sqlx::query_scalar(
-                        "SELECT meter_start FROM transactions WHERE id = $1 AND meter_stop IS NULL",
-                    )
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?
-                }),
-                None => None,
-            });
-        }
-        return Ok(running);
-    }
     insert_samples(conn.reborrow(), &rows_of(group)).await?;
     let mut ids: Vec<i64> = group.iter().filter_map(|w| w.transaction_id).collect();
     ids.sort_unstable();
@@ -135,30 +119,98 @@ async fn write_group(
         .collect())
 }
 
-/// The samples of `group`, each with what it belongs to.
-fn rows_of(group: &[SampleWrite]) -> Vec<SampleRow<'_>> {
+/// The samples of `group`, each message's with what they belong to.
+fn rows_of(group: &[SampleWrite]) -> Vec<Samples<'_>> {
     group
         .iter()
-        .flat_map(|w| {
-            w.samples.iter().map(move |sample| SampleRow {
-                station: &w.station,
-                connector_id: w.connector_id,
-                transaction_id: w.transaction_id,
-                sample,
-            })
+        .map(|w| Samples {
+            station: &w.station,
+            connector_id: w.connector_id,
+            transaction_id: w.transaction_id,
+            samples: &w.samples,
         })
         .collect()
 }
 
-/// One sampled value with what it belongs to.
-pub(super) struct SampleRow<'a> {
+/// Sampled values and what they belong to: a station's connector, and its transaction if any.
+pub(super) struct Samples<'a> {
     pub station: &'a StationId,
     pub connector_id: u32,
     pub transaction_id: Option<i64>,
-    pub sample: &'a Sample,
+    pub samples: &'a [Sample],
 }
 
-/// The most rows one statement inserts (11 parameters each, within both backends' limits).
+/// One stored row: the values a connector sampled at one time, packed as a JSON array (one
+/// row per reading, not per value: a MeterValue of ten values costs one row and its index
+/// entries, not ten).
+struct Reading<'a> {
+    of: &'a Samples<'a>,
+    sampled_at: time::OffsetDateTime,
+    count: i64,
+    packed: String,
+}
+
+/// A sampled value as it is packed in its reading (the reading holds the time).
+#[derive(Serialize, Deserialize)]
+pub(super) struct Packed<'a> {
+    #[serde(borrow)]
+    pub value: Cow<'a, str>,
+    #[serde(borrow)]
+    pub measurand: Cow<'a, str>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<&'a Sample> for Packed<'a> {
+    fn from(s: &'a Sample) -> Packed<'a> {
+        let text = |t: &'a Option<String>| t.as_deref().map(Cow::Borrowed);
+        Packed {
+            value: Cow::Borrowed(&s.value),
+            measurand: Cow::Borrowed(&s.measurand),
+            unit: text(&s.unit),
+            phase: text(&s.phase),
+            context: text(&s.context),
+            location: text(&s.location),
+            format: text(&s.format),
+        }
+    }
+}
+
+/// The readings of `batches`: each run of values sampled at the same time is one reading.
+fn readings<'a>(batches: &'a [Samples<'a>]) -> Result<Vec<Reading<'a>>, EngineError> {
+    let mut readings = Vec::new();
+    for of in batches {
+        for run in of.samples.chunk_by(|a, b| a.timestamp == b.timestamp) {
+            let packed: Vec<Packed<'_>> = run.iter().map(Packed::from).collect();
+            readings.push(Reading {
+                of,
+                sampled_at: run[0].timestamp,
+                count: i64::try_from(run.len()).unwrap_or(i64::MAX),
+                packed: serde_json::to_string(&packed).map_err(bad_reading)?,
+            });
+        }
+    }
+    Ok(readings)
+}
+
+/// The sampled values packed in a reading, in the order they were sent.
+pub(super) fn unpack(packed: &str) -> Result<Vec<Packed<'_>>, EngineError> {
+    serde_json::from_str(packed).map_err(bad_reading)
+}
+
+fn bad_reading(e: serde_json::Error) -> EngineError {
+    EngineError::Corrupt(UnknownValue(format!("meter reading ({e})")))
+}
+
+/// The most rows one statement inserts (6 parameters each, within both backends' limits).
 const MAX_ROWS: usize = 512;
 /// Below this many rows, one statement takes them all.
 const MIN_CHUNK: usize = 16;
@@ -175,32 +227,28 @@ fn chunk_len(n: usize) -> usize {
     }
 }
 
-/// Inserts samples, many rows per statement.
+/// Inserts samples, one row per reading, many rows per statement.
 pub(super) async fn insert_samples(
     conn: Conn<'_>,
-    rows: &[SampleRow<'_>],
+    batches: &[Samples<'_>],
 ) -> Result<(), EngineError> {
+    let rows = readings(batches)?;
     on_conn!(conn, |c: Db| {
-        let mut rest = rows;
+        let mut rest = &rows[..];
         while !rest.is_empty() {
             let (chunk, tail) = rest.split_at(chunk_len(rest.len()));
             rest = tail;
             let mut insert = sqlx::QueryBuilder::<Db>::new(
-                "INSERT INTO meter_values (station_id, connector_id, transaction_id, sampled_at, \
-                 value, measurand, unit, phase, context, location, format) ",
+                "INSERT INTO meter_readings (station_id, connector_id, transaction_id, \
+                 sampled_at, sample_count, samples) ",
             );
             insert.push_values(chunk, |mut row, r| {
-                row.push_bind(r.station.as_str())
-                    .push_bind(i64::from(r.connector_id))
-                    .push_bind(r.transaction_id)
-                    .push_bind(r.sample.timestamp)
-                    .push_bind(&r.sample.value)
-                    .push_bind(&r.sample.measurand)
-                    .push_bind(&r.sample.unit)
-                    .push_bind(&r.sample.phase)
-                    .push_bind(&r.sample.context)
-                    .push_bind(&r.sample.location)
-                    .push_bind(&r.sample.format);
+                row.push_bind(r.of.station.as_str())
+                    .push_bind(i64::from(r.of.connector_id))
+                    .push_bind(r.of.transaction_id)
+                    .push_bind(r.sampled_at)
+                    .push_bind(r.count)
+                    .push_bind(&r.packed);
             });
             insert.build().execute(&mut *c).await?;
         }
@@ -234,19 +282,31 @@ impl Store {
 
     /// The meter values of a transaction, in time order.
     pub async fn transaction_samples(&self, id: i64) -> Result<Vec<StoredSample>, EngineError> {
-        on!(&self.reads, |db| {
-            sqlx::query(
-                "SELECT connector_id, transaction_id, sampled_at, value, measurand, unit, phase, \
-                 context, location FROM meter_values WHERE transaction_id = $1 \
-                 ORDER BY sampled_at, id",
+        let rows: Vec<(i64, Option<i64>, time::OffsetDateTime, String)> = on!(&self.reads, |db| {
+            sqlx::query_as(
+                "SELECT connector_id, transaction_id, sampled_at, samples FROM meter_readings \
+                 WHERE transaction_id = $1 ORDER BY sampled_at, id",
             )
             .bind(id)
             .fetch_all(db)
             .await?
-            .iter()
-            .map(stored_sample_from_row)
-            .collect()
-        })
+        });
+        let mut samples = Vec::with_capacity(rows.len());
+        for (connector_id, transaction_id, timestamp, packed) in &rows {
+            let connector_id = u32::try_from(*connector_id).unwrap_or_default();
+            samples.extend(unpack(packed)?.into_iter().map(|p| StoredSample {
+                connector_id,
+                transaction_id: *transaction_id,
+                timestamp: *timestamp,
+                value: p.value.into_owned(),
+                measurand: p.measurand.into_owned(),
+                unit: p.unit.map(Cow::into_owned),
+                phase: p.phase.map(Cow::into_owned),
+                context: p.context.map(Cow::into_owned),
+                location: p.location.map(Cow::into_owned),
+            }));
+        }
+        Ok(samples)
     }
 
     /// The latest station-level energy register and power readings of a transaction, newest
@@ -255,38 +315,149 @@ impl Store {
         &self,
         transaction_id: i64,
     ) -> Result<Vec<(String, String, Option<String>)>, EngineError> {
-        Ok(on!(&self.reads, |db| {
-            sqlx::query_as(
-                "SELECT measurand, value, unit FROM meter_values \
-                 WHERE transaction_id = $1 AND phase IS NULL AND measurand IN ($2, $3) \
+        let rows: Vec<String> = on!(&self.reads, |db| {
+            sqlx::query_scalar(
+                "SELECT samples FROM meter_readings \
+                 WHERE transaction_id = $1 AND (samples LIKE $2 OR samples LIKE $3) \
                  ORDER BY sampled_at DESC, id DESC LIMIT 8",
             )
             .bind(transaction_id)
-            .bind(crate::model::ENERGY_REGISTER)
-            .bind(crate::model::ACTIVE_POWER)
+            .bind(holding(crate::model::ENERGY_REGISTER))
+            .bind(holding(crate::model::ACTIVE_POWER))
             .fetch_all(db)
             .await?
-        }))
+        });
+        let mut readings = Vec::new();
+        for packed in &rows {
+            readings.extend(
+                unpack(packed)?
+                    .into_iter()
+                    .rev()
+                    .filter(|p| {
+                        p.phase.is_none()
+                            && (p.measurand == crate::model::ENERGY_REGISTER
+                                || p.measurand == crate::model::ACTIVE_POWER)
+                    })
+                    .map(|p| {
+                        (
+                            p.measurand.into_owned(),
+                            p.value.into_owned(),
+                            p.unit.map(Cow::into_owned),
+                        )
+                    }),
+            );
+        }
+        Ok(readings)
     }
 }
 
-fn stored_sample_from_row(row: &impl Row) -> Result<StoredSample, EngineError> {
-    Ok(StoredSample {
-        connector_id: connector_of(row)?,
-        transaction_id: row.get("transaction_id")?,
-        timestamp: row.get("sampled_at")?,
-        value: row.get("value")?,
-        measurand: row.get("measurand")?,
-        unit: row.get("unit")?,
-        phase: row.get("phase")?,
-        context: row.get("context")?,
-        location: row.get("location")?,
-    })
+/// A LIKE pattern that matches the packed readings holding a measurand (as a JSON string; the
+/// rows it selects are then read whole, so a stray match costs a row, never a wrong answer).
+pub(super) fn holding(measurand: &str) -> String {
+    format!("%\"{measurand}\"%")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::chunk_len;
+    use super::{Store, chunk_len};
+
+    /// Migration 13 packs the meter values kept one row per value into one row per reading:
+    /// the same values come back, in the same order, and pruning still counts values.
+    #[tokio::test]
+    async fn meter_values_kept_before_migration_13_are_packed_into_readings() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = super::super::testing::fresh_database(dir.path())
+            .await
+            .unwrap();
+        let old = |n: i64,
+                   at: &str,
+                   value: &str,
+                   measurand: &str,
+                   unit: Option<&str>,
+                   phase: Option<&str>| {
+            format!(
+                "INSERT INTO meter_values (id, station_id, connector_id, transaction_id, \
+                 sampled_at, value, measurand, unit, phase) VALUES ({n}, 'CP1', 1, {tx}, \
+                 {at}, '{value}', '{measurand}', {unit}, {phase})",
+                tx = if n == 4 {
+                    "NULL".to_owned()
+                } else {
+                    "7".to_owned()
+                },
+                unit = unit.map_or("NULL".to_owned(), |u| format!("'{u}'")),
+                phase = phase.map_or("NULL".to_owned(), |p| format!("'{p}'")),
+            )
+        };
+        let ten = "'2026-11-20T10:00:00Z'";
+        let eleven = "'2026-11-20T11:00:00Z'";
+        let rows = [
+            old(
+                1,
+                ten,
+                "100",
+                "Energy.Active.Import.Register",
+                Some("Wh"),
+                None,
+            ),
+            old(2, ten, "16.0", "Current.Import", Some("A"), Some("L1")),
+            old(
+                3,
+                eleven,
+                "1.5",
+                "Energy.Active.Import.Register",
+                Some("kWh"),
+                None,
+            ),
+            old(4, eleven, "49.9", "Frequency", None, None),
+            old(5, ten, "7000", "Power.Active.Import", Some("W"), None),
+        ];
+        super::super::backend::at_version(&url, 12, &rows).await;
+        let store = Store::open(&url).await.unwrap();
+        let samples = store.transaction_samples(7).await.unwrap();
+        let seen: Vec<(&str, &str, Option<&str>, Option<&str>)> = samples
+            .iter()
+            .map(|s| {
+                (
+                    s.measurand.as_str(),
+                    s.value.as_str(),
+                    s.unit.as_deref(),
+                    s.phase.as_deref(),
+                )
+            })
+            .collect();
+        // Time order, then arrival order within a time (the late power reading of 10:00 too).
+        assert_eq!(
+            seen,
+            [
+                ("Energy.Active.Import.Register", "100", Some("Wh"), None),
+                ("Current.Import", "16.0", Some("A"), Some("L1")),
+                ("Power.Active.Import", "7000", Some("W"), None),
+                ("Energy.Active.Import.Register", "1.5", Some("kWh"), None),
+            ]
+        );
+        assert!(
+            samples
+                .iter()
+                .all(|s| s.connector_id == 1 && s.transaction_id == Some(7))
+        );
+        assert_eq!(samples[0].timestamp.hour(), 10);
+        let latest = store.latest_readings(7).await.unwrap();
+        assert_eq!(
+            latest[0],
+            (
+                "Energy.Active.Import.Register".to_owned(),
+                "1.5".to_owned(),
+                Some("kWh".to_owned())
+            )
+        );
+        let at = time::OffsetDateTime::from_unix_timestamp(1_795_219_200).unwrap();
+        let pruned = store
+            .prune_older_than(super::super::retention::Pruned::MeterValues, at)
+            .await
+            .unwrap();
+        assert_eq!(pruned, 5, "every value counted once");
+        assert!(store.transaction_samples(7).await.unwrap().is_empty());
+    }
 
     #[test]
     fn groups_split_into_few_statement_shapes() {

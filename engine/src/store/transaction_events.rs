@@ -11,7 +11,7 @@ use crate::model::{
 use protocol::StationId;
 use time::OffsetDateTime;
 
-/// The latest (or earliest) energy register reading of a transaction, in Wh.
+/// The latest (or earliest) station-level energy register reading of a transaction, in Wh.
 async fn register_reading<'c>(
     conn: Conn<'c>,
     transaction_id: i64,
@@ -19,20 +19,33 @@ async fn register_reading<'c>(
 ) -> Result<Option<i64>, EngineError> {
     let order = if latest { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT value, unit FROM meter_values WHERE transaction_id = $1 AND measurand = $2 \
-         AND phase IS NULL ORDER BY sampled_at {order}, id {order} LIMIT 10"
+        "SELECT samples FROM meter_readings WHERE transaction_id = $1 AND samples LIKE $2 \
+         ORDER BY sampled_at {order}, id {order} LIMIT 10"
     );
-    let readings: Vec<(String, Option<String>)> = super::backend::on_conn!(conn, |c: Db| {
-        sqlx::query_as(&sql)
+    let readings: Vec<String> = super::backend::on_conn!(conn, |c: Db| {
+        sqlx::query_scalar(&sql)
             .bind(transaction_id)
-            .bind(ENERGY_REGISTER)
+            .bind(samples::holding(ENERGY_REGISTER))
             .fetch_all(&mut *c)
             .await?
     });
-    Ok(readings
-        .iter()
-        .find_map(|(value, unit)| scaled(value, unit.as_deref()))
-        .map(|wh| wh.round() as i64))
+    for packed in &readings {
+        let values = samples::unpack(packed)?;
+        // Within a reading, values are in the order sent: the last is the latest.
+        let mut registers = values
+            .iter()
+            .filter(|p| p.measurand == ENERGY_REGISTER && p.phase.is_none());
+        let wh = |p: &samples::Packed<'_>| scaled(&p.value, p.unit.as_deref());
+        let found = if latest {
+            registers.rev().find_map(wh)
+        } else {
+            registers.find_map(wh)
+        };
+        if let Some(wh) = found {
+            return Ok(Some(wh.round() as i64));
+        }
+    }
+    Ok(None)
 }
 
 impl Store {
@@ -198,17 +211,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            let rows: Vec<_> = event
-                .samples
-                .iter()
-                .map(|sample| samples::SampleRow {
-                    station,
-                    connector_id,
-                    transaction_id: Some(id),
-                    sample,
-                })
-                .collect();
-            samples::insert_samples(Conn::from(&mut *tx), &rows).await?;
+            let batch = samples::Samples {
+                station,
+                connector_id,
+                transaction_id: Some(id),
+                samples: &event.samples,
+            };
+            samples::insert_samples(Conn::from(&mut *tx), &[batch]).await?;
             // The meter start is the first energy reading of the transaction: looked for only
             // while it is unknown and this event brings readings.
             let meter_start = if known_start.is_none() && !event.samples.is_empty() {

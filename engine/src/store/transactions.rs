@@ -166,17 +166,13 @@ impl Store {
             };
             if outcome != StopOutcome::Duplicate {
                 let linked = (outcome == StopOutcome::Stopped).then_some(stop.transaction_id);
-                let rows: Vec<_> = stop
-                    .samples
-                    .iter()
-                    .map(|sample| samples::SampleRow {
-                        station,
-                        connector_id: connector.unwrap_or(0),
-                        transaction_id: linked,
-                        sample,
-                    })
-                    .collect();
-                samples::insert_samples(Conn::from(&mut *tx), &rows).await?;
+                let batch = samples::Samples {
+                    station,
+                    connector_id: connector.unwrap_or(0),
+                    transaction_id: linked,
+                    samples: &stop.samples,
+                };
+                samples::insert_samples(Conn::from(&mut *tx), &[batch]).await?;
             }
             tx.commit().await?;
             Ok(StopRecorded {

@@ -93,7 +93,7 @@ async fn migrate_data_moves_a_populated_sqlite_database_to_postgres() {
     for table in [
         "stations",
         "transactions",
-        "meter_values",
+        "meter_readings",
         "users",
         "api_tokens",
         "message_log",
