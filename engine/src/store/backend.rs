@@ -353,29 +353,27 @@ pub async fn migrate(pool: &Pool) -> Result<(), EngineError> {
 /// only, then runs `statements` on it (data as an older Centrale kept it).
 #[cfg(test)]
 pub async fn at_version(url: &str, version: usize, statements: &[String]) {
-    match Backend::of(url).unwrap() {
+    let (pool, steps) = match Backend::of(url).unwrap() {
         Backend::Sqlite => {
             let options = SqliteConnectOptions::from_str(url)
                 .unwrap()
                 .create_if_missing(true);
             let pool = SqlitePool::connect_with(options).await.unwrap();
-            let migrator = Migrator::new(Embedded(&SQLITE[..version])).await.unwrap();
-            migrator.run(&pool).await.unwrap();
-            for statement in statements {
-                sqlx::raw_sql(statement).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
+            (Pool::Sqlite(pool), SQLITE)
         }
-        Backend::Postgres => {
-            let pool = PgPool::connect(url).await.unwrap();
-            let migrator = Migrator::new(Embedded(&POSTGRES[..version])).await.unwrap();
-            migrator.run(&pool).await.unwrap();
-            for statement in statements {
-                sqlx::raw_sql(statement).execute(&pool).await.unwrap();
-            }
-            pool.close().await;
+        Backend::Postgres => (
+            Pool::Postgres(PgPool::connect(url).await.unwrap()),
+            POSTGRES,
+        ),
+    };
+    let migrator = Migrator::new(Embedded(&steps[..version])).await.unwrap();
+    on!(&pool, |db| {
+        migrator.run(db).await.unwrap();
+        for statement in statements {
+            sqlx::raw_sql(statement).execute(db).await.unwrap();
         }
-    }
+        db.close().await;
+    });
 }
 
 /// The schema version this binary brings the database to.
