@@ -4,16 +4,19 @@
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use simulator::connect::Io;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// A bench station's WebSocket, over TCP or TLS.
+type Socket = WebSocketStream<Box<dyn Io>>;
 
 /// How long any single answer may take before the scenario counts an error.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,16 +67,38 @@ impl BenchStation {
 
     /// [`BenchStation::connect`] speaking `version`.
     pub async fn connect_as(base: &str, id: &str, version: Ocpp) -> anyhow::Result<BenchStation> {
+        BenchStation::connect_over(base, None, id, version).await
+    }
+
+    /// [`BenchStation::connect_as`], over TLS with `tls` when `base` is a `wss://` URL.
+    pub async fn connect_over(
+        base: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+        id: &str,
+        version: Ocpp,
+    ) -> anyhow::Result<BenchStation> {
         let mut request = format!("{base}/{id}").into_client_request()?;
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(version.subprotocol()),
         );
+        let host = request.uri().host().context("no host")?.to_owned();
+        let port = request.uri().port_u16().context("no port")?;
+        let tcp = TcpStream::connect((host.as_str(), port)).await?;
+        tcp.set_nodelay(true)?;
+        let io: Box<dyn Io> = match tls {
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from(host)?;
+                let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+                Box::new(connector.connect(name, tcp).await?)
+            }
+            None => Box::new(tcp),
+        };
         let config = WebSocketConfig::default()
             .read_buffer_size(4096)
             .write_buffer_size(0);
         let (socket, _) =
-            tokio_tungstenite::connect_async_with_config(request, Some(config), true).await?;
+            tokio_tungstenite::client_async_with_config(request, io, Some(config)).await?;
         Ok(BenchStation { socket, next: 1 })
     }
 

@@ -11,6 +11,7 @@ mod client;
 mod measure;
 mod scenarios;
 mod target;
+mod tls;
 
 use clap::{Parser, Subcommand};
 use scenarios::Scale;

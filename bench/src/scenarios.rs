@@ -48,14 +48,29 @@ async fn fleet_of(
     n: usize,
     parallel: usize,
 ) -> (Vec<BenchStation>, u64) {
+    fleet_at(&target.ws_base, None, version, prefix, n, parallel).await
+}
+
+/// [`fleet_of`] at the WebSocket base `base`, over TLS with `tls` (for a `wss://` base).
+async fn fleet_at(
+    base: &str,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    version: Ocpp,
+    prefix: &str,
+    n: usize,
+    parallel: usize,
+) -> (Vec<BenchStation>, u64) {
     let gate = Arc::new(Semaphore::new(parallel));
     let tasks = (0..n).map(|i| {
         let gate = Arc::clone(&gate);
-        let base = target.ws_base.clone();
+        let base = base.to_owned();
+        let tls = tls.clone();
         let id = format!("{prefix}{i:05}");
         tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.ok()?;
-            let mut station = BenchStation::connect_as(&base, &id, version).await.ok()?;
+            let mut station = BenchStation::connect_over(&base, tls.as_ref(), &id, version)
+                .await
+                .ok()?;
             station
                 .call("BootNotification", &version.boot())
                 .await
@@ -174,11 +189,12 @@ async fn closed_loop(
     (run, stations)
 }
 
-/// 1. Idle capacity: resident memory per connected, booted station.
+/// 1. Idle capacity: resident memory per connected, booted station (`ws://`, then `wss://`).
 pub async fn idle_capacity(root: &Path, scale: Scale) -> anyhow::Result<()> {
     let mut table = Table::new(
         "1. Idle capacity (booted stations, then idle)",
         &[
+            "transport",
             "stations",
             "connected",
             "errors",
@@ -187,15 +203,36 @@ pub async fn idle_capacity(root: &Path, scale: Scale) -> anyhow::Result<()> {
             "KiB / station",
         ],
     );
-    for n in scale.pick(vec![1_000, 10_000, 19_000], vec![1_000]) {
-        let target = Target::centrale(root, &[]).await?;
+    let tls = crate::tls::Tls::new()?;
+    let plain = scale.pick(vec![1_000, 10_000, 19_000], vec![1_000]);
+    let secure = scale.pick(vec![10_000], vec![1_000]);
+    let runs = plain
+        .into_iter()
+        .map(|n| (false, n))
+        .chain(secure.into_iter().map(|n| (true, n)));
+    for (over_tls, n) in runs {
+        let listen = match over_tls {
+            true => Some(format!("127.0.0.1:{}", crate::tls::free_port()?)),
+            false => None,
+        };
+        let args = listen
+            .as_deref()
+            .map(|l| tls.server_args(l))
+            .unwrap_or_default();
+        let extra: Vec<&str> = args.iter().map(String::as_str).collect();
+        let target = Target::centrale(root, &extra).await?;
+        let (base, client) = match &listen {
+            Some(listen) => (format!("wss://{listen}/ocpp"), Some(tls.client())),
+            None => (target.ws_base.clone(), None),
+        };
         tokio::time::sleep(Duration::from_millis(500)).await;
         let before = target.rss();
-        let (stations, errors) = fleet(&target, "IDLE-", n, 256).await;
+        let (stations, errors) = fleet_at(&base, client, Ocpp::V16, "IDLE-", n, 256).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = target.rss();
         let per = after.saturating_sub(before) as f64 / 1024.0 / stations.len().max(1) as f64;
         table.row(vec![
+            if over_tls { "wss" } else { "ws" }.to_owned(),
             count(n as u64),
             count(stations.len() as u64),
             count(errors),
