@@ -530,7 +530,8 @@ mod tests {
         );
         assert!(row.apply(&LiveEvent::RegistrationChanged {
             station_id: "CP1".into(),
-            registration: "Accepted".into()
+            registration: "Accepted".into(),
+            at: "t".into()
         }));
         assert_eq!(row.registration, "Accepted");
         assert!(row.apply(&LiveEvent::StationConnected {

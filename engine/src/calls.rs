@@ -347,6 +347,7 @@ impl Engine {
             station_id: station.to_string(),
             action: action.to_owned(),
             payload: shown,
+            at: time::OffsetDateTime::now_utc(),
         });
         let intent = self.record_intent(station, &request).await;
         let _ = ready.send(());
@@ -384,6 +385,7 @@ impl Engine {
                     error: e.to_string(),
                 },
             },
+            at: time::OffsetDateTime::now_utc(),
         });
         decoded
     }

@@ -40,6 +40,8 @@ pub enum Event {
     RegistrationChanged {
         station_id: String,
         registration: Registration,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
     },
     /// A connector (0: the station) reported its status.
     ConnectorStatusChanged {
@@ -120,12 +122,16 @@ pub enum Event {
         station_id: String,
         action: String,
         payload: serde_json::Value,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
     },
     /// A call to a station was answered, refused, or timed out.
     CommandAnswered {
         station_id: String,
         action: String,
         result: crate::calls::CallOutcome,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
     },
     /// An OCPP frame went in or out.
     MessageLogged {

@@ -85,11 +85,10 @@ impl Engine {
         boot: BootInfo,
     ) -> Result<BootOutcome, EngineError> {
         let at = OffsetDateTime::now_utc();
-        self.inner.store.record_boot(station, &boot, at).await?;
         let registration = self
             .inner
             .store
-            .registration(station)
+            .record_boot(station, &boot, at)
             .await?
             .unwrap_or_else(|| self.initial_registration());
         self.emit(Event::StationBooted {
@@ -396,6 +395,7 @@ impl Engine {
             self.emit(Event::RegistrationChanged {
                 station_id: station.to_string(),
                 registration,
+                at: OffsetDateTime::now_utc(),
             });
         }
         if found && registration == Registration::Accepted && self.is_connected(station) {

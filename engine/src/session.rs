@@ -509,7 +509,13 @@ impl Engine {
             Failure::Engine(e) => internal(e),
         })?;
         if is_boot {
-            *registration = self.stored_registration(station).await?;
+            // What the station was just told (BootNotificationResponse.status, the same three
+            // values in both versions) is its registration now; no need to read it back.
+            let told = answer.get("status").and_then(|s| s.as_str()?.parse().ok());
+            *registration = match told {
+                Some(told) => told,
+                None => self.stored_registration(station).await?,
+            };
         }
         serde_json::value::to_raw_value(&answer).map_err(|e| {
             (

@@ -31,6 +31,7 @@ pub enum LiveEvent {
     RegistrationChanged {
         station_id: String,
         registration: String,
+        at: String,
     },
     ConnectorStatusChanged {
         station_id: String,
@@ -73,6 +74,7 @@ pub enum LiveEvent {
     CommandAnswered {
         station_id: String,
         action: String,
+        at: String,
     },
     /// An OCPP frame went in or out.
     MessageLogged {
@@ -168,6 +170,7 @@ impl LiveEvent {
             LiveEvent::RegistrationChanged {
                 station_id,
                 registration,
+                ..
             } => {
                 format!("{station_id} is now {registration}")
             }
@@ -206,7 +209,9 @@ impl LiveEvent {
                 status,
                 ..
             } => format!("{station_id}: {report} {status}"),
-            LiveEvent::CommandAnswered { station_id, action } => {
+            LiveEvent::CommandAnswered {
+                station_id, action, ..
+            } => {
                 format!("{station_id} answered {action}")
             }
             LiveEvent::MessageLogged { frame } => format!(
@@ -249,12 +254,11 @@ impl LiveEvent {
             | LiveEvent::TransactionStarted { at, .. }
             | LiveEvent::StationReport { at, .. }
             | LiveEvent::DeviceModelReported { at, .. }
-            | LiveEvent::SecurityEvent { at, .. } => Some(at),
+            | LiveEvent::SecurityEvent { at, .. }
+            | LiveEvent::RegistrationChanged { at, .. }
+            | LiveEvent::CommandAnswered { at, .. } => Some(at),
             LiveEvent::MessageLogged { frame } => Some(&frame.at),
-            LiveEvent::RegistrationChanged { .. }
-            | LiveEvent::CommandAnswered { .. }
-            | LiveEvent::StationAlert { .. }
-            | LiveEvent::Other => None,
+            LiveEvent::StationAlert { .. } | LiveEvent::Other => None,
         }
     }
 }

@@ -67,19 +67,20 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Keeps what a station said in its BootNotification.
+    /// Keeps what a station said in its BootNotification; answers the station's registration
+    /// (read in the same statement), `None` for an unknown station.
     pub async fn record_boot(
         &self,
         station: &StationId,
         boot: &BootInfo,
         at: OffsetDateTime,
-    ) -> Result<(), EngineError> {
-        on!(&self.writes, |db| {
-            sqlx::query(
+    ) -> Result<Option<Registration>, EngineError> {
+        let registration: Option<String> = on!(&self.writes, |db| {
+            sqlx::query_scalar(
                 "UPDATE stations SET vendor = $2, model = $3, serial_number = $4, \
                  charge_box_serial_number = $5, firmware_version = $6, iccid = $7, imsi = $8, \
                  meter_type = $9, meter_serial_number = $10, booted_at = $11, last_seen_at = $11, \
-                 boot_reason = $12 WHERE id = $1",
+                 boot_reason = $12 WHERE id = $1 RETURNING registration",
             )
             .bind(station.as_str())
             .bind(&boot.vendor)
@@ -93,10 +94,10 @@ impl Store {
             .bind(&boot.meter_serial_number)
             .bind(at)
             .bind(&boot.reason)
-            .execute(db)
-            .await?;
+            .fetch_optional(db)
+            .await?
         });
-        Ok(())
+        Ok(registration.map(|r| r.parse()).transpose()?)
     }
 
     /// The OCPP version of a station's last connection.

@@ -177,6 +177,7 @@ async fn engine_events_decode_as_the_dashboards_live_events() {
             result: engine::calls::CallOutcome::Failed {
                 error: "timeout".into(),
             },
+            at,
         },
         engine::Event::MessageLogged {
             frame: engine::message_log::LoggedFrame {
