@@ -144,8 +144,9 @@ pub fn send_from_row(
     });
 }
 
-/// A station's registration, with Accept / Reject while it is Pending, and what went wrong if
-/// the decision could not be stored.
+/// A station's registration, with Accept / Reject while it is Pending (for a user who may
+/// operate; a viewer sees the registration only), and what went wrong if the decision could not
+/// be stored.
 #[component]
 pub fn RegistrationControl(
     /// The station.
@@ -156,6 +157,7 @@ pub fn RegistrationControl(
     use crate::api::SetRegistration;
     let decide = ServerAction::<SetRegistration>::new();
     let pending = registration == "Pending";
+    let may_operate = may_operate();
     let button = move |accept: bool| {
         let station_id = station_id.clone();
         let (label, class) = if accept {
@@ -185,7 +187,7 @@ pub fn RegistrationControl(
         <span class="registration" data-registration=registration.clone()>
             {registration.clone()}
         </span>
-        {pending.then(|| view! { {button(true)} {button(false)} })}
+        {move || (pending && may_operate.get()).then(|| view! { {button(true)} {button(false)} })}
         {error}
     }
 }

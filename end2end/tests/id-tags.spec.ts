@@ -27,6 +27,10 @@ test('an id tag created in the UI is Accepted for Authorize, Blocked after an ed
   await expect(row.locator('.tag-status')).toHaveText('Accepted');
   await expect(row).toContainText('2031-01-01T12:30:00Z');
   expect(await authorize(station, 'UI-TAG')).toBe('Accepted');
+  // Saved: the form is empty again for the next tag.
+  await expect(page.getByLabel('Id tag', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Expires (UTC)')).toHaveValue('');
+  await expect(page.getByLabel('Status')).toHaveValue('Accepted');
 
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'id-tags.png'), fullPage: true });
@@ -37,6 +41,7 @@ test('an id tag created in the UI is Accepted for Authorize, Blocked after an ed
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(row.locator('.tag-status')).toHaveText('Blocked');
   expect(await authorize(station, 'UI-TAG')).toBe('Blocked');
+  await expect(page.getByLabel('Status')).toHaveValue('Accepted');
 
   await row.getByRole('button', { name: 'Delete' }).click();
   await expect(row).toHaveCount(0);

@@ -26,6 +26,25 @@ test('overview is rendered on the server, hydrates, and follows stations live', 
   test.info().annotations.push({ type: 'connect-to-screen', description: `${latencyMs} ms` });
   console.log(`station connect -> shown on the overview: ${latencyMs} ms`);
 
+  // A registration decision and a command's answer show in the feed with their time, as every
+  // entry does.
+  station.answerCalls({ status: 'Accepted' });
+  const patched = await centrale.api('/api/stations/E2E-CP-1', {
+    method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ registration: 'Accepted' }),
+  });
+  expect(patched.status).toBe(200);
+  const sent = await centrale.api('/api/stations/E2E-CP-1/commands/ClearCache', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+  });
+  expect(sent.status).toBe(200);
+  const feed = page.getByTestId('feed');
+  for (const line of ['E2E-CP-1 is now Accepted', 'ClearCache']) {
+    const entry = feed.locator('li', { hasText: line }).first();
+    await expect(entry).toBeVisible();
+    await expect(entry.locator('time')).toHaveText(/^\d{2}:\d{2}:\d{2}$/);
+    await expect(entry.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d{2}-\d{2}T/);
+  }
+
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
 

@@ -34,9 +34,11 @@ test.describe('signed out', () => {
   });
 });
 
-test('a viewer sees the fleet and can change nothing', async ({ page, centrale }) => {
+test('a viewer sees the fleet, is offered no control their role may not use, and the server refuses what they try', async ({ page, centrale }) => {
   centrale.cli(['user', 'add', 'vera', '--role', 'viewer', '--password-stdin'], 'viewer-password-1\n');
   const station = await RawStation.connect(centrale, 'VIEW-CP');
+  const boot = await station.call('b1', 'BootNotification', { chargePointVendor: 'Acme', chargePointModel: 'M' });
+  expect(boot[2].status).toBe('Pending');
   await page.context().clearCookies();
   await signIn(page, centrale, 'vera', 'viewer-password-1');
 
@@ -47,13 +49,31 @@ test('a viewer sees the fleet and can change nothing', async ({ page, centrale }
   await expect(page.getByTestId('commands')).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Admin' })).toHaveCount(0);
   await expect(page.getByTestId('security').getByRole('button', { name: 'Save' })).toHaveCount(0);
+  // Reading the configuration is a command (GetConfiguration); accepting a station is an operator's.
+  await expect(page.getByTestId('configuration')).toContainText('an operator can read it');
+  await expect(page.getByRole('button', { name: 'Read from station' })).toHaveCount(0);
+  await expect(page.locator('.registration')).toHaveText('Pending');
+  await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0);
 
-  // The server refuses what the page would still let a viewer try.
+  await page.goto(centrale.url + '/stations');
+  await waitForHydration(page);
+  const row = page.getByTestId('station-VIEW-CP');
+  await expect(row.locator('.registration')).toHaveText('Pending');
+  await expect(row.getByRole('button')).toHaveCount(0);
+
   await page.goto(centrale.url + '/id-tags');
   await waitForHydration(page);
-  await page.getByLabel('Id tag', { exact: true }).fill('VIEWER-TAG');
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert')).toContainText('Your role (viewer) does not allow this.');
+  await expect(page.getByLabel('Id tag', { exact: true })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Save' })).toHaveCount(0);
+
+  // The server refuses what the page no longer offers, asked with this viewer's own session.
+  const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+  const refused = await page.request.put(centrale.url + '/api/id-tags/VIEWER-TAG', {
+    headers: { 'x-csrf-token': csrf ?? '' },
+    data: { status: 'Accepted' },
+  });
+  expect(refused.status()).toBe(403);
+  expect(await refused.text()).toContain('viewer');
   expect(await (await centrale.api('/api/id-tags')).json()).toEqual([]);
 
   const admin = await page.goto(centrale.url + '/admin');

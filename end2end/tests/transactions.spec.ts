@@ -35,7 +35,11 @@ test('a transaction appears live, its energy rises with meter values, and it fin
 
   await station.call('sp', 'StopTransaction', { transactionId: started.transactionId, meterStop: 3000, timestamp: new Date(startedAt + 125_000).toISOString(), reason: 'EVDisconnected' });
   await expect(row).toHaveCount(0);
-  await page.getByLabel('Which transactions').selectOption('finished');
+  const which = page.getByRole('group', { name: 'Which transactions' });
+  await expect(which.getByRole('button', { name: 'Active' })).toHaveAttribute('aria-pressed', 'true');
+  await which.getByRole('button', { name: 'Finished' }).click();
+  await expect(which.getByRole('button', { name: 'Finished' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(which.getByRole('button', { name: 'Active' })).toHaveAttribute('aria-pressed', 'false');
   await expect(row).toContainText('EVDisconnected');
   await expect(row.getByTestId('energy')).toHaveText('2.00 kWh');
   await expect(row).toContainText('2 min 05 s');

@@ -3,8 +3,8 @@ use crate::components::ErrorList;
 use crate::dto::{AppError, TAG_STATUSES};
 use leptos::prelude::*;
 
-/// The id tag store: create, edit status / expiry / parent, delete; shows which tags are in a
-/// transaction now.
+/// The id tag store: create, edit status / expiry / parent, delete (a viewer sees the tags and
+/// no control they could not use); shows which tags are in a transaction now.
 #[component]
 pub fn IdTagsPage() -> impl IntoView {
     let save = ServerAction::<SaveIdTag>::new();
@@ -23,62 +23,74 @@ pub fn IdTagsPage() -> impl IntoView {
             .or_else(|| failed(delete.value().get()))
             .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
     };
+    // A saved tag leaves the form empty for the next one; a refused one keeps what was typed.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            id_tag.set(String::new());
+            status.set("Accepted".to_owned());
+            expiry.set(String::new());
+            parent.set(String::new());
+        }
+    });
+    let may_operate = crate::components::may_operate();
 
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Id tags"</h1>
             </div>
-            <form
-                class="tag-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    save.dispatch(SaveIdTag {
-                        id_tag: id_tag.get_untracked(),
-                        status: status.get_untracked(),
-                        expiry_date: expiry.get_untracked(),
-                        parent_id_tag: parent.get_untracked(),
-                    });
-                }
-            >
-                <label>
-                    "Id tag"
-                    <input
-                        required
-                        maxlength="36"
-                        prop:value=move || id_tag.get()
-                        on:input=move |ev| id_tag.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Status"
-                    <select
-                        prop:value=move || status.get()
-                        on:change=move |ev| status.set(event_target_value(&ev))
-                    >
-                        {TAG_STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>
-                    "Expires (UTC)"
-                    <input
-                        type="datetime-local"
-                        prop:value=move || expiry.get()
-                        on:input=move |ev| expiry.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Parent id tag"
-                    <input
-                        maxlength="36"
-                        prop:value=move || parent.get()
-                        on:input=move |ev| parent.set(event_target_value(&ev))
-                    />
-                </label>
-                <button type="submit" class="button" disabled=move || save.pending().get()>
-                    "Save"
-                </button>
-            </form>
+            <Show when=move || may_operate.get()>
+                <form
+                    class="tag-form"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        save.dispatch(SaveIdTag {
+                            id_tag: id_tag.get_untracked(),
+                            status: status.get_untracked(),
+                            expiry_date: expiry.get_untracked(),
+                            parent_id_tag: parent.get_untracked(),
+                        });
+                    }
+                >
+                    <label>
+                        "Id tag"
+                        <input
+                            required
+                            maxlength="36"
+                            prop:value=move || id_tag.get()
+                            on:input=move |ev| id_tag.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label>
+                        "Status"
+                        <select
+                            prop:value=move || status.get()
+                            on:change=move |ev| status.set(event_target_value(&ev))
+                        >
+                            {TAG_STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        "Expires (UTC)"
+                        <input
+                            type="datetime-local"
+                            prop:value=move || expiry.get()
+                            on:input=move |ev| expiry.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label>
+                        "Parent id tag"
+                        <input
+                            maxlength="36"
+                            prop:value=move || parent.get()
+                            on:input=move |ev| parent.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button type="submit" class="button" disabled=move || save.pending().get()>
+                        "Save"
+                    </button>
+                </form>
+            </Show>
             {failure}
             <Transition fallback=|| view! { <p class="muted">"Loading the id tags…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
@@ -122,25 +134,33 @@ pub fn IdTagsPage() -> impl IntoView {
                                                         <td>{tag.expiry_date.clone().unwrap_or_else(|| "never".to_owned())}</td>
                                                         <td>{tag.parent_id_tag.clone().unwrap_or_default()}</td>
                                                         <td>
-                                                            <button
-                                                                class="button small secondary"
-                                                                on:click=move |_| {
-                                                                    id_tag.set(edit.id_tag.clone());
-                                                                    status.set(edit.status.clone());
-                                                                    expiry.set(edit.expiry_date.as_deref().map(|d| d.get(..16).unwrap_or(d).to_owned()).unwrap_or_default());
-                                                                    parent.set(edit.parent_id_tag.clone().unwrap_or_default());
-                                                                }
-                                                            >
-                                                                "Edit"
-                                                            </button>
-                                                            <button
-                                                                class="button small secondary"
-                                                                on:click=move |_| {
-                                                                    delete.dispatch(DeleteIdTag { id_tag: gone.clone() });
-                                                                }
-                                                            >
-                                                                "Delete"
-                                                            </button>
+                                                            <Show when=move || may_operate.get()>
+                                                                <button
+                                                                    class="button small secondary"
+                                                                    on:click={
+                                                                        let edit = edit.clone();
+                                                                        move |_| {
+                                                                            id_tag.set(edit.id_tag.clone());
+                                                                            status.set(edit.status.clone());
+                                                                            expiry.set(edit.expiry_date.as_deref().map(|d| d.get(..16).unwrap_or(d).to_owned()).unwrap_or_default());
+                                                                            parent.set(edit.parent_id_tag.clone().unwrap_or_default());
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    "Edit"
+                                                                </button>
+                                                                <button
+                                                                    class="button small secondary"
+                                                                    on:click={
+                                                                        let gone = gone.clone();
+                                                                        move |_| {
+                                                                            delete.dispatch(DeleteIdTag { id_tag: gone.clone() });
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    "Delete"
+                                                                </button>
+                                                            </Show>
                                                         </td>
                                                     </tr>
                                                 }

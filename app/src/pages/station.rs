@@ -105,7 +105,7 @@ pub fn StationPage() -> impl IntoView {
                                 <CommandsPanel station=id detail=current tags />
                             </Show>
                             <Show when=move || !v201.get()>
-                                <Configuration station=id detail=current />
+                                <Configuration station=id detail=current may_operate />
                             </Show>
                             <Show when=move || v201.get()>
                                 <Alerts station=id />

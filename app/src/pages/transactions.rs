@@ -54,18 +54,25 @@ pub fn TransactionsPage() -> impl IntoView {
         <section class="page">
             <div class="page-head">
                 <h1>"Transactions"</h1>
-                <select
-                    aria-label="Which transactions"
-                    prop:value=move || which.get()
-                    on:change=move |ev| {
-                        list.reset();
-                        which.set(event_target_value(&ev));
-                    }
-                >
-                    <option value="active">"Active"</option>
-                    <option value="finished">"Finished"</option>
-                    <option value="">"All"</option>
-                </select>
+                <div class="segmented" role="group" aria-label="Which transactions">
+                    {[("active", "Active"), ("finished", "Finished"), ("", "All")]
+                        .map(|(value, label)| {
+                            view! {
+                                <button
+                                    type="button"
+                                    aria-pressed=move || (which.get() == value).to_string()
+                                    on:click=move |_| {
+                                        if which.get_untracked() != value {
+                                            list.reset();
+                                            which.set(value.to_owned());
+                                        }
+                                    }
+                                >
+                                    {label}
+                                </button>
+                            }
+                        })}
+                </div>
                 <a
                     class="button small secondary"
                     href=move || match which.get().as_str() {

@@ -6,9 +6,14 @@ use crate::commands::{self, Values};
 use crate::dto::{CommandReply, ConfigKeyRow, StationDetail};
 use leptos::prelude::*;
 
-/// The configuration keys as last read, editable in place through ChangeConfiguration.
+/// The configuration keys as last read, editable in place through ChangeConfiguration by a user
+/// who may operate (a viewer sees the keys, and no control they could not use).
 #[component]
-pub(super) fn Configuration(station: Memo<String>, detail: Signal<StationDetail>) -> AnyView {
+pub(super) fn Configuration(
+    station: Memo<String>,
+    detail: Signal<StationDetail>,
+    may_operate: Signal<bool>,
+) -> AnyView {
     // The key being edited and its draft; what each key's last change was answered.
     let editing = RwSignal::new(None::<(String, String)>);
     let outcomes = RwSignal::new(std::collections::BTreeMap::<String, (bool, String)>::new());
@@ -111,6 +116,8 @@ pub(super) fn Configuration(station: Memo<String>, detail: Signal<StationDetail>
                 <td>
                     {if k.readonly {
                         view! { <span class="muted">"read-only"</span> }.into_any()
+                    } else if !may_operate.get_untracked() {
+                        ().into_any()
                     } else {
                         let value = value.clone();
                         let key_save = key_save.clone();
@@ -150,12 +157,21 @@ pub(super) fn Configuration(station: Memo<String>, detail: Signal<StationDetail>
         <div class="panel configuration" data-testid="configuration">
             <div class="page-head">
                 <h2>"Configuration"</h2>
-                <button class="button small secondary" on:click=read>"Read from station"</button>
+                <Show when=move || may_operate.get()>
+                    <button class="button small secondary" on:click=read>"Read from station"</button>
+                </Show>
             </div>
             {move || reading.get().map(|m| view! { <p class="muted" data-testid="config-reading">{m}</p> })}
             <Show
                 when=move || detail.with(|d| !d.configuration.is_empty())
-                fallback=|| view! { <p class="empty muted">"Not read yet: “Read from station” asks it (GetConfiguration)."</p> }
+                fallback=move || {
+                    let how = if may_operate.get() {
+                        "Not read yet: “Read from station” asks it (GetConfiguration)."
+                    } else {
+                        "Not read yet: an operator can read it from the station."
+                    };
+                    view! { <p class="empty muted">{how}</p> }
+                }
             >
                 <div class="table-wrap">
                     <table class="stations config">
