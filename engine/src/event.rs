@@ -108,6 +108,9 @@ pub enum Event {
     StationAlert {
         station_id: String,
         event: crate::model::MonitorEvent,
+        /// When Centrale received it (the event's own time is in `event`).
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
     },
     /// Firmware, diagnostics or log upload status.
     StationReport {

@@ -219,6 +219,7 @@ impl Engine {
             self.emit(Event::StationAlert {
                 station_id: station.to_string(),
                 event,
+                at,
             });
         }
         Ok(())

@@ -95,6 +95,7 @@ pub enum LiveEvent {
     /// A 2.0.1 station's monitor saw something (NotifyEvent).
     StationAlert {
         station_id: String,
+        at: String,
     },
     /// A kind this page does not know yet.
     #[serde(other)]
@@ -237,7 +238,7 @@ impl LiveEvent {
                 };
                 format!("{station_id} reported {part} its device model")
             }
-            LiveEvent::StationAlert { station_id } => format!("{station_id}: alert"),
+            LiveEvent::StationAlert { station_id, .. } => format!("{station_id}: alert"),
             LiveEvent::Other => "other event".to_owned(),
         }
     }
@@ -256,9 +257,10 @@ impl LiveEvent {
             | LiveEvent::DeviceModelReported { at, .. }
             | LiveEvent::SecurityEvent { at, .. }
             | LiveEvent::RegistrationChanged { at, .. }
-            | LiveEvent::CommandAnswered { at, .. } => Some(at),
+            | LiveEvent::CommandAnswered { at, .. }
+            | LiveEvent::StationAlert { at, .. } => Some(at),
             LiveEvent::MessageLogged { frame } => Some(&frame.at),
-            LiveEvent::StationAlert { .. } | LiveEvent::Other => None,
+            LiveEvent::Other => None,
         }
     }
 }
