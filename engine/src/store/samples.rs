@@ -1,7 +1,7 @@
 //! Meter values: written through one group-commit writer, read per transaction.
 
-use super::backend::{Conn, Pool, on, on_conn};
-use super::{GROUP_COMMIT, Store};
+use super::backend::{Conn, Pool, Row, on, on_conn};
+use super::{GROUP_COMMIT, Store, connector_of};
 use crate::EngineError;
 use crate::model::{Sample, StoredSample, UnknownValue};
 use protocol::StationId;
@@ -202,8 +202,29 @@ fn readings<'a>(batches: &'a [Samples<'a>]) -> Result<Vec<Reading<'a>>, EngineEr
 }
 
 /// The sampled values packed in a reading, in the order they were sent.
-pub(super) fn unpack(packed: &str) -> Result<Vec<Packed<'_>>, EngineError> {
+fn unpack(packed: &str) -> Result<Vec<Packed<'_>>, EngineError> {
     serde_json::from_str(packed).map_err(bad_reading)
+}
+
+/// The station-level values (no phase) of `measurands` in packed readings, reading after
+/// reading; within each, the last sent first when `newest_first`.
+pub(super) fn station_level<'a>(
+    readings: &'a [String],
+    measurands: &[&str],
+    newest_first: bool,
+) -> Result<Vec<Packed<'a>>, EngineError> {
+    let mut found = Vec::new();
+    for packed in readings {
+        let mut values: Vec<Packed<'a>> = unpack(packed)?
+            .into_iter()
+            .filter(|p| p.phase.is_none() && measurands.contains(&p.measurand.as_ref()))
+            .collect();
+        if newest_first {
+            values.reverse();
+        }
+        found.append(&mut values);
+    }
+    Ok(found)
 }
 
 fn bad_reading(e: serde_json::Error) -> EngineError {
@@ -282,31 +303,20 @@ impl Store {
 
     /// The meter values of a transaction, in time order.
     pub async fn transaction_samples(&self, id: i64) -> Result<Vec<StoredSample>, EngineError> {
-        let rows: Vec<(i64, Option<i64>, time::OffsetDateTime, String)> = on!(&self.reads, |db| {
-            sqlx::query_as(
+        on!(&self.reads, |db| {
+            let rows = sqlx::query(
                 "SELECT connector_id, transaction_id, sampled_at, samples FROM meter_readings \
                  WHERE transaction_id = $1 ORDER BY sampled_at, id",
             )
             .bind(id)
             .fetch_all(db)
-            .await?
-        });
-        let mut samples = Vec::with_capacity(rows.len());
-        for (connector_id, transaction_id, timestamp, packed) in &rows {
-            let connector_id = u32::try_from(*connector_id).unwrap_or_default();
-            samples.extend(unpack(packed)?.into_iter().map(|p| StoredSample {
-                connector_id,
-                transaction_id: *transaction_id,
-                timestamp: *timestamp,
-                value: p.value.into_owned(),
-                measurand: p.measurand.into_owned(),
-                unit: p.unit.map(Cow::into_owned),
-                phase: p.phase.map(Cow::into_owned),
-                context: p.context.map(Cow::into_owned),
-                location: p.location.map(Cow::into_owned),
-            }));
-        }
-        Ok(samples)
+            .await?;
+            let mut samples = Vec::with_capacity(rows.len());
+            for row in &rows {
+                add_stored_samples(row, &mut samples)?;
+            }
+            Ok(samples)
+        })
     }
 
     /// The latest station-level energy register and power readings of a transaction, newest
@@ -327,28 +337,38 @@ impl Store {
             .fetch_all(db)
             .await?
         });
-        let mut readings = Vec::new();
-        for packed in &rows {
-            readings.extend(
-                unpack(packed)?
-                    .into_iter()
-                    .rev()
-                    .filter(|p| {
-                        p.phase.is_none()
-                            && (p.measurand == crate::model::ENERGY_REGISTER
-                                || p.measurand == crate::model::ACTIVE_POWER)
-                    })
-                    .map(|p| {
-                        (
-                            p.measurand.into_owned(),
-                            p.value.into_owned(),
-                            p.unit.map(Cow::into_owned),
-                        )
-                    }),
-            );
-        }
-        Ok(readings)
+        let measurands = [crate::model::ENERGY_REGISTER, crate::model::ACTIVE_POWER];
+        Ok(station_level(&rows, &measurands, true)?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.measurand.into_owned(),
+                    p.value.into_owned(),
+                    p.unit.map(Cow::into_owned),
+                )
+            })
+            .collect())
     }
+}
+
+/// The values of a stored reading, each with what it belongs to, onto `samples`.
+fn add_stored_samples(row: &impl Row, samples: &mut Vec<StoredSample>) -> Result<(), EngineError> {
+    let connector_id = connector_of(row)?;
+    let transaction_id: Option<i64> = row.get("transaction_id")?;
+    let timestamp: time::OffsetDateTime = row.get("sampled_at")?;
+    let packed: String = row.get("samples")?;
+    samples.extend(unpack(&packed)?.into_iter().map(|p| StoredSample {
+        connector_id,
+        transaction_id,
+        timestamp,
+        value: p.value.into_owned(),
+        measurand: p.measurand.into_owned(),
+        unit: p.unit.map(Cow::into_owned),
+        phase: p.phase.map(Cow::into_owned),
+        context: p.context.map(Cow::into_owned),
+        location: p.location.map(Cow::into_owned),
+    }));
+    Ok(())
 }
 
 /// A LIKE pattern that matches the packed readings holding a measurand (as a JSON string; the

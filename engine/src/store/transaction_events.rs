@@ -29,23 +29,12 @@ async fn register_reading<'c>(
             .fetch_all(&mut *c)
             .await?
     });
-    for packed in &readings {
-        let values = samples::unpack(packed)?;
-        // Within a reading, values are in the order sent: the last is the latest.
-        let mut registers = values
+    Ok(
+        samples::station_level(&readings, &[ENERGY_REGISTER], latest)?
             .iter()
-            .filter(|p| p.measurand == ENERGY_REGISTER && p.phase.is_none());
-        let wh = |p: &samples::Packed<'_>| scaled(&p.value, p.unit.as_deref());
-        let found = if latest {
-            registers.rev().find_map(wh)
-        } else {
-            registers.find_map(wh)
-        };
-        if let Some(wh) = found {
-            return Ok(Some(wh.round() as i64));
-        }
-    }
-    Ok(None)
+            .find_map(|p| scaled(&p.value, p.unit.as_deref()))
+            .map(|wh| wh.round() as i64),
+    )
 }
 
 impl Store {
