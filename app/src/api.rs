@@ -2,8 +2,9 @@
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
 use crate::dto::{
-    AdminView, AppError, CommandReply, CurrentUser, FleetSummary, IdTagRow, MessageRow, ProfileRow,
-    ReservationRow, SecurityEventRow, StationDetail, StationRow, TransactionDetail, TransactionRow,
+    AdminView, AppError, CommandReply, CurrentUser, FleetCounters, FleetSummary, IdTagRow,
+    MessageRow, ProfileRow, ReservationRow, SecurityEventRow, StationDetail, StationListQuery,
+    StationListing, TransactionDetail, TransactionRow,
 };
 use leptos::prelude::*;
 
@@ -28,15 +29,40 @@ pub async fn fleet_overview() -> Result<FleetSummary, AppError> {
     })
 }
 
-/// Every station with its connectors, for the Stations page.
+/// One page of the Stations list, filtered and sorted by the database.
 #[server(prefix = "/_app")]
-pub async fn list_stations() -> Result<Vec<StationRow>, AppError> {
+pub async fn list_station_page(query: StationListQuery) -> Result<StationListing, AppError> {
     let engine = ssr::engine()?;
-    let stations = engine
-        .stations()
+    let params = query.api_params();
+    let query = engine::fleet::StationQuery::from_params(
+        params.iter().map(|(key, value)| (*key, value.as_str())),
+    )
+    .map_err(|e| AppError::Invalid(format!("This list cannot be shown: {e}.")))?;
+    let page = engine
+        .station_page(&query)
         .await
         .map_err(ssr::unavailable("Could not read the stations."))?;
-    Ok(stations.into_iter().map(ssr::station_row).collect())
+    Ok(StationListing {
+        rows: page.stations.into_iter().map(ssr::station_row).collect(),
+        matching: page.matching,
+    })
+}
+
+/// Counters of the whole fleet, for the Stations page.
+#[server(prefix = "/_app")]
+pub async fn count_fleet() -> Result<FleetCounters, AppError> {
+    let engine = ssr::engine()?;
+    let counters = engine
+        .fleet_counters()
+        .await
+        .map_err(ssr::unavailable("Could not count the stations."))?;
+    Ok(FleetCounters {
+        stations: counters.stations,
+        online: counters.online,
+        charging: counters.charging,
+        faulted: counters.faulted,
+        pending: counters.pending,
+    })
 }
 
 /// Accepts or rejects a station.

@@ -6,10 +6,12 @@
 
 mod device;
 mod events;
+mod fleet;
 mod transactions;
 
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
+pub use fleet::{FleetCounters, PAGE_SIZE, StationListQuery, StationListing};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};

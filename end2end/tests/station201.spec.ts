@@ -23,9 +23,9 @@ test.describe('a simulated OCPP 2.0.1 station', () => {
     await page.goto(centrale.url + '/stations');
     await waitForHydration(page);
     await expect(page.getByTestId('station-E2E-201-0001').getByTestId('station-version')).toHaveText('2.0.1');
-    await page.getByLabel('Filter by OCPP version').selectOption('ocpp1.6');
+    await page.getByLabel('Filter by OCPP version').selectOption('1.6');
     await expect(page.getByTestId('station-E2E-201-0001')).toHaveCount(0);
-    await page.getByLabel('Filter by OCPP version').selectOption('ocpp2.0.1');
+    await page.getByLabel('Filter by OCPP version').selectOption('2.0.1');
     await expect(page.getByTestId('station-E2E-201-0001')).toBeVisible();
 
     await page.goto(centrale.url + '/stations/E2E-201-0001');

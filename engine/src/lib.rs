@@ -13,6 +13,7 @@
 pub mod calls;
 mod effects;
 pub mod event;
+pub mod fleet;
 pub mod message_log;
 pub mod model;
 mod ocpp;
@@ -210,6 +211,9 @@ impl Engine {
     /// Opens the database (running its migrations) and returns a ready engine.
     pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         let engine = Engine::open(config).await?;
+        // No connection outlives a server: a station still marked online was held by a
+        // process that stopped (or died) before it could say so.
+        engine.inner.store.all_offline().await?;
         engine.start_retention();
         Ok(engine)
     }
@@ -377,6 +381,7 @@ impl Engine {
     fn register(
         &self,
         station: &StationId,
+        uuid: uuid::Uuid,
         version: protocol::OcppVersion,
         url: String,
         lenient: &Arc<std::sync::atomic::AtomicBool>,
@@ -392,7 +397,7 @@ impl Engine {
             station.clone(),
             Live {
                 session,
-                uuid: uuid::Uuid::new_v4(),
+                uuid,
                 url,
                 cancel: cancel.clone(),
                 version,

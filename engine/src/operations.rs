@@ -123,7 +123,7 @@ impl Engine {
     }
 
     /// Connection state and in-memory last-seen times onto views read from the store.
-    fn with_live_state(&self, views: &mut [StationView]) {
+    pub(crate) fn with_live_state(&self, views: &mut [StationView]) {
         let registry = self.registry();
         for view in views {
             let live = StationId::parse(view.id.as_str())

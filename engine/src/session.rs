@@ -107,12 +107,13 @@ impl Engine {
         // The station exists in the store before anyone can see it online.
         let at = OffsetDateTime::now_utc();
         let initial = self.initial_registration();
+        let connection = uuid::Uuid::new_v4();
         // The futures of what runs once or once per message are boxed: the session's own
         // future, which every idle station keeps, holds only what waits between messages.
         let (registration, lenient) = match Box::pin(
             self.inner
                 .store
-                .station_connected(&station, version, at, initial),
+                .station_connected(&station, connection, version, at, initial),
         )
         .await
         {
@@ -124,7 +125,7 @@ impl Engine {
             }
         };
         let lenient = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(lenient));
-        let (session, cancel, queue) = self.register(&station, version, url, &lenient);
+        let (session, cancel, queue) = self.register(&station, connection, version, url, &lenient);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
         self.emit(Event::StationConnected {
@@ -148,7 +149,13 @@ impl Engine {
 
         let still_current = self.unregister(&station, session);
         let at = OffsetDateTime::now_utc();
-        if let Err(e) = Box::pin(self.inner.store.station_seen(&station, at)).await {
+        if let Err(e) = Box::pin(
+            self.inner
+                .store
+                .station_disconnected(&station, connection, at),
+        )
+        .await
+        {
             tracing::warn!(error = %e, "could not record last seen");
         }
         if still_current {

@@ -1,10 +1,16 @@
-use crate::api::list_stations;
+use crate::api::{count_fleet, list_station_page};
 use crate::components::{ErrorList, RegistrationControl, Stat};
-use crate::dto::{LiveEvent, StationRow};
-use crate::live::{LiveEvents, LiveList};
+use crate::dto::{
+    FleetCounters, LiveEvent, PAGE_SIZE, StationListQuery, StationListing, StationRow,
+};
+use crate::live::{Live, LiveEvents};
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::location::Url;
+use std::time::Duration;
 
-/// Statuses the filter offers, besides the connection and registration states.
+/// Statuses the filter offers (1.6's and 2.0.1's).
 const STATUSES: &[&str] = &[
     "Available",
     "Occupied",
@@ -18,34 +24,91 @@ const STATUSES: &[&str] = &[
     "Faulted",
 ];
 
-/// Every station, live: connection, registration, identity and one badge per connector.
+/// How long events are gathered before the counters (or a short page) are read again: under
+/// hundreds of events a second the page asks the server a few times a second at most.
+const SETTLE: Duration = Duration::from_millis(400);
+
+/// The address of the Stations page showing `query`.
+fn href(query: &StationListQuery) -> String {
+    let params: Vec<String> = query
+        .to_url()
+        .into_iter()
+        .map(|(key, value)| format!("{key}={}", Url::escape(&value)))
+        .collect();
+    if params.is_empty() {
+        "/stations".to_owned()
+    } else {
+        format!("/stations?{}", params.join("&"))
+    }
+}
+
+/// Calls `f` once, [`SETTLE`] after the first of a burst of calls.
+fn settled(f: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn() + Clone + 'static {
+    let waiting = StoredValue::new(false);
+    move || {
+        if !waiting.get_value() {
+            waiting.set_value(true);
+            let f = f.clone();
+            set_timeout(
+                move || {
+                    waiting.set_value(false);
+                    f();
+                },
+                SETTLE,
+            );
+        }
+    }
+}
+
+/// The stations, a page at a time: filtered, sorted and counted by the server, the page's
+/// state in the URL (shareable; Back returns to the previous one).
 ///
-/// The list is loaded once (server-rendered), then kept current by applying events as they
-/// arrive; it is reloaded only when the event stream (re)opens or lags, or a station appears
-/// that the list does not have.
+/// The rows on screen follow events as they arrive; the fleet's counters are read again
+/// shortly after events that may change them. A station not on the page that appears is
+/// fetched when the page has room for it.
 #[component]
 pub fn StationsPage() -> impl IntoView {
     let live = expect_context::<LiveEvents>();
+    let url = use_query_map();
+    let query = Memo::new(move |_| url.with(|p| StationListQuery::from_url(|key| p.get(key))));
+
     let reload = RwSignal::new(0u64);
     let snapshot = Resource::new(
-        move || (live.epoch.get(), reload.get()),
-        |_| list_stations(),
+        move || (live.epoch.get(), reload.get(), query.get()),
+        |(_, _, query)| list_station_page(query),
     );
-    let list = LiveList::new(snapshot);
+    let listing = Live::new(snapshot);
+    let recount = RwSignal::new(0u64);
+    let counted = Resource::new(move || (live.epoch.get(), recount.get()), |_| count_fleet());
+    let counters = Live::new(counted);
+
+    let recount_soon = settled(move || recount.update(|n| *n += 1));
+    let reload_soon = settled(move || reload.update(|n| *n += 1));
     live.for_each_event(move |event| {
         let mut unknown = false;
-        list.update(|rows| {
+        listing.update(|listing| {
             // Ids are unique: at most one row is about this station.
-            let applied = rows.iter_mut().any(|row| row.apply(event));
+            let applied = listing.rows.iter_mut().any(|row| row.apply(event));
             unknown = !applied && event.station_id().is_some();
+            if unknown
+                && listing.rows.len() < PAGE_SIZE as usize
+                && matches!(
+                    event,
+                    LiveEvent::StationConnected { .. } | LiveEvent::StationBooted { .. }
+                )
+            {
+                reload_soon();
+            }
         });
-        if unknown
-            && matches!(
-                event,
-                LiveEvent::StationConnected { .. } | LiveEvent::StationBooted { .. }
-            )
-        {
-            reload.update(|n| *n += 1);
+        if matches!(
+            event,
+            LiveEvent::StationConnected { .. }
+                | LiveEvent::StationDisconnected { .. }
+                | LiveEvent::StationBooted { .. }
+                | LiveEvent::RegistrationChanged { .. }
+                | LiveEvent::ConnectorStatusChanged { .. }
+        ) {
+            recount_soon();
         }
     });
 
@@ -56,102 +119,180 @@ pub fn StationsPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading the stations…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    // Reading the snapshot here makes the server wait for it and shows its error.
+                    // Reading the snapshots here makes the server wait for them and shows
+                    // their errors.
                     {move || snapshot.get().map(|loaded| loaded.map(|_| ()))}
-                    <StationTable rows=list.current />
+                    {move || counted.get().map(|loaded| loaded.map(|_| ()))}
+                    <Counters counters=counters.current />
+                    <Filters query />
+                    <StationTable query listing=listing.current counters=counters.current />
                 </ErrorBoundary>
             </Transition>
         </section>
     }
 }
 
-/// Counters, filters and the table of stations.
+/// The fleet's counters.
 #[component]
-fn StationTable(
-    /// The stations to show.
-    rows: Signal<Vec<StationRow>>,
-) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let status = RwSignal::new(String::new());
-    let version = RwSignal::new(String::new());
-    let count = move |f: fn(&StationRow) -> bool| {
-        Signal::derive(move || rows.with(|r| r.iter().filter(|s| f(s)).count().to_string()))
-    };
-    let shown = move || {
-        let needle = text.get().to_lowercase();
-        let wanted = status.get();
-        let wanted_version = version.get();
-        rows.get()
-            .into_iter()
-            .filter(|s| {
-                needle.is_empty()
-                    || [Some(&s.id), s.vendor.as_ref(), s.model.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .any(|v| v.to_lowercase().contains(&needle))
-            })
-            .filter(|s| match wanted.as_str() {
-                "" => true,
-                "online" => s.connected,
-                "offline" => !s.connected,
-                "pending" => s.registration == "Pending",
-                other => s.connectors.iter().any(|c| c.status == other),
-            })
-            .filter(|s| {
-                wanted_version.is_empty() || s.protocol.as_deref() == Some(wanted_version.as_str())
-            })
-            .collect::<Vec<_>>()
-    };
-
+fn Counters(counters: Signal<FleetCounters>) -> AnyView {
+    let count =
+        move |f: fn(&FleetCounters) -> u64| Signal::derive(move || f(&counters.get()).to_string());
     view! {
         <div class="stats">
-            <Stat label="Online" value=count(|s| s.connected) testid="stat-online" />
-            <Stat label="Charging" value=count(|s| s.has_status("Charging")) testid="stat-charging" />
-            <Stat
-                label="Faulted"
-                value=count(|s| s.connectors.iter().any(|c| c.status == "Faulted"))
-                testid="stat-faulted"
-            />
-            <Stat label="Pending" value=count(|s| s.registration == "Pending") testid="stat-pending" />
+            <Stat label="Stations" value=count(|c| c.stations) testid="stat-stations" />
+            <Stat label="Online" value=count(|c| c.online) testid="stat-online" />
+            <Stat label="Charging" value=count(|c| c.charging) testid="stat-charging" />
+            <Stat label="Faulted" value=count(|c| c.faulted) testid="stat-faulted" />
+            <Stat label="Pending" value=count(|c| c.pending) testid="stat-pending" />
         </div>
+    }
+    .into_any()
+}
+
+/// The filters: each change is a new address (a choice a new history entry, typing replaces
+/// the current one), back to the first page.
+#[component]
+fn Filters(query: Memo<StationListQuery>) -> AnyView {
+    let navigate = use_navigate();
+    let go = move |change: &dyn Fn(&mut StationListQuery), replace: bool| {
+        let mut next = query.get_untracked();
+        change(&mut next);
+        next.page = 1;
+        navigate(
+            &href(&next),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+
+    // What is typed goes to the address a moment after typing stops; the field follows the
+    // address only when it changes otherwise (Back), never under the user's fingers.
+    let typed = RwSignal::new(query.get_untracked().q);
+    let sent = StoredValue::new(query.get_untracked().q);
+    Effect::new(move |_| {
+        let q = query.with(|query| query.q.clone());
+        if q != sent.get_value() {
+            sent.set_value(q.clone());
+            typed.set(q);
+        }
+    });
+    let typing = StoredValue::new(0u64);
+    let on_type = {
+        let go = go.clone();
+        move |text: String| {
+            typed.set(text);
+            typing.update_value(|n| *n += 1);
+            let mine = typing.get_value();
+            let go = go.clone();
+            set_timeout(
+                move || {
+                    if typing.get_value() == mine {
+                        let text = typed.get_untracked();
+                        sent.set_value(text.clone());
+                        go(&|q| q.q = text.clone(), true);
+                    }
+                },
+                Duration::from_millis(250),
+            );
+        }
+    };
+    let select = move |label: &'static str,
+                       field: fn(&mut StationListQuery) -> &mut String,
+                       options: Vec<(&'static str, &'static str)>| {
+        let go = go.clone();
+        view! {
+            <select
+                aria-label=label
+                prop:value=move || { let mut q = query.get(); field(&mut q).clone() }
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(&|q| *field(q) = value.clone(), false);
+                }
+            >
+                {options
+                    .into_iter()
+                    .map(|(value, text)| view! { <option value=value>{text}</option> })
+                    .collect_view()}
+            </select>
+        }
+    };
+    let statuses = std::iter::once(("", "Any status"))
+        .chain(STATUSES.iter().map(|s| (*s, *s)))
+        .collect();
+
+    view! {
         <div class="filters">
             <input
                 type="search"
                 placeholder="Filter by id, vendor or model"
                 aria-label="Filter stations"
-                prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                prop:value=move || typed.get()
+                on:input=move |ev| on_type(event_target_value(&ev))
             />
-            <select
-                aria-label="Filter by status"
-                prop:value=move || status.get()
-                on:change=move |ev| status.set(event_target_value(&ev))
-            >
-                <option value="">"All stations"</option>
-                <option value="online">"Online"</option>
-                <option value="offline">"Offline"</option>
-                <option value="pending">"Pending"</option>
-                {STATUSES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
-            </select>
-            <select
-                aria-label="Filter by OCPP version"
-                prop:value=move || version.get()
-                on:change=move |ev| version.set(event_target_value(&ev))
-            >
-                <option value="">"Any OCPP version"</option>
-                <option value="ocpp1.6">"OCPP 1.6"</option>
-                <option value="ocpp2.0.1">"OCPP 2.0.1"</option>
-            </select>
+            {select(
+                "Filter by connection",
+                |q| &mut q.connection,
+                vec![("", "Online or offline"), ("online", "Online"), ("offline", "Offline")],
+            )}
+            {select("Filter by status", |q| &mut q.status, statuses)}
+            {select(
+                "Filter by registration",
+                |q| &mut q.registration,
+                vec![
+                    ("", "Any registration"),
+                    ("Accepted", "Accepted"),
+                    ("Pending", "Pending"),
+                    ("Rejected", "Rejected"),
+                ],
+            )}
+            {select(
+                "Filter by OCPP version",
+                |q| &mut q.version,
+                vec![("", "Any OCPP version"), ("1.6", "OCPP 1.6"), ("2.0.1", "OCPP 2.0.1")],
+            )}
         </div>
+    }
+    .into_any()
+}
+
+/// The page of stations, its sortable headings and the pager.
+#[component]
+fn StationTable(
+    query: Memo<StationListQuery>,
+    listing: Signal<StationListing>,
+    counters: Signal<FleetCounters>,
+) -> AnyView {
+    let filtered = move || {
+        query.with(|q| {
+            q.to_url()
+                .iter()
+                .any(|(k, _)| !matches!(*k, "sort" | "order" | "page"))
+        })
+    };
+    view! {
         <Show
-            when=move || !rows.with(Vec::is_empty)
-            fallback=|| {
-                view! {
-                    <p class="empty muted" data-testid="stations-empty">
-                        "No station yet. Point a station at "
-                        <code>"ws://HOST:PORT/ocpp/STATION_ID"</code>
-                        " and it appears here."
-                    </p>
+            when=move || !listing.with(|l| l.rows.is_empty())
+            fallback=move || {
+                if filtered() || counters.get().stations > 0 {
+                    view! {
+                        <p class="empty muted" data-testid="stations-none-match">
+                            "No station matches. "
+                            <a href="/stations">"Show every station"</a>
+                        </p>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <p class="empty muted" data-testid="stations-empty">
+                            "No station yet. Point a station at "
+                            <code>"ws://HOST:PORT/ocpp/STATION_ID"</code>
+                            " and it appears here."
+                        </p>
+                    }
+                    .into_any()
                 }
             }
         >
@@ -159,22 +300,94 @@ fn StationTable(
                 <table class="stations">
                     <thead>
                         <tr>
-                            <th>"Station"</th>
-                            <th>"Connection"</th>
-                            <th>"Registration"</th>
-                            <th>"Model"</th>
-                            <th>"Connectors"</th>
+                            <SortHeading query label="Station" key="id" />
+                            <SortHeading query label="OCPP" key="version" />
+                            <SortHeading query label="Connection" key="lastSeen" />
+                            <th scope="col">"Registration"</th>
+                            <SortHeading query label="Model" key="model" />
+                            <SortHeading query label="Connectors" key="status" />
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=shown key=StationRow::key let(station)>
+                        <For each=move || listing.get().rows key=StationRow::key let(station)>
                             <StationLine station />
                         </For>
                     </tbody>
                 </table>
             </div>
+            <Pager query listing />
         </Show>
     }
+    .into_any()
+}
+
+/// A column heading that sorts the list by `key` (again: the other way round).
+#[component]
+fn SortHeading(query: Memo<StationListQuery>, label: &'static str, key: &'static str) -> AnyView {
+    let state = move || {
+        query.with(|q| match (q.sort_key() == key, q.descending()) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        })
+    };
+    let arrow = move || match state() {
+        "ascending" => "▲",
+        "descending" => "▼",
+        _ => "",
+    };
+    view! {
+        <th scope="col" aria-sort=state>
+            <a
+                class="sort"
+                href=move || query.with(|q| href(&q.sorted_by(key)))
+                data-testid=format!("sort-{key}")
+            >
+                {label}
+                <span class="arrow" aria-hidden="true">{arrow}</span>
+            </a>
+        </th>
+    }
+    .into_any()
+}
+
+/// Where the page is in the list, and links to the pages around it.
+#[component]
+fn Pager(query: Memo<StationListQuery>, listing: Signal<StationListing>) -> AnyView {
+    let pages = move || listing.with(|l| l.matching.div_ceil(u64::from(PAGE_SIZE)).max(1));
+    let page = move || u64::from(query.with(|q| q.page));
+    let range = move || {
+        let matching = listing.with(|l| l.matching);
+        let first = (page() - 1) * u64::from(PAGE_SIZE) + 1;
+        let last = (first - 1 + listing.with(|l| l.rows.len() as u64)).min(matching);
+        format!("{first}–{last} of {matching}")
+    };
+    let link = move |label: &'static str, to: fn(u64, u64) -> Option<u64>, rel: &'static str| {
+        move || match to(page(), pages()) {
+            Some(target) => {
+                let next = StationListQuery {
+                    page: u32::try_from(target).unwrap_or(u32::MAX),
+                    ..query.get()
+                };
+                view! { <a class="button secondary" href=href(&next) rel=rel>{label}</a> }
+                    .into_any()
+            }
+            None => view! { <span class="button secondary" aria-disabled="true">{label}</span> }
+                .into_any(),
+        }
+    };
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {link("First", |page, _| (page > 1).then_some(1), "first")}
+            {link("Previous", |page, _| (page > 1).then(|| page - 1), "prev")}
+            <span data-testid="stations-range">
+                {range} " · page " {page} " of " {pages}
+            </span>
+            {link("Next", |page, pages| (page < pages).then(|| page + 1), "next")}
+            {link("Last", |page, pages| (page < pages).then_some(pages), "last")}
+        </nav>
+    }
+    .into_any()
 }
 
 /// One station's row.
@@ -198,9 +411,11 @@ fn StationLine(
         <tr class:pending=pending data-testid=format!("station-{}", station.id)>
             <td class="mono">
                 <a href=format!("/stations/{}", station.id)>{station.id.clone()}</a>
+            </td>
+            <td class="muted">
                 {station.protocol.as_deref().map(|p| {
                     let shown = p.trim_start_matches("ocpp").to_owned();
-                    view! { <span class="version muted" data-testid="station-version">" " {shown}</span> }
+                    view! { <span class="version" data-testid="station-version">{shown}</span> }
                 })}
             </td>
             <td>

@@ -421,6 +421,7 @@ migrations!(
         "0012_message_log_exchanges.sql"
     ),
     (13, "meter readings", "0013_meter_readings.sql"),
+    (14, "station online", "0014_station_online.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

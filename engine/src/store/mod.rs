@@ -6,6 +6,7 @@
 //!
 //! One module per aggregate, each an `impl Store` block:
 //! - [`stations`]: stations, their connectors and what they report;
+//! - [`fleet`]: the stations list a page at a time, the fleet's counters;
 //! - [`id_tags`]: id tags;
 //! - [`transactions`]: transactions, remote starts and stops;
 //! - [`transaction_events`]: transactions reported as events (2.0.1), each event once;
@@ -32,6 +33,7 @@ mod configuration;
 pub mod copy;
 mod deviations;
 mod device_model;
+mod fleet;
 mod id_tags;
 mod messages;
 mod operators;
@@ -130,7 +132,13 @@ mod tests {
         let id = StationId::parse("CP1").unwrap();
         let now = OffsetDateTime::now_utc();
         let (first, _) = store
-            .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
+            .station_connected(
+                &id,
+                uuid::Uuid::new_v4(),
+                OcppVersion::V16,
+                now,
+                Registration::Pending,
+            )
             .await
             .unwrap();
         assert_eq!(first, Registration::Pending);
@@ -142,7 +150,13 @@ mod tests {
         );
         // A known station keeps its registration whatever the policy would give a new one.
         let (again, _) = store
-            .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
+            .station_connected(
+                &id,
+                uuid::Uuid::new_v4(),
+                OcppVersion::V16,
+                now,
+                Registration::Pending,
+            )
             .await
             .unwrap();
         assert_eq!(again, Registration::Accepted);
@@ -201,7 +215,13 @@ mod tests {
         let id = StationId::parse("CP1").unwrap();
         let now = OffsetDateTime::now_utc();
         store
-            .station_connected(&id, OcppVersion::V16, now, Registration::Pending)
+            .station_connected(
+                &id,
+                uuid::Uuid::new_v4(),
+                OcppVersion::V16,
+                now,
+                Registration::Pending,
+            )
             .await
             .unwrap();
         store.close().await;

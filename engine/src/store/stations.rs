@@ -7,29 +7,39 @@ use crate::model::{BootInfo, ConnectorStatus, ConnectorView, Registration, Repor
 use protocol::{OcppVersion, StationId};
 use std::collections::HashMap;
 use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The columns [`station_from_row`] reads, of `stations s`.
+pub(super) const STATION_COLUMNS: &str = "s.id, s.registration, s.protocol, s.vendor, s.model, \
+     s.serial_number, s.firmware_version, s.last_seen_at, s.firmware_status, \
+     s.diagnostics_status, s.local_list_version, s.security_profile, \
+     s.password_hash IS NOT NULL AS has_password, s.lenient";
 
 impl Store {
-    /// Records that `station` connected now, creating it (with registration `initial`) on its
-    /// first connection. Returns its registration and whether it is in lenient mode.
+    /// Records that `station` connected now over `connection`, creating it (with registration
+    /// `initial`) on its first connection. Returns its registration and whether it is in
+    /// lenient mode.
     pub async fn station_connected(
         &self,
         station: &StationId,
+        connection: Uuid,
         protocol: OcppVersion,
         at: OffsetDateTime,
         initial: Registration,
     ) -> Result<(Registration, bool), EngineError> {
         let (registration, lenient): (String, bool) = on!(&self.writes, |db| {
             sqlx::query_as(
-                "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration) \
-                 VALUES ($1, $2, $3, $3, $4) \
+                "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration, \
+                 online_session) VALUES ($1, $2, $3, $3, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
-                 last_seen_at = excluded.last_seen_at \
+                 last_seen_at = excluded.last_seen_at, online_session = excluded.online_session \
                  RETURNING registration, lenient",
             )
             .bind(station.as_str())
             .bind(protocol.subprotocol())
             .bind(at)
             .bind(initial.as_str())
+            .bind(connection.to_string())
             .fetch_one(db)
             .await?
         });
@@ -203,12 +213,9 @@ impl Store {
     ) -> Result<Vec<StationView>, EngineError> {
         let only = only.map(StationId::as_str);
         on!(&self.reads, |db| {
-            let rows = sqlx::query(
-                "SELECT id, registration, protocol, vendor, model, serial_number, \
-                 firmware_version, last_seen_at, firmware_status, diagnostics_status, \
-                 local_list_version, security_profile, password_hash IS NOT NULL AS has_password, lenient \
-                 FROM stations WHERE ($1 IS NULL OR id = $1) ORDER BY id",
-            )
+            let rows = sqlx::query(&format!(
+                "SELECT {STATION_COLUMNS} FROM stations s WHERE ($1 IS NULL OR id = $1) ORDER BY id"
+            ))
             .bind(only)
             .fetch_all(db)
             .await?;
@@ -267,20 +274,38 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Records the last time `station` was heard from.
-    pub async fn station_seen(
+    /// Records that `connection` of `station` ended at `at` (its last-seen time); the station
+    /// is offline unless a newer connection already holds it.
+    pub async fn station_disconnected(
         &self,
         station: &StationId,
+        connection: Uuid,
         at: OffsetDateTime,
     ) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
-            sqlx::query("UPDATE stations SET last_seen_at = $2 WHERE id = $1")
-                .bind(station.as_str())
-                .bind(at)
-                .execute(db)
-                .await?;
+            sqlx::query(
+                "UPDATE stations SET last_seen_at = $2, online_session = CASE \
+                 WHEN online_session = $3 THEN NULL ELSE online_session END WHERE id = $1",
+            )
+            .bind(station.as_str())
+            .bind(at)
+            .bind(connection.to_string())
+            .execute(db)
+            .await?;
         });
         Ok(())
+    }
+
+    /// Marks every station offline: at a server's start no connection is left from before.
+    pub async fn all_offline(&self) -> Result<u64, EngineError> {
+        Ok(on!(&self.writes, |db| {
+            sqlx::query(
+                "UPDATE stations SET online_session = NULL WHERE online_session IS NOT NULL",
+            )
+            .execute(db)
+            .await?
+            .rows_affected()
+        }))
     }
 
     /// How many stations the database knows.
@@ -306,7 +331,7 @@ fn connector_status_from_row(row: &impl Row) -> Result<ConnectorStatus, EngineEr
     })
 }
 
-fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError> {
+pub(super) fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError> {
     Ok(ConnectorView {
         connector_id: connector_of(row)?,
         status: row.get("status")?,
@@ -318,7 +343,7 @@ fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError>
     })
 }
 
-fn station_from_row(
+pub(super) fn station_from_row(
     row: &impl Row,
     connectors: &mut HashMap<String, Vec<ConnectorView>>,
 ) -> Result<StationView, EngineError> {

@@ -2,7 +2,9 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /api/stations`, `GET /api/stations/{id}` | stations with connectors and connection state |
+//! | `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=` | stations with connectors and connection state, filtered, sorted, paged (`X-Total-Count`); see `fleet.rs` |
+//! | `GET /api/stations/{id}` | one station |
+//! | `GET /api/fleet` | counters of the whole fleet |
 //! | `POST /api/stations` `{id, registration?}` | pre-register a station (Accepted unless told) |
 //! | `PATCH /api/stations/{id}` `{registration}` | accept or reject a station |
 //! | `DELETE /api/stations/{id}` | remove a station (its transactions stay) |
@@ -63,11 +65,6 @@ pub(super) async fn known_station(state: &AppState, raw: String) -> Result<Stati
 
 fn station_id(raw: String) -> Result<StationId, ApiError> {
     StationId::parse(raw).map_err(|e| ApiError::BadRequest(format!("invalid station id: {e}")))
-}
-
-pub async fn stations(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let stations = state.engine.stations().await.map_err(unavailable)?;
-    Ok(Json(stations).into_response())
 }
 
 pub async fn station(

@@ -6,6 +6,7 @@ pub mod auth;
 mod device;
 mod error;
 mod events;
+mod fleet;
 mod health;
 mod ocpp;
 
@@ -65,7 +66,8 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
 
     let api = Router::new()
         .route("/events", get(events::stream))
-        .route("/stations", get(api::stations).post(api::add_station))
+        .route("/stations", get(fleet::stations).post(api::add_station))
+        .route("/fleet", get(fleet::counters))
         .route(
             "/stations/{id}",
             get(api::station)

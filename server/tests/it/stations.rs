@@ -163,6 +163,10 @@ async fn a_second_connection_with_the_same_id_replaces_the_first() {
         app.server.engine().fleet_summary().await.unwrap().stations,
         1
     );
+    // The older connection's end leaves the station online in the database, under the newer.
+    let online = app.get("/api/stations?connection=online").await.json();
+    assert_eq!(online[0]["id"], "CP-TWICE", "{online}");
+    assert_eq!(app.get("/api/fleet").await.json()["online"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,207 @@
+//! The stations list at fleet scale: what the page asks for (its state, kept in the URL) and
+//! what it gets (one page of rows, how many match, the fleet's counters).
+
+use super::StationRow;
+use serde::{Deserialize, Serialize};
+
+/// Stations per page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// What the Stations page shows, as its URL says: `/stations?q=&connection=&status=
+/// &registration=&version=&sort=&order=&page=`. Empty means "any" (or the default order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationListQuery {
+    pub q: String,
+    /// `online`, `offline`.
+    pub connection: String,
+    /// A connector status (`Faulted`, `Charging`...).
+    pub status: String,
+    /// `Accepted`, `Pending`, `Rejected`.
+    pub registration: String,
+    /// `1.6`, `2.0.1`.
+    pub version: String,
+    /// `id`, `status`, `lastSeen`, `model`, `version`.
+    pub sort: String,
+    /// `asc`, `desc`.
+    pub order: String,
+    /// 1, 2, ...
+    pub page: u32,
+}
+
+/// The URL parameters, in the order the page writes them.
+const KEYS: [&str; 8] = [
+    "q",
+    "connection",
+    "status",
+    "registration",
+    "version",
+    "sort",
+    "order",
+    "page",
+];
+
+impl StationListQuery {
+    /// Reads the page's state from URL parameters (`get` answers one by name); a page number
+    /// that is no number is the first page.
+    pub fn from_url(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |key: &str| get(key).unwrap_or_default();
+        StationListQuery {
+            q: text("q"),
+            connection: text("connection"),
+            status: text("status"),
+            registration: text("registration"),
+            version: text("version"),
+            sort: text("sort"),
+            order: text("order"),
+            page: text("page").parse().unwrap_or(1).max(1),
+        }
+    }
+
+    /// The URL parameters that differ from the default, as `(name, value)`.
+    pub fn to_url(&self) -> Vec<(&'static str, String)> {
+        let page = (self.page > 1).then(|| self.page.to_string());
+        let values = [
+            Some(&self.q),
+            Some(&self.connection),
+            Some(&self.status),
+            Some(&self.registration),
+            Some(&self.version),
+            Some(&self.sort),
+            Some(&self.order),
+            page.as_ref(),
+        ];
+        KEYS.into_iter()
+            .zip(values)
+            .filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|v| (key, v.clone())))
+            .collect()
+    }
+
+    /// The parameters of `GET /api/stations` for this page (the same names, `offset` and
+    /// `limit` for the page number).
+    pub fn api_params(&self) -> Vec<(&'static str, String)> {
+        let mut params: Vec<_> = self
+            .to_url()
+            .into_iter()
+            .filter(|(key, _)| *key != "page")
+            .collect();
+        let offset = u64::from(self.page.max(1) - 1) * u64::from(PAGE_SIZE);
+        params.push(("offset", offset.to_string()));
+        params.push(("limit", PAGE_SIZE.to_string()));
+        params
+    }
+
+    /// The sort in effect, `id` by default.
+    pub fn sort_key(&self) -> &str {
+        if self.sort.is_empty() {
+            "id"
+        } else {
+            &self.sort
+        }
+    }
+
+    /// Whether the sort is descending.
+    pub fn descending(&self) -> bool {
+        self.order == "desc"
+    }
+
+    /// This query sorted by `key`: the same key again flips the order; a new key starts in its
+    /// natural order (the most recent first for `lastSeen`). Back to the first page.
+    pub fn sorted_by(&self, key: &str) -> Self {
+        let descending = if self.sort_key() == key {
+            !self.descending()
+        } else {
+            key == "lastSeen"
+        };
+        StationListQuery {
+            sort: if key == "id" {
+                String::new()
+            } else {
+                key.to_owned()
+            },
+            order: if descending {
+                "desc".into()
+            } else {
+                String::new()
+            },
+            page: 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// One page of the Stations list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StationListing {
+    pub rows: Vec<StationRow>,
+    /// Stations matching the filters, on every page.
+    pub matching: u64,
+}
+
+/// Counters of the whole fleet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetCounters {
+    pub stations: u64,
+    pub online: u64,
+    pub charging: u64,
+    pub faulted: u64,
+    pub pending: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_state_goes_through_the_url_unchanged() {
+        let query = StationListQuery {
+            q: "acme wall".into(),
+            status: "Faulted".into(),
+            sort: "lastSeen".into(),
+            order: "desc".into(),
+            page: 3,
+            ..Default::default()
+        };
+        let url = query.to_url();
+        let back = StationListQuery::from_url(|key| {
+            url.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+        });
+        assert_eq!(back, query);
+        assert_eq!(StationListQuery::from_url(|_| None).to_url(), vec![]);
+        assert_eq!(StationListQuery::from_url(|_| None).page, 1);
+    }
+
+    #[test]
+    fn a_page_number_becomes_an_offset() {
+        let query = StationListQuery {
+            page: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            query.api_params(),
+            vec![("offset", "100".to_owned()), ("limit", "50".to_owned())]
+        );
+    }
+
+    #[test]
+    fn sorting_by_the_same_column_flips_the_order() {
+        let query = StationListQuery {
+            page: 4,
+            ..Default::default()
+        };
+        let seen = query.sorted_by("lastSeen");
+        assert_eq!(
+            (seen.sort_key(), seen.descending(), seen.page),
+            ("lastSeen", true, 1)
+        );
+        let flipped = seen.sorted_by("lastSeen");
+        assert_eq!(
+            (flipped.sort_key(), flipped.descending()),
+            ("lastSeen", false)
+        );
+        let by_id = flipped.sorted_by("id");
+        assert_eq!(by_id.to_url(), vec![]);
+        assert!(by_id.sorted_by("id").descending());
+    }
+}

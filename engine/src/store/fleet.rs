@@ -1,0 +1,219 @@
+//! The stations list at fleet scale: a page filtered, sorted and counted by the database, and
+//! the fleet's counters.
+
+use super::backend::{Row, on};
+use super::stations::{STATION_COLUMNS, connector_view_from_row, station_from_row};
+use super::{Store, count};
+use crate::EngineError;
+use crate::fleet::{Connection, FleetCounters, STATUS_RANK, StationQuery, StationSort};
+use crate::model::ConnectorView;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use std::collections::HashMap;
+
+impl Store {
+    /// The page of stations `query` asks for (connectors included; `connected` left to the
+    /// caller), and how many stations match it in all.
+    pub async fn station_page(
+        &self,
+        query: &StationQuery,
+    ) -> Result<(Vec<crate::model::StationView>, u64), EngineError> {
+        let filter = Filter::of(query);
+        let order = order_by(query.sort, query.descending);
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        on!(&self.reads, |db| {
+            let mut counting = QueryBuilder::new("SELECT COUNT(*) FROM stations s");
+            filter.push(&mut counting);
+            let matching: i64 = counting.build_query_scalar().fetch_one(db).await?;
+
+            let mut page = QueryBuilder::new(format!("SELECT {STATION_COLUMNS} FROM stations s"));
+            filter.push(&mut page);
+            page.push(format!(" ORDER BY {order} LIMIT "))
+                .push_bind(query.limit.map_or(i64::MAX, i64::from))
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let rows = page.build().fetch_all(db).await?;
+
+            let mut by_station: HashMap<String, Vec<ConnectorView>> = HashMap::new();
+            if !rows.is_empty() {
+                let mut connectors = QueryBuilder::new(
+                    "SELECT station_id, connector_id, status, error_code, info, vendor_id, \
+                     vendor_error_code, updated_at FROM connectors WHERE station_id IN (",
+                );
+                let mut ids = connectors.separated(", ");
+                for row in &rows {
+                    ids.push_bind(Row::get::<String>(row, "id")?);
+                }
+                ids.push_unseparated(") ORDER BY station_id, connector_id");
+                for row in connectors.build().fetch_all(db).await? {
+                    by_station
+                        .entry(row.get("station_id")?)
+                        .or_default()
+                        .push(connector_view_from_row(&row)?);
+                }
+            }
+            let stations = rows
+                .iter()
+                .map(|row| station_from_row(row, &mut by_station))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((stations, count(matching)))
+        })
+    }
+
+    /// Counters of the whole fleet, in one pass over the stations.
+    pub async fn fleet_counters(&self) -> Result<FleetCounters, EngineError> {
+        let has = |condition: &str| {
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM connectors c \
+                 WHERE c.station_id = s.id AND {condition}) THEN 1 ELSE 0 END), 0) AS BIGINT)"
+            )
+        };
+        let sql = format!(
+            "SELECT COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN s.online_session IS NOT NULL THEN 1 ELSE 0 END), 0) \
+             AS BIGINT), {}, {}, \
+             CAST(COALESCE(SUM(CASE WHEN s.registration = 'Pending' THEN 1 ELSE 0 END), 0) \
+             AS BIGINT) FROM stations s",
+            has("c.connector_id > 0 AND c.status = 'Charging'"),
+            has("c.status = 'Faulted'"),
+        );
+        let (stations, online, charging, faulted, pending): (i64, i64, i64, i64, i64) =
+            on!(&self.reads, |db| {
+                sqlx::query_as(&sql).fetch_one(db).await?
+            });
+        Ok(FleetCounters {
+            stations: count(stations),
+            online: count(online),
+            charging: count(charging),
+            faulted: count(faulted),
+            pending: count(pending),
+        })
+    }
+}
+
+/// A query's conditions, with their values ready to bind.
+struct Filter {
+    /// A `LIKE` pattern, lower case, its wildcards escaped.
+    text: Option<String>,
+    connection: Option<Connection>,
+    status: Option<String>,
+    registration: Option<&'static str>,
+    version: Option<&'static str>,
+}
+
+impl Filter {
+    fn of(query: &StationQuery) -> Filter {
+        Filter {
+            text: query
+                .text
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| format!("%{}%", escape_like(&t.to_lowercase()))),
+            connection: query.connection,
+            status: query.status.clone(),
+            registration: query.registration.map(|r| r.as_str()),
+            version: query.version.map(|v| v.subprotocol()),
+        }
+    }
+
+    /// Appends ` WHERE ...` (always, `TRUE` when nothing is asked).
+    fn push<'a, DB>(&'a self, query: &mut QueryBuilder<'a, DB>)
+    where
+        DB: Database,
+        &'a str: Encode<'a, DB> + Type<DB>,
+    {
+        query.push(" WHERE TRUE");
+        if let Some(pattern) = &self.text {
+            // Id, vendor and model as one text: "acme wall" finds vendor Acme, model Wallbox.
+            query
+                .push(
+                    " AND LOWER(s.id || ' ' || COALESCE(s.vendor, '') || ' ' || \
+                     COALESCE(s.model, '')) LIKE ",
+                )
+                .push_bind(pattern.as_str())
+                .push(" ESCAPE '\\'");
+        }
+        match self.connection {
+            Some(Connection::Online) => {
+                query.push(" AND s.online_session IS NOT NULL");
+            }
+            Some(Connection::Offline) => {
+                query.push(" AND s.online_session IS NULL");
+            }
+            None => {}
+        }
+        if let Some(status) = &self.status {
+            query
+                .push(
+                    " AND EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = s.id \
+                     AND c.status = ",
+                )
+                .push_bind(status.as_str())
+                .push(")");
+        }
+        if let Some(registration) = self.registration {
+            query.push(" AND s.registration = ").push_bind(registration);
+        }
+        if let Some(version) = self.version {
+            query.push(" AND s.protocol = ").push_bind(version);
+        }
+    }
+}
+
+/// `text` with `LIKE`'s wildcards and the escape character escaped (by `\`).
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The `ORDER BY` list of a sort; the id last, so the order is total and pages never overlap.
+/// Unknown values (`NULL`) come last in both directions for status, model and version.
+fn order_by(sort: StationSort, descending: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let last = |column: &str| format!("CASE WHEN {column} IS NULL THEN 1 ELSE 0 END");
+    match sort {
+        StationSort::Id => format!("s.id {dir}"),
+        StationSort::Status => {
+            let ranks: String = STATUS_RANK
+                .iter()
+                .enumerate()
+                .map(|(rank, status)| format!(" WHEN '{status}' THEN {rank}"))
+                .collect();
+            let rank = format!(
+                "(SELECT MIN(CASE c.status{ranks} ELSE {} END) FROM connectors c \
+                 WHERE c.station_id = s.id)",
+                STATUS_RANK.len()
+            );
+            format!("{}, {rank} {dir}, s.id {dir}", last(&rank))
+        }
+        // Online first when descending: (online, seen at all, last seen) as one key.
+        StationSort::LastSeen => format!(
+            "CASE WHEN s.online_session IS NULL THEN 0 ELSE 1 END {dir}, \
+             CASE WHEN s.last_seen_at IS NULL THEN 0 ELSE 1 END {dir}, s.last_seen_at {dir}, \
+             s.id {dir}"
+        ),
+        StationSort::Model => format!(
+            "{}, LOWER(s.vendor) {dir}, {}, LOWER(s.model) {dir}, s.id {dir}",
+            last("s.vendor"),
+            last("s.model")
+        ),
+        StationSort::Version => format!("{}, s.protocol {dir}, s.id {dir}", last("s.protocol")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_taken_literally() {
+        assert_eq!(escape_like("a%b_c\\d"), "a\\%b\\_c\\\\d");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+}

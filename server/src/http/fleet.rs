@@ -1,0 +1,40 @@
+//! The fleet at scale: `GET /api/stations` a page at a time, `GET /api/fleet` the counters.
+
+use super::api::unavailable;
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use engine::fleet::StationQuery;
+
+/// The header that carries how many stations match the query, on every page.
+const TOTAL: &str = "x-total-count";
+
+/// `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=`:
+/// the stations matching the filters, sorted (by id unless told), `limit` of them from
+/// `offset` (every one when no limit is given). How many match in all is in `X-Total-Count`.
+/// A parameter the API does not know, or a value it cannot read, is a 400 naming it.
+pub async fn stations(
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let query = StationQuery::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let page = state
+        .engine
+        .station_page(&query)
+        .await
+        .map_err(unavailable)?;
+    let mut response = Json(page.stations).into_response();
+    response
+        .headers_mut()
+        .insert(TOTAL, HeaderValue::from(page.matching));
+    Ok(response)
+}
+
+/// `GET /api/fleet`: counters of the whole fleet (stations, online, charging, faulted, pending).
+pub async fn counters(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let counters = state.engine.fleet_counters().await.map_err(unavailable)?;
+    Ok(Json(counters).into_response())
+}

@@ -1,0 +1,190 @@
+//! The stations list at fleet scale: filtered, sorted and paged by the database through
+//! `GET /api/stations`, the fleet's counters at `GET /api/fleet`, and who is online kept in
+//! the database as connections come and go.
+
+use crate::helpers::TestApp;
+use crate::ocpp16::result;
+use engine::model::RegistrationPolicy;
+use serde_json::{Value, json};
+use simulator::Station;
+
+/// The ids of a list of stations, in order.
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|s| s["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The ids `path` lists, and its `X-Total-Count`.
+async fn page(app: &TestApp, path: &str) -> (Vec<String>, u64) {
+    let answer = app.get(path).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+    let total = answer
+        .headers
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-total-count: ")
+                .map(str::to_owned)
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{path}: no X-Total-Count in {}", answer.headers));
+    (ids(&answer.json()), total)
+}
+
+async fn boot16(app: &TestApp, id: &str, vendor: &str, model: &str, status: &str) -> Station {
+    let mut cp = Station::connect(&app.ocpp_base(), id).await.unwrap();
+    let boot = json!({"chargePointVendor": vendor, "chargePointModel": model});
+    result(cp.call("BootNotification", boot).await.unwrap());
+    let payload = json!({"connectorId": 1, "errorCode": "NoError", "status": status});
+    result(cp.call("StatusNotification", payload).await.unwrap());
+    cp
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stations_are_filtered_sorted_and_paged_by_the_database() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    // 25 stations an operator registered, never seen (one of them still Pending).
+    for n in 0..25 {
+        let registration = if n == 7 { "Pending" } else { "Accepted" };
+        let body = json!({"id": format!("FLEET-{n:03}"), "registration": registration});
+        let added = app
+            .request("POST", "/api/stations", Some(&body.to_string()))
+            .await;
+        assert_eq!(added.status, 201, "{}", added.body);
+    }
+    let _charging = boot16(&app, "ACME-A", "Acme", "Wallbox 22", "Charging").await;
+    let faulted = boot16(&app, "ACME-B", "Acme", "Pillar", "Faulted").await;
+    let mut zed = Station::connect_v201(&app.ocpp_base(), "ZED-1")
+        .await
+        .unwrap();
+    result(
+        zed.call("BootNotification", crate::ocpp201::boot())
+            .await
+            .unwrap(),
+    );
+    app.wait_connected(3).await;
+
+    // Pages in id order, none overlapping, the total on each.
+    let (first, total) = page(&app, "/api/stations?limit=10").await;
+    assert_eq!(total, 28);
+    assert_eq!(first[..3], ["ACME-A", "ACME-B", "FLEET-000"]);
+    let (third, _) = page(&app, "/api/stations?limit=10&offset=20").await;
+    assert_eq!(third.len(), 8);
+    assert_eq!(third.last().map(String::as_str), Some("ZED-1"));
+    let (all, _) = page(&app, "/api/stations").await;
+    assert_eq!(all.len(), 28, "no limit: every station");
+    let (descending, _) = page(&app, "/api/stations?order=desc&limit=2").await;
+    assert_eq!(descending, ["ZED-1", "FLEET-024"]);
+
+    // Filters, alone and together; text over id, vendor and model, any case.
+    let (online, n) = page(&app, "/api/stations?connection=online").await;
+    assert_eq!(
+        (online, n),
+        (vec!["ACME-A".into(), "ACME-B".into(), "ZED-1".into()], 3)
+    );
+    let (_, offline) = page(&app, "/api/stations?connection=offline").await;
+    assert_eq!(offline, 25);
+    let (acme, _) = page(&app, "/api/stations?q=acme%20pill").await;
+    assert_eq!(acme, ["ACME-B"]);
+    let (by_model, _) = page(&app, "/api/stations?q=WALLBOX").await;
+    assert_eq!(by_model, ["ACME-A", "ZED-1"], "ZED-1's model is Wallbox 2");
+    let (literal, _) = page(&app, "/api/stations?q=FLEET_00").await;
+    assert_eq!(literal, Vec::<String>::new(), "_ is no wildcard");
+    let (faulty, _) = page(&app, "/api/stations?status=Faulted").await;
+    assert_eq!(faulty, ["ACME-B"]);
+    let (pending, _) = page(&app, "/api/stations?registration=Pending").await;
+    assert_eq!(pending, ["FLEET-007"]);
+    let (v201, _) = page(&app, "/api/stations?version=2.0.1").await;
+    assert_eq!(v201, ["ZED-1"]);
+    let (both, _) = page(&app, "/api/stations?version=1.6&connection=online&q=acme").await;
+    assert_eq!(both, ["ACME-A", "ACME-B"]);
+
+    // Sorts: the most pressing status first; online (seen now) first; by vendor and model.
+    let (by_status, _) = page(&app, "/api/stations?sort=status&limit=2").await;
+    assert_eq!(by_status, ["ACME-B", "ACME-A"]);
+    let (seen, _) = page(&app, "/api/stations?sort=lastSeen&order=desc&limit=3").await;
+    let mut seen_first = seen.clone();
+    seen_first.sort();
+    assert_eq!(
+        seen_first,
+        ["ACME-A", "ACME-B", "ZED-1"],
+        "online first: {seen:?}"
+    );
+    let (never, _) = page(&app, "/api/stations?sort=lastSeen&limit=1").await;
+    assert_eq!(never, ["FLEET-000"], "never seen first when ascending");
+    let (by_model, _) = page(&app, "/api/stations?sort=model&limit=3").await;
+    assert_eq!(
+        by_model,
+        ["ACME-B", "ZED-1", "ACME-A"],
+        "Pillar, Wallbox 2, Wallbox 22"
+    );
+    let (by_version, _) = page(&app, "/api/stations?sort=version&order=desc&limit=1").await;
+    assert_eq!(by_version, ["ZED-1"]);
+
+    // The counters cover the whole fleet.
+    let counters = app.get("/api/fleet").await.json();
+    assert_eq!(
+        counters,
+        json!({"stations": 28, "online": 3, "charging": 1, "faulted": 1, "pending": 1})
+    );
+
+    // A station that goes is offline in the database too.
+    faulted.close().await.unwrap();
+    app.wait_connected(2).await;
+    let (online, _) = page(&app, "/api/stations?connection=online").await;
+    assert_eq!(online, ["ACME-A", "ZED-1"]);
+    assert_eq!(app.get("/api/fleet").await.json()["online"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_list_parameter_is_a_400_that_names_it() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("sort=vendor", "sort"),
+        ("order=up", "order"),
+        ("limit=0", "limit"),
+        ("limit=100000", "limit"),
+        ("offset=-3", "offset"),
+        ("connection=maybe", "connection"),
+        ("version=3", "version"),
+        ("registration=yes", "registration"),
+        ("stauts=Faulted", "stauts"),
+    ] {
+        let answer = app.get(&format!("/api/stations?{query}")).await;
+        assert_eq!(answer.status, 400, "{query}: {}", answer.body);
+        let error = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(error.contains(field), "{query}: {error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
+    let app = TestApp::spawn().await;
+    // What a process killed with -9 leaves: a station marked online by a connection that is
+    // gone with it.
+    let store = engine::store::Store::open(&app.database).await.unwrap();
+    let ghost = protocol::StationId::parse("CP-GHOST").unwrap();
+    store
+        .station_connected(
+            &ghost,
+            uuid::Uuid::new_v4(),
+            protocol::OcppVersion::V16,
+            time::OffsetDateTime::now_utc(),
+            engine::model::Registration::Accepted,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    assert_eq!(app.get("/api/fleet").await.json()["online"], 1);
+
+    let app = app.restart().await;
+    let (online, _) = page(&app, "/api/stations?connection=online").await;
+    assert_eq!(online, Vec::<String>::new());
+    assert_eq!(app.get("/api/fleet").await.json()["online"], 0);
+}
