@@ -4,8 +4,9 @@
 # And:
 #   make bench  the benchmark suite (release build; figures in BENCHMARKS.md)
 #   make fuzz   fuzz the frame decoder and payload parsers (FUZZ_SECONDS=60 per target)
+#   make measure-dashboard   the Stations page with 10 000 stations in Chromium (release build)
 
-.PHONY: run test build bench fuzz
+.PHONY: run test build bench fuzz measure-dashboard
 run:
 	@scripts/run.sh $(ARGS)
 
@@ -20,3 +21,6 @@ bench:
 
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+measure-dashboard:
+	@scripts/measure-dashboard.sh

@@ -1,6 +1,8 @@
 //! A transaction's power and energy over time, as SVG geometry. Pure functions, tested here;
 //! the page draws what they compute.
 
+pub mod series;
+
 use crate::dto::ChartPoint;
 
 /// The drawing area, in SVG user units.

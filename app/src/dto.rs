@@ -11,7 +11,10 @@ mod transactions;
 
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
-pub use fleet::{FleetCounters, PAGE_SIZE, StationListQuery, StationListing};
+pub use fleet::{
+    DayTotal, FaultRow, FleetCounters, OfflineRow, Overview, PAGE_SIZE, StationListQuery,
+    StationListing,
+};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -19,16 +22,6 @@ use thiserror::Error;
 pub use transactions::{
     ChartPoint, TRANSACTIONS_SHOWN, TransactionDetail, TransactionEventRow, TransactionRow,
 };
-
-/// Counters of the whole fleet and who is online.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FleetSummary {
-    /// Stations the central system knows.
-    pub stations: u64,
-    /// Ids of the stations connected now, sorted.
-    pub connected: Vec<String>,
-}
 
 /// A station as the Stations page shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

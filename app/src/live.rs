@@ -70,6 +70,28 @@ impl LiveEvents {
     }
 }
 
+/// A function that calls `f` once, `delay` after the first of a burst of calls: for pages that
+/// read figures again after events, a few times a second at most however many arrive.
+pub fn settled(
+    delay: Duration,
+    f: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl Fn() + Clone + 'static {
+    let waiting = StoredValue::new(false);
+    move || {
+        if !waiting.get_value() {
+            waiting.set_value(true);
+            let f = f.clone();
+            set_timeout(
+                move || {
+                    waiting.set_value(false);
+                    f();
+                },
+                delay,
+            );
+        }
+    }
+}
+
 /// A value a page loads through a resource and then keeps current by applying events.
 ///
 /// Build it once, outside any `Suspend` (signals made inside one are disposed when the

@@ -1,5 +1,9 @@
 //! The fleet at scale: stations listed a page at a time (filtered and sorted by the database,
-//! so ten thousand stations cost the browser one page), and counters of the whole fleet.
+//! so ten thousand stations cost the browser one page), counters of the whole fleet, what it
+//! draws now ([`meter`]) and the overview's figures ([`overview`]).
+
+pub mod meter;
+pub mod overview;
 
 use crate::model::{Registration, StationView};
 use crate::{Engine, EngineError};

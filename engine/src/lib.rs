@@ -197,6 +197,10 @@ struct Inner {
     registry: Mutex<HashMap<StationId, Live>>,
     next_session: AtomicU64,
     verified_passwords: security::VerifiedPasswords,
+    /// What the fleet draws now, from the transaction events.
+    meter: fleet::meter::FleetMeter,
+    /// When the engine opened.
+    started: time::OffsetDateTime,
     /// Principals recently found by token.
     principals: operators::Principals,
     /// Failed operator sign-ins, per user name.
@@ -215,6 +219,7 @@ impl Engine {
         // process that stopped (or died) before it could say so.
         engine.inner.store.all_offline().await?;
         engine.start_retention();
+        engine.start_power_samples();
         Ok(engine)
     }
 
@@ -240,6 +245,8 @@ impl Engine {
                 registry: Mutex::new(HashMap::new()),
                 next_session: AtomicU64::new(1),
                 verified_passwords: security::VerifiedPasswords::default(),
+                meter: fleet::meter::FleetMeter::default(),
+                started: time::OffsetDateTime::now_utc(),
                 principals: operators::Principals::default(),
                 login_failures: secret::Backoff::default(),
                 station_failures: secret::Backoff::default(),
@@ -286,6 +293,11 @@ impl Engine {
                 .inner
                 .store
                 .prune_older_than(Pruned::MeterValues, now - age)
+                .await?;
+            // The fleet's power samples go with the values they summed up.
+            self.inner
+                .store
+                .prune_older_than(Pruned::FleetPower, now - age)
                 .await?;
         }
         if let Some(age) = retention.message_log {
@@ -363,6 +375,14 @@ impl Engine {
     }
 
     fn emit(&self, event: Event) {
+        if matches!(
+            event,
+            Event::TransactionUpdated { .. } | Event::TransactionStopped { .. }
+        ) {
+            self.inner
+                .meter
+                .observe(&event, time::OffsetDateTime::now_utc());
+        }
         // No subscriber is fine: nobody is watching.
         let _ = self.inner.events.send(event);
     }

@@ -37,6 +37,17 @@ pub fn require(
     }
 }
 
+/// The fleet's counters as the pages show them.
+pub fn counters(c: engine::fleet::FleetCounters) -> crate::dto::FleetCounters {
+    crate::dto::FleetCounters {
+        stations: c.stations,
+        online: c.online,
+        charging: c.charging,
+        faulted: c.faulted,
+        pending: c.pending,
+    }
+}
+
 /// A station as the Stations page shows it.
 pub fn station_row(s: engine::model::StationView) -> crate::dto::StationRow {
     crate::dto::StationRow {

@@ -149,6 +149,57 @@ pub struct FleetCounters {
     pub pending: u64,
 }
 
+/// The fleet at a glance, for the Overview.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub counters: FleetCounters,
+    /// Power drawn now (W), by how many connectors.
+    pub power_w: f64,
+    pub charging_connectors: u64,
+    /// Energy delivered today (UTC), Wh.
+    pub energy_today_wh: f64,
+    /// The fleet's power over the last hours: (seconds since 1970, W), the last one now.
+    pub power: Vec<(f64, f64)>,
+    /// Seconds since 1970 when the chart's window starts and ends.
+    pub power_from: f64,
+    pub power_to: f64,
+    /// The last 30 days, oldest first.
+    pub days: Vec<DayTotal>,
+    /// Connectors faulted now, the latest first.
+    pub faults: Vec<FaultRow>,
+    /// The stations offline longest.
+    pub offline: Vec<OfflineRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayTotal {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub energy_wh: i64,
+    pub sessions: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRow {
+    pub station_id: String,
+    pub connector_id: u32,
+    pub error_code: String,
+    pub info: Option<String>,
+    /// RFC 3339.
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineRow {
+    pub station_id: String,
+    /// RFC 3339.
+    pub last_seen: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

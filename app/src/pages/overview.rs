@@ -1,29 +1,308 @@
-use crate::api::fleet_overview;
+use crate::api::load_overview;
+use crate::chart::series::{self, BARS_WIDTH, Bars, HEIGHT, Line, WIDTH};
 use crate::components::{ErrorList, Stat};
-use crate::live::LiveEvents;
+use crate::dto::{LiveEvent, Overview};
+use crate::live::{LiveEvents, settled};
 use leptos::prelude::*;
+use std::time::Duration;
 
-/// The fleet at a glance: how many stations exist and which are online, and what just happened.
+/// After station events (connections, statuses), the figures are read again this soon.
+const STATIONS_SETTLE: Duration = Duration::from_millis(400);
+/// After meter values, this soon: power moves with every one of them.
+const METER_SETTLE: Duration = Duration::from_secs(2);
+/// A gap in the power samples longer than this breaks the line (the server was not running).
+const SAMPLE_GAP: f64 = 150.0;
+
+/// The fleet at a glance: counters, the power it draws and the energy it delivered, charts of
+/// the last hours and days, the connectors faulted now, the stations offline longest, and
+/// what just happened.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let live = expect_context::<LiveEvents>();
-    // Bumped by station events and the Refresh button; with the stream's epoch it keys the
-    // snapshot, so the counters follow what happens.
+    // Bumped by events (a moment after, see the settles) and the Refresh button; with the
+    // stream's epoch it keys the snapshot, so the figures follow what happens.
     let changes = RwSignal::new(0u64);
-    let summary = Resource::new(
+    let overview = Resource::new(
         move || (live.epoch.get(), changes.get()),
-        |_| fleet_overview(),
+        |_| load_overview(),
     );
-    live.for_each_event(move |event| {
-        use crate::dto::LiveEvent::{StationBooted, StationConnected, StationDisconnected};
-        if matches!(
-            event,
-            StationConnected { .. } | StationDisconnected { .. } | StationBooted { .. }
-        ) {
-            changes.update(|n| *n += 1);
-        }
+    let stations_changed = settled(STATIONS_SETTLE, move || changes.update(|n| *n += 1));
+    let meters_changed = settled(METER_SETTLE, move || changes.update(|n| *n += 1));
+    live.for_each_event(move |event| match event {
+        LiveEvent::StationConnected { .. }
+        | LiveEvent::StationDisconnected { .. }
+        | LiveEvent::StationBooted { .. }
+        | LiveEvent::RegistrationChanged { .. }
+        | LiveEvent::ConnectorStatusChanged { .. } => stations_changed(),
+        LiveEvent::TransactionStarted { .. }
+        | LiveEvent::TransactionUpdated { .. }
+        | LiveEvent::TransactionStopped { .. } => meters_changed(),
+        _ => {}
     });
 
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Overview"</h1>
+                <button class="button" on:click=move |_| changes.update(|n| *n += 1)>
+                    "Refresh"
+                </button>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading the fleet…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move {
+                        overview.await.map(|o| view! { <Figures o /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <Activity live />
+        </section>
+    }
+}
+
+/// `wh` in kWh, with fewer decimals as it grows (`0.09`, `12.3`, `1520`).
+fn kwh(wh: f64) -> String {
+    let kwh = wh / 1000.0;
+    let decimals = match kwh {
+        k if k < 10.0 => 2,
+        k if k < 1000.0 => 1,
+        _ => 0,
+    };
+    format!("{kwh:.decimals$}")
+}
+
+/// Everything but the activity feed.
+#[component]
+fn Figures(o: Overview) -> AnyView {
+    let c = o.counters;
+    let offline = c.stations.saturating_sub(c.online);
+    let power: Vec<(f64, f64)> = o.power.iter().map(|(t, w)| (*t, w / 1000.0)).collect();
+    let line = series::line(&power, o.power_from, o.power_to, SAMPLE_GAP, "kW");
+    let energy: Vec<(String, f64)> = o
+        .days
+        .iter()
+        .map(|d| (d.day.clone(), d.energy_wh as f64 / 1000.0))
+        .collect();
+    let sessions: Vec<(String, f64)> = o
+        .days
+        .iter()
+        .map(|d| (d.day.clone(), d.sessions as f64))
+        .collect();
+    view! {
+        <div class="stats">
+            <Stat label="Stations" value=c.stations.to_string() testid="stat-stations" />
+            <Stat label="Online" value=c.online.to_string() testid="stat-online" />
+            <Stat label="Offline" value=offline.to_string() testid="stat-offline" />
+            <Stat label="Charging" value=c.charging.to_string() testid="stat-charging" />
+            <Stat label="Faulted" value=c.faulted.to_string() testid="stat-faulted" />
+            <Stat label="Power now (kW)" value=format!("{:.1}", o.power_w / 1000.0) testid="stat-power" />
+            <Stat label="Energy today (kWh)" value=kwh(o.energy_today_wh) testid="stat-energy-today" />
+        </div>
+        {(c.stations == 0).then(|| view! {
+            <p class="muted empty" data-testid="fleet-empty">
+                "No station yet. Point a station at "
+                <code>"ws://HOST:PORT/ocpp/STATION_ID"</code>
+                " to see it here."
+            </p>
+        })}
+        <h2>"Fleet power, last 6 hours"</h2>
+        <LineChart line points=power.len() label="Fleet power (kW) over the last 6 hours" />
+        <div class="chart-pair">
+            <div>
+                <h2>"Energy per day (kWh)"</h2>
+                <BarChart
+                    chart=series::bars(&energy, "kWh")
+                    label="Energy delivered per day over the last 30 days, in kWh"
+                    testid="energy-chart"
+                />
+            </div>
+            <div>
+                <h2>"Sessions per day"</h2>
+                <BarChart
+                    chart=series::bars(&sessions, "sessions")
+                    label="Charging sessions started per day over the last 30 days"
+                    testid="sessions-chart"
+                />
+            </div>
+        </div>
+        <div class="chart-pair">
+            <div>
+                <h2>"Faulted now"</h2>
+                <Faults o=o.clone() />
+            </div>
+            <div>
+                <h2>"Offline longest"</h2>
+                <LongestOffline o />
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The grid lines and the value axis of a chart.
+fn axes(grid: &[series::Grid], frame: series::Frame) -> AnyView {
+    grid.iter()
+        .map(|g| {
+            view! {
+                <line class="grid" x1=frame.x0 x2=frame.x1 y1=g.y y2=g.y />
+                <text class="axis" x=frame.x0 - 6.0 y=g.y + 4.0 text-anchor="end">{g.label.clone()}</text>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// The time axis' labels.
+fn ticks(ticks: &[series::Tick], frame: series::Frame) -> AnyView {
+    ticks
+        .iter()
+        .map(|t| {
+            view! {
+                <text class="axis" x=t.x y=frame.y1 + 18.0 text-anchor=t.anchor>{t.label.clone()}</text>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// A value over time, its area shaded; hovering shows each point's time and value.
+#[component]
+fn LineChart(line: Option<Line>, points: usize, label: &'static str) -> AnyView {
+    let Some(l) = line else {
+        return view! { <p class="empty muted">"No power measured yet."</p> }.into_any();
+    };
+    view! {
+        <figure class="chart panel">
+            <svg
+                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                role="img"
+                aria-label=label
+                data-testid="power-chart"
+                data-points=points
+            >
+                {axes(&l.grid, l.frame)}
+                {ticks(&l.ticks, l.frame)}
+                <path class="area fleet" d=l.area.clone() />
+                <path class="line fleet" d=l.points.clone() />
+                <circle class="now fleet" cx=l.now.0 cy=l.now.1 r=4.0 />
+                {l
+                    .hits
+                    .iter()
+                    .map(|h| {
+                        view! {
+                            <rect class="hit" x=h.x y=l.frame.y0 width=h.width height=l.frame.y1 - l.frame.y0>
+                                <title>{h.title.clone()}</title>
+                            </rect>
+                        }
+                    })
+                    .collect_view()}
+            </svg>
+        </figure>
+    }
+    .into_any()
+}
+
+/// A bar per day; hovering a bar shows its day and value.
+#[component]
+fn BarChart(chart: Bars, label: &'static str, testid: &'static str) -> AnyView {
+    view! {
+        <figure class="chart panel">
+            <svg viewBox=format!("0 0 {BARS_WIDTH} {HEIGHT}") role="img" aria-label=label data-testid=testid>
+                {axes(&chart.grid, chart.frame)}
+                {ticks(&chart.ticks, chart.frame)}
+                {chart
+                    .bars
+                    .iter()
+                    .map(|b| {
+                        view! {
+                            <rect class="bar" x=b.x y=b.y width=b.width height=b.height>
+                                <title>{b.title.clone()}</title>
+                            </rect>
+                        }
+                    })
+                    .collect_view()}
+            </svg>
+        </figure>
+    }
+    .into_any()
+}
+
+/// A small table: its headings and rows.
+fn table(testid: &'static str, headings: &[&'static str], rows: Vec<AnyView>) -> AnyView {
+    view! {
+        <div class="table-wrap">
+            <table class="stations" data-testid=testid>
+                <thead>
+                    <tr>
+                        {headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A link to a station's page, its id in monospace.
+fn station_cell(id: &str) -> AnyView {
+    view! { <td class="mono"><a href=format!("/stations/{id}")>{id.to_owned()}</a></td> }.into_any()
+}
+
+/// A time, as a table shows it.
+fn time_cell(at: &str) -> AnyView {
+    view! { <td><time datetime=at.to_owned()>{crate::dto::datetime(at)}</time></td> }.into_any()
+}
+
+/// The connectors faulted now, with their error codes.
+#[component]
+fn Faults(o: Overview) -> AnyView {
+    if o.faults.is_empty() {
+        return view! { <p class="muted empty" data-testid="faults-none">"No connector is faulted."</p> }
+            .into_any();
+    }
+    let rows = o
+        .faults
+        .iter()
+        .map(|f| {
+            let error = match &f.info {
+                Some(info) => format!("{} ({info})", f.error_code),
+                None => f.error_code.clone(),
+            };
+            view! {
+                <tr>
+                    {station_cell(&f.station_id)}
+                    <td>{f.connector_id}</td>
+                    <td>{error}</td>
+                    {time_cell(&f.since)}
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    table("faults", &["Station", "Connector", "Error", "Since"], rows)
+}
+
+/// The stations offline longest.
+#[component]
+fn LongestOffline(o: Overview) -> AnyView {
+    if o.offline.is_empty() {
+        return view! { <p class="muted empty" data-testid="offline-none">"No station is offline."</p> }
+            .into_any();
+    }
+    let rows = o
+        .offline
+        .iter()
+        .map(|s| {
+            view! { <tr>{station_cell(&s.station_id)} {time_cell(&s.last_seen)}</tr> }.into_any()
+        })
+        .collect();
+    table("longest-offline", &["Station", "Last seen"], rows)
+}
+
+/// What just happened, live.
+#[component]
+fn Activity(live: LiveEvents) -> AnyView {
     // The activity feed shows events after this sequence number ("Clear" moves it).
     let feed_from = RwSignal::new(0u64);
     let feed = move || {
@@ -38,79 +317,26 @@ pub fn OverviewPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-
     view! {
-        <section class="page">
-            <div class="page-head">
-                <h1>"Overview"</h1>
-                <button class="button" on:click=move |_| changes.update(|n| *n += 1)>
-                    "Refresh"
-                </button>
-            </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading the fleet…"</p> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        summary
-                            .await
-                            .map(|s| {
-                                let online = s.connected.len().to_string();
-                                view! {
-                                    <div class="stats">
-                                        <Stat
-                                            label="Stations"
-                                            value=s.stations.to_string()
-                                            testid="stat-stations"
-                                        />
-                                        <Stat label="Online" value=online testid="stat-online" />
-                                    </div>
-                                    <h2>"Online now"</h2>
-                                    <Show
-                                        when={
-                                            let none = s.connected.is_empty();
-                                            move || !none
-                                        }
-                                        fallback=|| {
-                                            view! {
-                                                <p class="muted empty" data-testid="online-empty">
-                                                    "No station is connected. Point a station at "
-                                                    <code>"ws://HOST:PORT/ocpp/STATION_ID"</code>
-                                                    " to see it here."
-                                                </p>
-                                            }
-                                        }
-                                    >
-                                        <ul class="chips" data-testid="online-list">
-                                            {s
-                                                .connected
-                                                .iter()
-                                                .map(|id| view! { <li class="chip">{id.clone()}</li> })
-                                                .collect_view()}
-                                        </ul>
-                                    </Show>
-                                }
-                            })
-                    })}
-                </ErrorBoundary>
-            </Transition>
-            <div class="page-head">
-                <h2>"Live activity"</h2>
-                <button
-                    class="button secondary"
-                    on:click=move |_| feed_from.set(live.latest_seq_untracked())
-                >
-                    "Clear"
-                </button>
-            </div>
-            <ul class="feed" data-testid="feed">
-                <For each=feed key=|(at, line)| format!("{at}{line}") let((at, line))>
-                    <li>
-                        <time datetime=at.clone() title=at.clone()>
-                            {crate::dto::clock(&at).to_owned()}
-                        </time>
-                        <span>{line}</span>
-                    </li>
-                </For>
-            </ul>
-        </section>
+        <div class="page-head">
+            <h2>"Live activity"</h2>
+            <button
+                class="button secondary"
+                on:click=move |_| feed_from.set(live.latest_seq_untracked())
+            >
+                "Clear"
+            </button>
+        </div>
+        <ul class="feed" data-testid="feed">
+            <For each=feed key=|(at, line)| format!("{at}{line}") let((at, line))>
+                <li>
+                    <time datetime=at.clone() title=at.clone()>
+                        {crate::dto::clock(&at).to_owned()}
+                    </time>
+                    <span>{line}</span>
+                </li>
+            </For>
+        </ul>
     }
+    .into_any()
 }

@@ -3,7 +3,7 @@ use crate::components::{ErrorList, RegistrationControl, Stat};
 use crate::dto::{
     FleetCounters, LiveEvent, PAGE_SIZE, StationListQuery, StationListing, StationRow,
 };
-use crate::live::{Live, LiveEvents};
+use crate::live::{Live, LiveEvents, settled};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -42,24 +42,6 @@ fn href(query: &StationListQuery) -> String {
     }
 }
 
-/// Calls `f` once, [`SETTLE`] after the first of a burst of calls.
-fn settled(f: impl Fn() + Clone + Send + Sync + 'static) -> impl Fn() + Clone + 'static {
-    let waiting = StoredValue::new(false);
-    move || {
-        if !waiting.get_value() {
-            waiting.set_value(true);
-            let f = f.clone();
-            set_timeout(
-                move || {
-                    waiting.set_value(false);
-                    f();
-                },
-                SETTLE,
-            );
-        }
-    }
-}
-
 /// The stations, a page at a time: filtered, sorted and counted by the server, the page's
 /// state in the URL (shareable; Back returns to the previous one).
 ///
@@ -82,8 +64,8 @@ pub fn StationsPage() -> impl IntoView {
     let counted = Resource::new(move || (live.epoch.get(), recount.get()), |_| count_fleet());
     let counters = Live::new(counted);
 
-    let recount_soon = settled(move || recount.update(|n| *n += 1));
-    let reload_soon = settled(move || reload.update(|n| *n += 1));
+    let recount_soon = settled(SETTLE, move || recount.update(|n| *n += 1));
+    let reload_soon = settled(SETTLE, move || reload.update(|n| *n += 1));
     live.for_each_event(move |event| {
         let mut unknown = false;
         listing.update(|listing| {

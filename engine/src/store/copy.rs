@@ -39,6 +39,7 @@ pub const TABLES: &[&str] = &[
     "api_tokens",
     "audit_log",
     "message_log",
+    "fleet_power",
 ];
 
 /// What to copy, and whether a target that holds data may be emptied first.

@@ -3,12 +3,14 @@
 
 use super::backend::{Row, on};
 use super::stations::{STATION_COLUMNS, connector_view_from_row, station_from_row};
-use super::{Store, count};
+use super::{Store, connector_of, count};
 use crate::EngineError;
+use crate::fleet::overview::{Fault, Offline};
 use crate::fleet::{Connection, FleetCounters, STATUS_RANK, StationQuery, StationSort};
 use crate::model::ConnectorView;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use std::collections::HashMap;
+use time::OffsetDateTime;
 
 impl Store {
     /// The page of stations `query` asks for (connectors included; `connected` left to the
@@ -87,6 +89,117 @@ impl Store {
             faulted: count(faulted),
             pending: count(pending),
         })
+    }
+}
+
+impl Store {
+    /// Writes down the fleet's power at `at`.
+    pub async fn add_fleet_power(
+        &self,
+        at: OffsetDateTime,
+        watts: i64,
+        connectors: u64,
+    ) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query("INSERT INTO fleet_power (at, watts, connectors) VALUES ($1, $2, $3)")
+                .bind(at)
+                .bind(watts)
+                .bind(i64::try_from(connectors).unwrap_or(i64::MAX))
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The fleet's power as written down since `since`, oldest first: (when, W).
+    pub async fn fleet_power_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(OffsetDateTime, i64)>, EngineError> {
+        Ok(on!(&self.reads, |db| {
+            sqlx::query_as("SELECT at, watts FROM fleet_power WHERE at >= $1 ORDER BY at")
+                .bind(since)
+                .fetch_all(db)
+                .await?
+        }))
+    }
+
+    /// Per day between consecutive `bounds`: the energy (Wh) of the sessions that ended in it
+    /// and how many sessions started in it. One statement, each day two index range scans.
+    pub async fn daily_totals(
+        &self,
+        bounds: &[OffsetDateTime],
+    ) -> Result<Vec<(i64, u64)>, EngineError> {
+        if bounds.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64, i64)> = on!(&self.reads, |db| {
+            let mut query = QueryBuilder::new(
+                "SELECT d.n, (SELECT CAST(COALESCE(SUM(t.meter_stop - t.meter_start), 0) AS BIGINT)                  FROM transactions t WHERE t.stopped_at >= d.lo AND t.stopped_at < d.hi                  AND t.meter_stop >= t.meter_start),                  (SELECT COUNT(*) FROM transactions t WHERE t.started_at >= d.lo                  AND t.started_at < d.hi) FROM (",
+            );
+            for (n, day) in bounds.windows(2).enumerate() {
+                if n > 0 {
+                    query.push(" UNION ALL ");
+                }
+                query
+                    .push("SELECT ")
+                    .push_bind(i64::try_from(n).unwrap_or(i64::MAX))
+                    .push(" AS n, ")
+                    .push_bind(day[0])
+                    .push(" AS lo, ")
+                    .push_bind(day[1])
+                    .push(" AS hi");
+            }
+            query.push(") d ORDER BY d.n");
+            query.build_query_as().fetch_all(db).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(_, energy, sessions)| (energy, count(sessions)))
+            .collect())
+    }
+
+    /// Connectors faulted now, the latest first.
+    pub async fn current_faults(&self, limit: u32) -> Result<Vec<Fault>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(
+                "SELECT station_id, connector_id, error_code, info, vendor_error_code, updated_at                  FROM connectors WHERE status = 'Faulted'                  ORDER BY updated_at DESC, station_id, connector_id LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Fault {
+                    station_id: row.get("station_id")?,
+                    connector_id: connector_of(row)?,
+                    error_code: row.get("error_code")?,
+                    info: row.get("info")?,
+                    vendor_error_code: row.get("vendor_error_code")?,
+                    since: row.get("updated_at")?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// The stations offline longest (ones never seen left out), the longest first.
+    pub async fn longest_offline(&self, limit: u32) -> Result<Vec<Offline>, EngineError> {
+        let rows: Vec<(String, OffsetDateTime)> = on!(&self.reads, |db| {
+            sqlx::query_as(
+                "SELECT id, last_seen_at FROM stations                  WHERE online_session IS NULL AND last_seen_at IS NOT NULL                  ORDER BY last_seen_at, id LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(station_id, last_seen)| Offline {
+                station_id,
+                last_seen,
+            })
+            .collect())
     }
 }
 

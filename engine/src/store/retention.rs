@@ -24,6 +24,8 @@ pub enum Pruned {
     MeterValues,
     /// `message_log`, by when the frame was logged.
     MessageLog,
+    /// `fleet_power`, the fleet's power a minute, by when it was written down.
+    FleetPower,
 }
 
 impl Pruned {
@@ -31,6 +33,7 @@ impl Pruned {
         match self {
             Pruned::MeterValues => ("meter_readings", "sampled_at"),
             Pruned::MessageLog => ("message_log", "logged_at"),
+            Pruned::FleetPower => ("fleet_power", "at"),
         }
     }
 
@@ -40,6 +43,7 @@ impl Pruned {
         match self {
             Pruned::MeterValues => "sample_count",
             Pruned::MessageLog => "CASE WHEN reply_frame IS NULL THEN 1 ELSE 2 END",
+            Pruned::FleetPower => "1",
         }
     }
 }

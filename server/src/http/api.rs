@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=` | stations with connectors and connection state, filtered, sorted, paged (`X-Total-Count`); see `fleet.rs` |
 //! | `GET /api/stations/{id}` | one station |
-//! | `GET /api/fleet` | counters of the whole fleet |
+//! | `GET /api/fleet`, `GET /api/fleet/overview` | counters of the whole fleet; the overview's figures |
 //! | `POST /api/stations` `{id, registration?}` | pre-register a station (Accepted unless told) |
 //! | `PATCH /api/stations/{id}` `{registration}` | accept or reject a station |
 //! | `DELETE /api/stations/{id}` | remove a station (its transactions stay) |

@@ -1,4 +1,5 @@
-//! The fleet at scale: `GET /api/stations` a page at a time, `GET /api/fleet` the counters.
+//! The fleet at scale: `GET /api/stations` a page at a time, `GET /api/fleet` the counters,
+//! `GET /api/fleet/overview` the overview's figures.
 
 use super::api::unavailable;
 use super::{ApiError, AppState};
@@ -37,4 +38,16 @@ pub async fn stations(
 pub async fn counters(State(state): State<AppState>) -> Result<Response, ApiError> {
     let counters = state.engine.fleet_counters().await.map_err(unavailable)?;
     Ok(Json(counters).into_response())
+}
+
+/// `GET /api/fleet/overview`: the overview's figures: counters, power now, energy today, the
+/// power of the last hours (a point a minute), energy and sessions per day for 30 days, the
+/// connectors faulted now and the stations offline longest.
+pub async fn overview(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let overview = state
+        .engine
+        .fleet_overview(time::OffsetDateTime::now_utc())
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(overview).into_response())
 }

@@ -68,6 +68,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/events", get(events::stream))
         .route("/stations", get(fleet::stations).post(api::add_station))
         .route("/fleet", get(fleet::counters))
+        .route("/fleet/overview", get(fleet::overview))
         .route(
             "/stations/{id}",
             get(api::station)

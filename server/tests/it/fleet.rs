@@ -7,6 +7,7 @@ use crate::ocpp16::result;
 use engine::model::RegistrationPolicy;
 use serde_json::{Value, json};
 use simulator::Station;
+use time::{Duration, OffsetDateTime};
 
 /// The ids of a list of stations, in order.
 fn ids(list: &Value) -> Vec<String> {
@@ -175,7 +176,7 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
             &ghost,
             uuid::Uuid::new_v4(),
             protocol::OcppVersion::V16,
-            time::OffsetDateTime::now_utc(),
+            OffsetDateTime::now_utc(),
             engine::model::Registration::Accepted,
         )
         .await
@@ -187,4 +188,98 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
     let (online, _) = page(&app, "/api/stations?connection=online").await;
     assert_eq!(online, Vec::<String>::new());
     assert_eq!(app.get("/api/fleet").await.json()["online"], 0);
+}
+
+/// `t` as the stations write it.
+fn stamp(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// Starts a transaction on connector 1 at `at`; its id.
+async fn start(cp: &mut Station, meter: i64, at: OffsetDateTime) -> i64 {
+    let start =
+        json!({"connectorId": 1, "idTag": "DRIVER", "meterStart": meter, "timestamp": stamp(at)});
+    result(cp.call("StartTransaction", start).await.unwrap())["transactionId"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A MeterValues of connector 1 at `at`: its energy register, and its power if given.
+async fn meter(cp: &mut Station, tx: i64, at: OffsetDateTime, wh: &str, w: Option<&str>) {
+    let mut values = vec![json!({"value": wh, "unit": "Wh"})];
+    if let Some(w) = w {
+        values.push(json!({"value": w, "unit": "W", "measurand": "Power.Active.Import"}));
+    }
+    let mv = json!({"connectorId": 1, "transactionId": tx,
+                    "meterValue": [{"timestamp": stamp(at), "sampledValue": values}]});
+    result(cp.call("MeterValues", mv).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_follows_what_the_fleet_draws_and_counts_its_days() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let driver = json!({"status": "Accepted"}).to_string();
+    let put = app
+        .request("PUT", "/api/id-tags/DRIVER", Some(&driver))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let now = OffsetDateTime::now_utc();
+    let ago = |s: i64| now - Duration::seconds(s);
+
+    // A reports its power; B only its energy register (183.33 Wh in a minute: 11 kW).
+    let mut a = boot16(&app, "OV-A", "Acme", "W", "Charging").await;
+    let tx_a = start(&mut a, 1_000, ago(120)).await;
+    meter(&mut a, tx_a, ago(60), "1600", Some("7200")).await;
+    let mut b = boot16(&app, "OV-B", "Acme", "W", "Charging").await;
+    let tx_b = start(&mut b, 0, ago(120)).await;
+    meter(&mut b, tx_b, ago(60), "100", None).await;
+    meter(&mut b, tx_b, ago(0), "283.333", None).await;
+    // C charged 5 kWh earlier, then faulted; D came and went.
+    let mut c = boot16(&app, "OV-C", "Acme", "W", "Available").await;
+    let tx_c = start(&mut c, 0, ago(3_000)).await;
+    let stop = json!({"transactionId": tx_c, "meterStop": 5_000, "timestamp": stamp(ago(1_000))});
+    result(c.call("StopTransaction", stop).await.unwrap());
+    let fault =
+        json!({"connectorId": 1, "errorCode": "GroundFailure", "status": "Faulted", "info": "RCD"});
+    result(c.call("StatusNotification", fault).await.unwrap());
+    let d = Station::connect(&app.ocpp_base(), "OV-D").await.unwrap();
+    app.wait_connected(4).await;
+    d.close().await.unwrap();
+    app.wait_connected(3).await;
+
+    let overview = app.get("/api/fleet/overview").await.json();
+    let near =
+        |value: &Value, expected: f64| value.as_f64().is_some_and(|v| (v - expected).abs() < 0.5);
+    assert!(near(&overview["powerW"], 18_200.0), "{overview}");
+    assert_eq!(overview["chargingConnectors"], 2);
+    assert_eq!(
+        overview["counters"],
+        json!({"stations": 4, "online": 3, "charging": 2, "faulted": 1, "pending": 0})
+    );
+    // Today: what A and B delivered so far, and C's session if it ended today (UTC).
+    let c_today = ago(1_000).date() == now.date();
+    let today = 883.0 + if c_today { 5_000.0 } else { 0.0 };
+    assert!(near(&overview["energyTodayWh"], today), "{overview}");
+    let days = overview["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[29]["day"], now.date().to_string());
+    let total = |field: &str| days.iter().map(|d| d[field].as_i64().unwrap()).sum::<i64>();
+    assert_eq!((total("energyWh"), total("sessions")), (5_883, 3));
+    assert_eq!(overview["faults"][0]["stationId"], "OV-C");
+    assert_eq!(overview["faults"][0]["errorCode"], "GroundFailure");
+    assert_eq!(overview["faults"].as_array().unwrap().len(), 1);
+    assert_eq!(overview["offline"][0]["stationId"], "OV-D");
+    assert_eq!(overview["power"].as_array().unwrap().len(), 1, "now only");
+
+    // A point written down is in the history; a stopped transaction no longer draws.
+    app.server.engine().record_fleet_power(now).await.unwrap();
+    let stop = json!({"transactionId": tx_a, "meterStop": 1_700, "timestamp": stamp(ago(0))});
+    result(a.call("StopTransaction", stop).await.unwrap());
+    let overview = app.get("/api/fleet/overview").await.json();
+    let power = overview["power"].as_array().unwrap();
+    assert_eq!(power.len(), 2);
+    assert!(near(&power[0]["watts"], 18_200.0), "{overview}");
+    assert!(near(&power[1]["watts"], 11_000.0), "{overview}");
+    assert!(near(&overview["powerW"], 11_000.0), "{overview}");
 }
