@@ -134,7 +134,7 @@ async fn stations_are_filtered_sorted_and_paged_by_the_database() {
 
     // A station that goes is offline in the database too.
     faulted.close().await.unwrap();
-    app.wait_connected(2).await;
+    app.wait_online_in_database(2).await;
     let (online, _) = page(&app, "/api/stations?connection=online").await;
     assert_eq!(online, ["ACME-A", "ZED-1"]);
     assert_eq!(app.get("/api/fleet").await.json()["online"], 2);
@@ -246,7 +246,7 @@ async fn the_overview_follows_what_the_fleet_draws_and_counts_its_days() {
     let d = Station::connect(&app.ocpp_base(), "OV-D").await.unwrap();
     app.wait_connected(4).await;
     d.close().await.unwrap();
-    app.wait_connected(3).await;
+    app.wait_online_in_database(3).await;
 
     let overview = app.get("/api/fleet/overview").await.json();
     let near =

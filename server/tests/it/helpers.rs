@@ -98,6 +98,18 @@ impl TestApp {
         self.wait_connected_within(n, Duration::from_secs(2)).await;
     }
 
+    /// Waits until the database counts `n` stations online: a session leaves the registry
+    /// first, then writes its end (so `wait_connected` may return before this holds).
+    pub async fn wait_online_in_database(&self, n: u64) {
+        for _ in 0..200 {
+            if self.get("/api/fleet").await.json()["online"] == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("expected {n} stations online in the database");
+    }
+
     /// [`TestApp::wait_connected`] with a longer patience.
     pub async fn wait_connected_within(&self, n: usize, within: Duration) {
         let rounds = within.as_millis() / 10;

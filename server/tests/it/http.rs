@@ -46,8 +46,13 @@ async fn overview_is_rendered_on_the_server_with_counts_from_the_engine() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("CP-SSR"));
+    // Gone, it is among the stations offline longest, by name.
     station.close().await.unwrap();
+    app.wait_online_in_database(0).await;
+    let page = app.get("/").await;
+    assert_eq!(test_id_text(&page.body, "stat-offline"), Some("1"));
+    assert!(page.body.contains("data-testid=\"longest-offline\""));
+    assert!(page.body.contains("CP-SSR"), "{}", page.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
