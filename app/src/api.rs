@@ -4,7 +4,7 @@
 use crate::dto::{
     AdminView, AppError, CommandReply, CurrentUser, FleetCounters, IdTagRow, MessageRow, Overview,
     ProfileRow, ReservationRow, SecurityEventRow, StationDetail, StationListQuery, StationListing,
-    TransactionDetail, TransactionRow,
+    TransactionDetail,
 };
 use leptos::prelude::*;
 
@@ -226,17 +226,26 @@ pub async fn list_messages(station_id: Option<String>) -> Result<Vec<MessageRow>
         .collect())
 }
 
-/// The latest transactions, newest first; only active or finished ones if asked.
+/// One page of the Transactions list, newest first, filtered by the database.
 #[server(prefix = "/_app")]
-pub async fn list_transactions(active: Option<bool>) -> Result<Vec<TransactionRow>, AppError> {
+pub async fn list_transactions(
+    query: crate::dto::TransactionListQuery,
+) -> Result<crate::dto::TransactionListing, AppError> {
     let engine = ssr::engine()?;
-    let list = engine
-        .transactions(None, active, crate::dto::TRANSACTIONS_SHOWN as u32)
+    let params = query.api_params();
+    let query = engine::listing::TransactionQuery::from_params(
+        params.iter().map(|(key, value)| (*key, value.as_str())),
+        crate::dto::TRANSACTIONS_SHOWN as u32,
+    )
+    .map_err(|e| AppError::Invalid(format!("This list cannot be shown: {e}.")))?;
+    let (list, matching) = engine
+        .transaction_page(&query, crate::dto::TRANSACTIONS_SHOWN as u32)
         .await
         .map_err(ssr::unavailable("Could not read the transactions."))?;
-    ssr::with_progress(&engine, list)
+    let rows = ssr::with_progress(&engine, list)
         .await
-        .map_err(ssr::unavailable("Could not read the transactions."))
+        .map_err(ssr::unavailable("Could not read the transactions."))?;
+    Ok(crate::dto::TransactionListing { rows, matching })
 }
 
 /// One transaction with its energy and power over time.

@@ -1,6 +1,7 @@
 //! Small reusable views.
 
 mod message_log;
+pub mod pager;
 
 pub use message_log::MessageLog;
 

@@ -20,7 +20,8 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 pub use transactions::{
-    ChartPoint, TRANSACTIONS_SHOWN, TransactionDetail, TransactionEventRow, TransactionRow,
+    ChartPoint, TRANSACTIONS_SHOWN, TransactionDetail, TransactionEventRow, TransactionListQuery,
+    TransactionListing, TransactionRow,
 };
 
 /// A station as the Stations page shows it.

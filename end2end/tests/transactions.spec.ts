@@ -46,3 +46,43 @@ test('a transaction appears live, its energy rises with meter values, and it fin
   expect(errors).toEqual([]);
   await station.close();
 });
+
+test('transactions are paged and filtered by the server, the page state is in the URL', async ({ page, centrale }) => {
+  const errors = watchConsole(page);
+  const station = await RawStation.connect(centrale, 'E2E-PAGES');
+  // 60 finished sessions: 30 on 10 November, 30 on 20 November; every third with TAG-3.
+  for (let n = 0; n < 60; n++) {
+    const day = n < 30 ? '2026-11-10' : '2026-11-20';
+    const tag = n % 3 === 0 ? 'TAG-3' : 'TAG-X';
+    const minute = String(n % 60).padStart(2, '0');
+    const started = (await station.call(`a${n}`, 'StartTransaction', { connectorId: 1, idTag: tag, meterStart: n * 1000, timestamp: `${day}T10:${minute}:00Z` }))[2];
+    await station.call(`b${n}`, 'StopTransaction', { transactionId: started.transactionId, meterStop: n * 1000 + 500, timestamp: `${day}T11:00:00Z` });
+  }
+  await page.goto(centrale.url + '/transactions?show=finished');
+  await waitForHydration(page);
+  const range = page.getByTestId('transactions-range');
+  const rows = page.locator('table.stations tbody tr');
+  await expect(range).toContainText('1–50 of 60');
+  await expect(rows).toHaveCount(50);
+
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/\/transactions\?show=finished&page=2$/);
+  await expect(range).toContainText('51–60 of 60');
+
+  const tag = page.getByLabel('Id tag');
+  await tag.fill('TAG-3');
+  await tag.blur();
+  await expect(page).toHaveURL(/show=finished&tag=TAG-3$/);
+  await expect(range).toContainText('1–20 of 20');
+  const from = page.getByLabel('Started from');
+  await from.fill('2026-11-15');
+  await from.blur();
+  await expect(range).toContainText('1–10 of 10');
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/api/transactions.csv?tag=TAG-3&from=2026-11-15&active=false');
+
+  await page.goBack();
+  await expect(range).toContainText('1–20 of 20');
+  await expect(from).toHaveValue('');
+  expect(errors).toEqual([]);
+  await station.close();
+});

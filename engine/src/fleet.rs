@@ -58,6 +58,36 @@ pub struct BadQuery {
     pub message: String,
 }
 
+impl BadQuery {
+    /// A parameter no list knows.
+    pub(crate) fn unknown(key: &str) -> BadQuery {
+        BadQuery {
+            field: "query",
+            message: format!("unknown parameter {key:?}"),
+        }
+    }
+}
+
+/// `offset`: how many items a page skips.
+pub(crate) fn offset_param(value: &str) -> Result<u64, BadQuery> {
+    value.parse().map_err(|_| BadQuery {
+        field: "offset",
+        message: "expected a whole number, 0 or more".into(),
+    })
+}
+
+/// `limit`: how many items a page holds, 1 to `max`.
+pub(crate) fn limit_param(value: &str, max: u32) -> Result<u32, BadQuery> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| BadQuery {
+            field: "limit",
+            message: format!("expected a whole number from 1 to {max}"),
+        })
+}
+
 impl StationQuery {
     /// Reads a query from URL parameters, as the REST API and the dashboard's address bar
     /// spell them: `q`, `connection` (`online`, `offline`), `status`, `registration`
@@ -117,31 +147,9 @@ impl StationQuery {
                         _ => return Err(bad("order", "expected asc or desc".into())),
                     }
                 }
-                "offset" => {
-                    query.offset = value
-                        .parse()
-                        .map_err(|_| bad("offset", "expected a whole number, 0 or more".into()))?
-                }
-                "limit" => {
-                    query.limit = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|n| (1..=MAX_PAGE).contains(n))
-                            .ok_or_else(|| {
-                                bad(
-                                    "limit",
-                                    format!("expected a whole number from 1 to {MAX_PAGE}"),
-                                )
-                            })?,
-                    )
-                }
-                _ => {
-                    return Err(BadQuery {
-                        field: "query",
-                        message: format!("unknown parameter {key:?}"),
-                    });
-                }
+                "offset" => query.offset = offset_param(value)?,
+                "limit" => query.limit = Some(limit_param(value, MAX_PAGE)?),
+                _ => return Err(BadQuery::unknown(key)),
             }
         }
         Ok(query)

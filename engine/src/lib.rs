@@ -14,6 +14,7 @@ pub mod calls;
 mod effects;
 pub mod event;
 pub mod fleet;
+pub mod listing;
 pub mod message_log;
 pub mod model;
 mod ocpp;

@@ -4,8 +4,107 @@
 use super::{LiveEvent, fingerprint};
 use serde::{Deserialize, Serialize};
 
-/// How many transactions the Transactions page shows at most, newest first.
-pub const TRANSACTIONS_SHOWN: usize = 500;
+/// Transactions per page of the Transactions page, newest first.
+pub const TRANSACTIONS_SHOWN: usize = 50;
+
+/// What the Transactions page shows, as its URL says: `/transactions?show=&station=&tag=
+/// &from=&to=&page=`. `show` is empty (active ones), `finished` or `all`; `from` and `to` are
+/// dates (`to` excluded); empty means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionListQuery {
+    pub show: String,
+    pub station: String,
+    pub tag: String,
+    pub from: String,
+    pub to: String,
+    /// 1, 2, ...
+    pub page: u32,
+}
+
+impl TransactionListQuery {
+    /// Reads the page's state from URL parameters (`get` answers one by name).
+    pub fn from_url(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |key: &str| get(key).unwrap_or_default();
+        TransactionListQuery {
+            show: text("show"),
+            station: text("station"),
+            tag: text("tag"),
+            from: text("from"),
+            to: text("to"),
+            page: text("page").parse().unwrap_or(1).max(1),
+        }
+    }
+
+    /// The URL parameters that differ from the default.
+    pub fn to_url(&self) -> Vec<(&'static str, String)> {
+        let page = if self.page > 1 {
+            self.page.to_string()
+        } else {
+            String::new()
+        };
+        [
+            ("show", self.show.clone()),
+            ("station", self.station.clone()),
+            ("tag", self.tag.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("page", page),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    }
+
+    /// Only running (`Some(true)`), only finished, or all.
+    pub fn active(&self) -> Option<bool> {
+        match self.show.as_str() {
+            "finished" => Some(false),
+            "all" => None,
+            _ => Some(true),
+        }
+    }
+
+    /// The filters as `GET /api/transactions` (and its CSV export) spell them, without paging.
+    pub fn api_filters(&self) -> Vec<(&'static str, String)> {
+        let mut params: Vec<_> = self
+            .to_url()
+            .into_iter()
+            .filter(|(key, _)| !matches!(*key, "show" | "page"))
+            .collect();
+        if let Some(active) = self.active() {
+            params.push(("active", active.to_string()));
+        }
+        params
+    }
+
+    /// [`TransactionListQuery::api_filters`] with this page's `offset` and `limit`.
+    pub fn api_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = self.api_filters();
+        let offset = u64::from(self.page.max(1) - 1) * TRANSACTIONS_SHOWN as u64;
+        params.push(("offset", offset.to_string()));
+        params.push(("limit", TRANSACTIONS_SHOWN.to_string()));
+        params
+    }
+
+    /// Whether a transaction that starts now belongs on this page: the first page, no station,
+    /// tag or time range that could leave it out.
+    pub fn shows_new(&self, station: &str, tag: &str) -> bool {
+        self.page <= 1
+            && self.active() != Some(false)
+            && (self.station.is_empty() || self.station == station)
+            && (self.tag.is_empty() || self.tag == tag)
+            && self.to.is_empty()
+    }
+}
+
+/// One page of the Transactions list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionListing {
+    pub rows: Vec<TransactionRow>,
+    /// Transactions matching the filters, on every page.
+    pub matching: u64,
+}
 
 /// A transaction as the Transactions page shows it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,4 +263,39 @@ pub struct ChartPoint {
     pub energy_wh: Option<f64>,
     /// W.
     pub power_w: Option<f64>,
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn the_list_state_goes_through_the_url_and_becomes_api_parameters() {
+        let query = TransactionListQuery {
+            show: "finished".into(),
+            tag: "DRIVER".into(),
+            from: "2026-11-01".into(),
+            page: 3,
+            ..Default::default()
+        };
+        let url = query.to_url();
+        let back = TransactionListQuery::from_url(|key| {
+            url.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+        });
+        assert_eq!(back, query);
+        assert_eq!(
+            query.api_params(),
+            vec![
+                ("tag", "DRIVER".to_owned()),
+                ("from", "2026-11-01".to_owned()),
+                ("active", "false".to_owned()),
+                ("offset", "100".to_owned()),
+                ("limit", "50".to_owned()),
+            ]
+        );
+        let default = TransactionListQuery::from_url(|_| None);
+        assert_eq!(default.active(), Some(true));
+        assert!(default.shows_new("CP", "T"));
+        assert!(!query.shows_new("CP", "DRIVER"), "finished, third page");
+    }
 }

@@ -1,13 +1,12 @@
 use crate::api::{count_fleet, list_station_page};
+use crate::components::pager::{self, Pager};
 use crate::components::{ErrorList, RegistrationControl, Stat};
 use crate::dto::{
     FleetCounters, LiveEvent, PAGE_SIZE, StationListQuery, StationListing, StationRow,
 };
 use crate::live::{Live, LiveEvents, settled};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::location::Url;
 use std::time::Duration;
 
 /// Statuses the filter offers (1.6's and 2.0.1's).
@@ -30,16 +29,7 @@ const SETTLE: Duration = Duration::from_millis(400);
 
 /// The address of the Stations page showing `query`.
 fn href(query: &StationListQuery) -> String {
-    let params: Vec<String> = query
-        .to_url()
-        .into_iter()
-        .map(|(key, value)| format!("{key}={}", Url::escape(&value)))
-        .collect();
-    if params.is_empty() {
-        "/stations".to_owned()
-    } else {
-        format!("/stations?{}", params.join("&"))
-    }
+    pager::href("/stations", query.to_url())
 }
 
 /// The stations, a page at a time: filtered, sorted and counted by the server, the page's
@@ -140,14 +130,7 @@ fn Filters(query: Memo<StationListQuery>) -> AnyView {
         let mut next = query.get_untracked();
         change(&mut next);
         next.page = 1;
-        navigate(
-            &href(&next),
-            NavigateOptions {
-                replace,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        pager::go(&navigate, &href(&next), replace);
     };
 
     // What is typed goes to the address a moment after typing stops; the field follows the
@@ -297,7 +280,14 @@ fn StationTable(
                     </tbody>
                 </table>
             </div>
-            <Pager query listing />
+            <Pager
+                page=Signal::derive(move || query.with(|q| q.page))
+                page_size=PAGE_SIZE
+                matching=Signal::derive(move || listing.with(|l| l.matching))
+                shown=Signal::derive(move || listing.with(|l| l.rows.len()))
+                to=Callback::new(move |page| href(&StationListQuery { page, ..query.get() }))
+                testid="stations-range"
+            />
         </Show>
     }
     .into_any()
@@ -329,45 +319,6 @@ fn SortHeading(query: Memo<StationListQuery>, label: &'static str, key: &'static
                 <span class="arrow" aria-hidden="true">{arrow}</span>
             </a>
         </th>
-    }
-    .into_any()
-}
-
-/// Where the page is in the list, and links to the pages around it.
-#[component]
-fn Pager(query: Memo<StationListQuery>, listing: Signal<StationListing>) -> AnyView {
-    let pages = move || listing.with(|l| l.matching.div_ceil(u64::from(PAGE_SIZE)).max(1));
-    let page = move || u64::from(query.with(|q| q.page));
-    let range = move || {
-        let matching = listing.with(|l| l.matching);
-        let first = (page() - 1) * u64::from(PAGE_SIZE) + 1;
-        let last = (first - 1 + listing.with(|l| l.rows.len() as u64)).min(matching);
-        format!("{first}–{last} of {matching}")
-    };
-    let link = move |label: &'static str, to: fn(u64, u64) -> Option<u64>, rel: &'static str| {
-        move || match to(page(), pages()) {
-            Some(target) => {
-                let next = StationListQuery {
-                    page: u32::try_from(target).unwrap_or(u32::MAX),
-                    ..query.get()
-                };
-                view! { <a class="button secondary" href=href(&next) rel=rel>{label}</a> }
-                    .into_any()
-            }
-            None => view! { <span class="button secondary" aria-disabled="true">{label}</span> }
-                .into_any(),
-        }
-    };
-    view! {
-        <nav class="pager" aria-label="Pages">
-            {link("First", |page, _| (page > 1).then_some(1), "first")}
-            {link("Previous", |page, _| (page > 1).then(|| page - 1), "prev")}
-            <span data-testid="stations-range">
-                {range} " · page " {page} " of " {pages}
-            </span>
-            {link("Next", |page, pages| (page < pages).then(|| page + 1), "next")}
-            {link("Last", |page, pages| (page < pages).then_some(pages), "last")}
-        </nav>
     }
     .into_any()
 }

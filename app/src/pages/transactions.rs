@@ -1,70 +1,114 @@
 use crate::api::list_transactions;
 use crate::components::ErrorList;
-use crate::dto::{LiveEvent, TRANSACTIONS_SHOWN, TransactionRow, clock};
-use crate::live::{LiveEvents, LiveList};
+use crate::components::pager::{self, Pager};
+use crate::dto::{
+    LiveEvent, TRANSACTIONS_SHOWN, TransactionListQuery, TransactionListing, TransactionRow, clock,
+};
+use crate::live::{Live, LiveEvents};
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-/// Charging sessions, active and finished, with energy rising live while they run.
+/// The address of the Transactions page showing `query`.
+fn href(query: &TransactionListQuery) -> String {
+    pager::href("/transactions", query.to_url())
+}
+
+/// Charging sessions, a page at a time, newest first: active, finished or all, filtered by
+/// station, id tag and start date, the page's state in the URL; energy rises live while they
+/// run.
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
     let live = expect_context::<LiveEvents>();
-    // "active", "finished" or "" (all).
-    let which = RwSignal::new("active".to_owned());
+    let url = use_query_map();
+    let query = Memo::new(move |_| url.with(|p| TransactionListQuery::from_url(|key| p.get(key))));
     let snapshot = Resource::new(
-        move || (which.get(), live.epoch.get()),
-        |(which, _)| {
-            list_transactions(match which.as_str() {
-                "active" => Some(true),
-                "finished" => Some(false),
-                _ => None,
-            })
-        },
+        move || (query.get(), live.epoch.get()),
+        |(query, _)| list_transactions(query),
     );
-    let list = LiveList::new(snapshot);
+    let listing: Live<TransactionListing> = Live::new(snapshot);
     live.for_each_event(move |event| match event {
-        // A new transaction is active: it goes on top, unless only finished ones are shown.
-        LiveEvent::TransactionStarted { transaction_id, .. } => {
-            if which.get_untracked() == "finished" {
+        // A new transaction goes on top of the first page if the filters let it in.
+        LiveEvent::TransactionStarted {
+            transaction_id,
+            station_id,
+            id_tag,
+            ..
+        } => {
+            if !query.with_untracked(|q| q.shows_new(station_id, id_tag)) {
                 return;
             }
-            list.update(|rows| {
-                if rows.iter().all(|row| row.id != *transaction_id)
+            listing.update(|l| {
+                if l.rows.iter().all(|row| row.id != *transaction_id)
                     && let Some(row) = TransactionRow::started(event)
                 {
-                    rows.insert(0, row);
-                    rows.truncate(TRANSACTIONS_SHOWN);
+                    l.rows.insert(0, row);
+                    l.rows.truncate(TRANSACTIONS_SHOWN);
+                    l.matching += 1;
                 }
             });
         }
         LiveEvent::TransactionUpdated { .. } | LiveEvent::TransactionStopped { .. } => {
-            let only_active = which.get_untracked() == "active";
-            list.update(|rows| {
+            let only_active = query.with_untracked(|q| q.active() == Some(true));
+            listing.update(|l| {
                 // Ids are unique: at most one row is this transaction.
-                rows.iter_mut().any(|row| row.apply(event));
+                l.rows.iter_mut().any(|row| row.apply(event));
                 if only_active {
-                    rows.retain(|row| row.stopped_at.is_none());
+                    l.rows.retain(|row| row.stopped_at.is_none());
                 }
             });
         }
         _ => {}
     });
-    let current = list.current;
+    let current = Signal::derive(move || listing.current.with(|l| l.rows.clone()));
+    let navigate = use_navigate();
+    let go = move |change: &dyn Fn(&mut TransactionListQuery)| {
+        let mut next = query.get_untracked();
+        change(&mut next);
+        next.page = 1;
+        pager::go(&navigate, &href(&next), false);
+    };
+    let field = {
+        let go = go.clone();
+        move |label: &'static str,
+              kind: &'static str,
+              get: fn(&TransactionListQuery) -> String,
+              set: fn(&mut TransactionListQuery, String)| {
+            let go = go.clone();
+            view! {
+                <label class="field">
+                    <span>{label}</span>
+                    <input
+                        type=kind
+                        prop:value=move || query.with(get)
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            go(&|q| set(q, value.clone()));
+                        }
+                    />
+                </label>
+            }
+        }
+    };
+    let csv = move || {
+        let filters = query.with(TransactionListQuery::api_filters);
+        pager::href("/api/transactions.csv", filters)
+    };
 
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Transactions"</h1>
                 <div class="segmented" role="group" aria-label="Which transactions">
-                    {[("active", "Active"), ("finished", "Finished"), ("", "All")]
+                    {[("", "Active"), ("finished", "Finished"), ("all", "All")]
                         .map(|(value, label)| {
+                            let go = go.clone();
                             view! {
                                 <button
                                     type="button"
-                                    aria-pressed=move || (which.get() == value).to_string()
+                                    aria-pressed=move || query.with(|q| q.show == value).to_string()
                                     on:click=move |_| {
-                                        if which.get_untracked() != value {
-                                            list.reset();
-                                            which.set(value.to_owned());
+                                        if query.with_untracked(|q| q.show != value) {
+                                            go(&|q| q.show = value.to_owned());
                                         }
                                     }
                                 >
@@ -75,15 +119,17 @@ pub fn TransactionsPage() -> impl IntoView {
                 </div>
                 <a
                     class="button small secondary"
-                    href=move || match which.get().as_str() {
-                        "active" => "/api/transactions.csv?active=true",
-                        "finished" => "/api/transactions.csv?active=false",
-                        _ => "/api/transactions.csv",
-                    }
+                    href=csv
                     download
                 >
                     "Export CSV"
                 </a>
+            </div>
+            <div class="filters">
+                {field("Station", "text", |q| q.station.clone(), |q, v| q.station = v)}
+                {field("Id tag", "text", |q| q.tag.clone(), |q, v| q.tag = v)}
+                {field("Started from", "date", |q| q.from.clone(), |q, v| q.from = v)}
+                {field("Started before", "date", |q| q.to.clone(), |q, v| q.to = v)}
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading the transactions…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
@@ -149,6 +195,14 @@ pub fn TransactionsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
+                        <Pager
+                            page=Signal::derive(move || query.with(|q| q.page))
+                            page_size=TRANSACTIONS_SHOWN as u32
+                            matching=Signal::derive(move || listing.current.with(|l| l.matching))
+                            shown=Signal::derive(move || current.with(Vec::len))
+                            to=Callback::new(move |page| href(&TransactionListQuery { page, ..query.get() }))
+                            testid="transactions-range"
+                        />
                     </Show>
                 </ErrorBoundary>
             </Transition>

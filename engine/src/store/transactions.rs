@@ -250,6 +250,63 @@ impl Store {
         })
     }
 
+    /// The transactions `query` asks for, newest first, at most `limit`, and how many match.
+    pub async fn transaction_page(
+        &self,
+        query: &crate::listing::TransactionQuery,
+        limit: u32,
+    ) -> Result<(Vec<Transaction>, u64), EngineError> {
+        use sqlx::QueryBuilder;
+        // The same conditions for the count and the page.
+        macro_rules! conditions {
+            ($q:expr) => {{
+                let q = $q;
+                q.push(" WHERE TRUE");
+                if let Some(station) = &query.station {
+                    q.push(" AND station_id = ").push_bind(station.as_str());
+                }
+                if let Some(tag) = &query.id_tag {
+                    q.push(" AND id_tag = ").push_bind(tag.as_str());
+                }
+                match query.active {
+                    Some(true) => {
+                        q.push(" AND stopped_at IS NULL");
+                    }
+                    Some(false) => {
+                        q.push(" AND stopped_at IS NOT NULL");
+                    }
+                    None => {}
+                }
+                if let Some(from) = query.from {
+                    q.push(" AND started_at >= ").push_bind(from);
+                }
+                if let Some(to) = query.to {
+                    q.push(" AND started_at < ").push_bind(to);
+                }
+            }};
+        }
+        let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+        on!(&self.reads, |db| {
+            let mut counting = QueryBuilder::new("SELECT COUNT(*) FROM transactions");
+            conditions!(&mut counting);
+            let matching: i64 = counting.build_query_scalar().fetch_one(db).await?;
+            let mut page = QueryBuilder::new(TRANSACTION_COLUMNS);
+            conditions!(&mut page);
+            page.push(" ORDER BY id DESC LIMIT ")
+                .push_bind(i64::from(limit))
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let rows = page
+                .build()
+                .fetch_all(db)
+                .await?
+                .iter()
+                .map(transaction_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((rows, super::count(matching)))
+        })
+    }
+
     /// Transactions, newest first, optionally of one station and only active or finished ones.
     pub async fn transactions(
         &self,

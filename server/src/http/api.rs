@@ -11,7 +11,7 @@
 //! | `POST /api/stations/{id}/commands/{Action}` | send an OCPP call; the body is its payload |
 //! | `GET /api/stations/{id}/configuration` | the configuration last read or changed |
 //! | `GET /api/stations/{id}/local-list` | the local authorization list last sent, with its version |
-//! | `GET /api/transactions?station=ID&active=BOOL`, `GET /api/transactions/{id}` | transactions |
+//! | `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`, `GET /api/transactions/{id}` | transactions, newest first, paged (`X-Total-Count`) |
 //! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
 //! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
 //! | `GET /api/reservations` | reservations stations accepted (Active, Expired, Cancelled, Used) |
@@ -41,6 +41,8 @@ use time::format_description::well_known::Rfc3339;
 
 /// The largest number of transactions one list answers with.
 const TRANSACTIONS_LIMIT: u32 = 1000;
+/// The largest number of transactions one CSV export holds (a month of a big fleet).
+const CSV_TRANSACTIONS_LIMIT: u32 = 100_000;
 
 /// Logs an engine failure and answers 503 without its details.
 pub(super) fn unavailable(e: EngineError) -> ApiError {
@@ -234,38 +236,50 @@ pub async fn configuration(
     Ok(Json(keys).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransactionFilter {
-    station: Option<String>,
-    active: Option<bool>,
+/// The transactions `params` select, newest first, at most `max` (and `max` when no limit is
+/// given), and how many match in all.
+async fn transaction_page(
+    state: &AppState,
+    params: &[(String, String)],
+    max: u32,
+) -> Result<(Vec<Transaction>, u64), ApiError> {
+    let query = engine::listing::TransactionQuery::from_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        max,
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    state
+        .engine
+        .transaction_page(&query, max)
+        .await
+        .map_err(unavailable)
 }
 
-impl TransactionFilter {
-    /// The transactions this filter selects, newest first.
-    async fn list(self, state: &AppState) -> Result<Vec<Transaction>, ApiError> {
-        let station = self.station.map(station_id).transpose()?;
-        state
-            .engine
-            .transactions(station.as_ref(), self.active, TRANSACTIONS_LIMIT)
-            .await
-            .map_err(unavailable)
-    }
+/// `response` with how many items match in all (`X-Total-Count`).
+fn with_total(mut response: Response, total: u64) -> Response {
+    response
+        .headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(total));
+    response
 }
 
+/// `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`: newest first, at
+/// most [`TRANSACTIONS_LIMIT`]; `X-Total-Count` says how many match.
 pub async fn transactions(
     State(state): State<AppState>,
-    Query(filter): Query<TransactionFilter>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(filter.list(&state).await?).into_response())
+    let (list, total) = transaction_page(&state, &params, TRANSACTIONS_LIMIT).await?;
+    Ok(with_total(Json(list).into_response(), total))
 }
 
 /// The transactions as CSV, one line each, for spreadsheets and billing.
+/// The same filters as the JSON list; up to [`CSV_TRANSACTIONS_LIMIT`] lines.
 pub async fn transactions_csv(
     State(state): State<AppState>,
-    Query(filter): Query<TransactionFilter>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let list = filter.list(&state).await?;
+    let (list, total) = transaction_page(&state, &params, CSV_TRANSACTIONS_LIMIT).await?;
     let mut out = Csv::new(&[
         "transactionId",
         "stationId",
@@ -299,7 +313,7 @@ pub async fn transactions_csv(
             t.stop_reason.unwrap_or_default(),
         ]);
     }
-    Ok(out.into_response("transactions.csv"))
+    Ok(with_total(out.into_response("transactions.csv"), total))
 }
 
 /// A transaction's meter values as CSV, one sampled value per line.

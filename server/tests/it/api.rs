@@ -252,6 +252,85 @@ async fn id_tags_and_transactions_through_the_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_are_filtered_by_tag_and_start_time_and_paged() {
+    let app = TestApp::spawn_with(open).await;
+    for tag in ["TAG-A", "TAG-B"] {
+        let put = app
+            .request(
+                "PUT",
+                &format!("/api/id-tags/{tag}"),
+                Some(r#"{"status":"Accepted"}"#),
+            )
+            .await;
+        assert_eq!(put.status, 200, "{}", put.body);
+    }
+    let mut cp = booted(&app, "CP-PAGES").await;
+    // Five sessions, one a day from 1 to 5 November, tags A, B, A, B, A.
+    for day in 1..=5 {
+        let tag = if day % 2 == 1 { "TAG-A" } else { "TAG-B" };
+        let start = json!({"connectorId": 1, "idTag": tag, "meterStart": day * 1000,
+                           "timestamp": format!("2026-11-0{day}T10:00:00Z")});
+        let simulator::Reply::Result(started) = cp.call("StartTransaction", start).await.unwrap()
+        else {
+            panic!("start refused")
+        };
+        let stop = json!({"transactionId": started["transactionId"], "meterStop": day * 1000 + 500,
+                          "timestamp": format!("2026-11-0{day}T11:00:00Z")});
+        cp.call("StopTransaction", stop).await.unwrap();
+    }
+    let list = |query: &'static str| {
+        let app = &app;
+        async move {
+            let answer = app.get(&format!("/api/transactions?{query}")).await;
+            assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+            let starts: Vec<String> = answer
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["startedAt"].as_str().unwrap_or_default()[..10].to_owned())
+                .collect();
+            let total: u64 = answer.header("x-total-count").unwrap().parse().unwrap();
+            (starts, total)
+        }
+    };
+    assert_eq!(
+        list("limit=2").await,
+        (vec!["2026-11-05".into(), "2026-11-04".into()], 5)
+    );
+    assert_eq!(
+        list("limit=2&offset=4").await,
+        (vec!["2026-11-01".into()], 5)
+    );
+    assert_eq!(list("tag=TAG-B").await.1, 2);
+    assert_eq!(
+        list("from=2026-11-02&to=2026-11-04").await,
+        (vec!["2026-11-03".into(), "2026-11-02".into()], 2)
+    );
+    assert_eq!(list("tag=TAG-A&from=2026-11-02T00:00:00Z").await.1, 2);
+    assert_eq!(list("active=false&station=CP-PAGES").await.1, 5);
+    assert_eq!(list("active=true").await.1, 0);
+
+    // The CSV export takes the same filters.
+    let csv = app
+        .get("/api/transactions.csv?from=2026-11-02&to=2026-11-04")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
+    assert_eq!(csv.header("x-total-count"), Some("2"));
+
+    for (query, field) in [
+        ("from=yesterday", "from"),
+        ("limit=0", "limit"),
+        ("tagg=A", "tagg"),
+    ] {
+        let answer = app.get(&format!("/api/transactions?{query}")).await;
+        assert_eq!(answer.status, 400, "{query}");
+        assert!(answer.body.contains(field), "{query}: {}", answer.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_lists_live_connections_as_springocpp_did() {
     let app = TestApp::spawn_with(open).await;
     let _a = booted(&app, "CP-A").await;

@@ -23,14 +23,8 @@ async fn page(app: &TestApp, path: &str) -> (Vec<String>, u64) {
     let answer = app.get(path).await;
     assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     let total = answer
-        .headers
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("x-total-count: ")
-                .map(str::to_owned)
-        })
-        .and_then(|v| v.trim().parse().ok())
+        .header("x-total-count")
+        .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{path}: no X-Total-Count in {}", answer.headers));
     (ids(&answer.json()), total)
 }

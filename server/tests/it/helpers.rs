@@ -150,6 +150,14 @@ pub async fn http_get(addr: &str, path: &str) -> HttpResponse {
 }
 
 impl HttpResponse {
+    /// The value of header `name` (any case), if there is one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
