@@ -67,8 +67,7 @@ pub async fn list_station_page(query: StationListQuery) -> Result<StationListing
     let params = query.api_params();
     let query = engine::fleet::StationQuery::from_params(
         params.iter().map(|(key, value)| (*key, value.as_str())),
-    )
-    .map_err(|e| AppError::Invalid(format!("This list cannot be shown: {e}.")))?;
+    )?;
     let page = engine
         .station_page(&query)
         .await
@@ -236,8 +235,7 @@ pub async fn list_transactions(
     let query = engine::listing::TransactionQuery::from_params(
         params.iter().map(|(key, value)| (*key, value.as_str())),
         crate::dto::TRANSACTIONS_SHOWN as u32,
-    )
-    .map_err(|e| AppError::Invalid(format!("This list cannot be shown: {e}.")))?;
+    )?;
     let (list, matching) = engine
         .transaction_page(&query, crate::dto::TRANSACTIONS_SHOWN as u32)
         .await

@@ -13,7 +13,7 @@ pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
 pub use fleet::{
     DayTotal, FaultRow, FleetCounters, OfflineRow, Overview, PAGE_SIZE, StationListQuery,
-    StationListing,
+    StationListing, page_number, page_params, url_params,
 };
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};

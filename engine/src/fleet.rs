@@ -5,6 +5,7 @@
 pub mod meter;
 pub mod overview;
 
+use crate::listing::{BadQuery, limit_param, offset_param};
 use crate::model::{Registration, StationView};
 use crate::{Engine, EngineError};
 use protocol::OcppVersion;
@@ -14,7 +15,7 @@ use serde::Serialize;
 pub const MAX_PAGE: u32 = 500;
 
 /// Which stations a page lists, in which order, and which slice of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StationQuery {
     /// Part of the id, vendor or model (any case).
     pub text: Option<String>,
@@ -32,60 +33,6 @@ pub struct StationQuery {
     pub offset: u64,
     /// The page's size, at most [`MAX_PAGE`]; `None`: every matching station.
     pub limit: Option<u32>,
-}
-
-impl Default for StationQuery {
-    fn default() -> Self {
-        StationQuery {
-            text: None,
-            connection: None,
-            status: None,
-            registration: None,
-            version: None,
-            sort: StationSort::Id,
-            descending: false,
-            offset: 0,
-            limit: None,
-        }
-    }
-}
-
-/// A query parameter that has no meaning: which one, and what it accepts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct BadQuery {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl BadQuery {
-    /// A parameter no list knows.
-    pub(crate) fn unknown(key: &str) -> BadQuery {
-        BadQuery {
-            field: "query",
-            message: format!("unknown parameter {key:?}"),
-        }
-    }
-}
-
-/// `offset`: how many items a page skips.
-pub(crate) fn offset_param(value: &str) -> Result<u64, BadQuery> {
-    value.parse().map_err(|_| BadQuery {
-        field: "offset",
-        message: "expected a whole number, 0 or more".into(),
-    })
-}
-
-/// `limit`: how many items a page holds, 1 to `max`.
-pub(crate) fn limit_param(value: &str, max: u32) -> Result<u32, BadQuery> {
-    value
-        .parse()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| BadQuery {
-            field: "limit",
-            message: format!("expected a whole number from 1 to {max}"),
-        })
 }
 
 impl StationQuery {
@@ -194,13 +141,6 @@ impl StationSort {
     pub fn from_name(name: &str) -> Option<StationSort> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
     }
-
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map_or("id", |(n, _)| n)
-    }
 }
 
 /// Connector statuses from the most pressing to the least; the rank orders [`StationSort::Status`].
@@ -218,14 +158,11 @@ pub(crate) const STATUS_RANK: &[&str] = &[
 ];
 
 /// One page of stations, and how many match the query in all.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StationPage {
     pub stations: Vec<StationView>,
     /// Stations matching the query, on every page.
     pub matching: u64,
-    pub offset: u64,
-    pub limit: Option<u32>,
 }
 
 /// Counters of the whole fleet, whatever a page shows.
@@ -255,12 +192,7 @@ impl Engine {
         // The database says who is online; the registry is the moment's truth (a station may
         // have gone since the read).
         self.with_live_state(&mut stations);
-        Ok(StationPage {
-            stations,
-            matching,
-            offset: query.offset,
-            limit: query.limit,
-        })
+        Ok(StationPage { stations, matching })
     }
 
     /// Counters of the whole fleet.

@@ -32,7 +32,6 @@ pub use session::{Incoming, Outgoing};
 
 use model::RegistrationPolicy;
 use protocol::StationId;
-use serde::Serialize;
 use session::Live;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -173,16 +172,6 @@ impl From<sqlx::migrate::MigrateError> for EngineError {
     }
 }
 
-/// Counters of the whole fleet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FleetSummary {
-    /// Stations the central system knows.
-    pub stations: u64,
-    /// Stations connected right now.
-    pub connected: u64,
-}
-
 /// The handle on a running engine.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -200,8 +189,6 @@ struct Inner {
     verified_passwords: security::VerifiedPasswords,
     /// What the fleet draws now, from the transaction events.
     meter: fleet::meter::FleetMeter,
-    /// When the engine opened.
-    started: time::OffsetDateTime,
     /// Principals recently found by token.
     principals: operators::Principals,
     /// Failed operator sign-ins, per user name.
@@ -247,7 +234,6 @@ impl Engine {
                 next_session: AtomicU64::new(1),
                 verified_passwords: security::VerifiedPasswords::default(),
                 meter: fleet::meter::FleetMeter::default(),
-                started: time::OffsetDateTime::now_utc(),
                 principals: operators::Principals::default(),
                 login_failures: secret::Backoff::default(),
                 station_failures: secret::Backoff::default(),
@@ -324,14 +310,9 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
-    /// Counters for the overview.
-    pub async fn fleet_summary(&self) -> Result<FleetSummary, EngineError> {
-        let stations = self.inner.store.count_stations().await?;
-        let connected = self.registry().len() as u64;
-        Ok(FleetSummary {
-            stations,
-            connected,
-        })
+    /// How many stations the database knows (also a cheap probe that it answers).
+    pub async fn count_stations(&self) -> Result<u64, EngineError> {
+        self.inner.store.count_stations().await
     }
 
     /// The ids of the stations connected now, sorted.
@@ -376,14 +357,9 @@ impl Engine {
     }
 
     fn emit(&self, event: Event) {
-        if matches!(
-            event,
-            Event::TransactionUpdated { .. } | Event::TransactionStopped { .. }
-        ) {
-            self.inner
-                .meter
-                .observe(&event, time::OffsetDateTime::now_utc());
-        }
+        self.inner
+            .meter
+            .observe(&event, time::OffsetDateTime::now_utc);
         // No subscriber is fine: nobody is watching.
         let _ = self.inner.events.send(event);
     }

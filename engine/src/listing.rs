@@ -1,12 +1,51 @@
-//! Transactions a page at a time: filtered by station, id tag, state and a range of start
-//! times, counted and paged by the database (the stations' list is in [`crate::fleet`]).
+//! Lists read a page at a time from URL parameters: what every list's parameters share
+//! ([`BadQuery`], `offset`, `limit`), and transactions filtered by station, id tag, state and
+//! a range of start times, counted and paged by the database (the stations' list is in
+//! [`crate::fleet`]).
 
-use crate::fleet::{BadQuery, limit_param, offset_param};
 use crate::model::Transaction;
 use crate::{Engine, EngineError};
 use protocol::StationId;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
+
+/// A query parameter that has no meaning: which one, and what it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct BadQuery {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl BadQuery {
+    /// A parameter no list knows.
+    pub(crate) fn unknown(key: &str) -> BadQuery {
+        BadQuery {
+            field: "query",
+            message: format!("unknown parameter {key:?}"),
+        }
+    }
+}
+
+/// `offset`: how many items a page skips.
+pub(crate) fn offset_param(value: &str) -> Result<u64, BadQuery> {
+    value.parse().map_err(|_| BadQuery {
+        field: "offset",
+        message: "expected a whole number, 0 or more".into(),
+    })
+}
+
+/// `limit`: how many items a page holds, 1 to `max`.
+pub(crate) fn limit_param(value: &str, max: u32) -> Result<u32, BadQuery> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| BadQuery {
+            field: "limit",
+            message: format!("expected a whole number from 1 to {max}"),
+        })
+}
 
 /// Which transactions, and which slice of them (newest first).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -97,10 +136,12 @@ impl Engine {
         query: &TransactionQuery,
         default_limit: u32,
     ) -> Result<(Vec<Transaction>, u64), EngineError> {
-        self.inner
-            .store
-            .transaction_page(query, query.limit.unwrap_or(default_limit))
-            .await
+        let store = &self.inner.store;
+        let limit = query.limit.unwrap_or(default_limit);
+        Ok((
+            store.transactions(query, limit).await?,
+            store.count_transactions(query).await?,
+        ))
     }
 }
 

@@ -469,14 +469,20 @@ impl Engine {
         self.inner.store.transaction(id).await
     }
 
-    /// Transactions, newest first.
+    /// The newest `limit` transactions, optionally of one station and only active or finished
+    /// ones (filters and pages: [`Engine::transaction_page`]).
     pub async fn transactions(
         &self,
         station: Option<&StationId>,
         active: Option<bool>,
         limit: u32,
     ) -> Result<Vec<Transaction>, EngineError> {
-        self.inner.store.transactions(station, active, limit).await
+        let query = crate::listing::TransactionQuery {
+            station: station.cloned(),
+            active,
+            ..Default::default()
+        };
+        self.inner.store.transactions(&query, limit).await
     }
 
     /// The meter values of a transaction.
@@ -541,16 +547,9 @@ impl Engine {
         self.inner.store.unmatched_stops(station).await
     }
 
-    /// All stations, with their connectors and whether they are connected.
-    pub async fn stations(&self) -> Result<Vec<StationView>, EngineError> {
-        let mut stations = self.inner.store.stations(None).await?;
-        self.with_live_state(&mut stations);
-        Ok(stations)
-    }
-
-    /// One station, if known.
+    /// One station, if known (a page of them: [`Engine::station_page`]).
     pub async fn station(&self, station: &StationId) -> Result<Option<StationView>, EngineError> {
-        let mut found = self.inner.store.stations(Some(station)).await?.pop();
+        let mut found = self.inner.store.station(station).await?;
         if let Some(view) = &mut found {
             self.with_live_state(std::slice::from_mut(view));
         }

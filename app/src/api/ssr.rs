@@ -37,6 +37,13 @@ pub fn require(
     }
 }
 
+/// A list's parameter the engine cannot read (the page's address was edited by hand).
+impl From<engine::listing::BadQuery> for AppError {
+    fn from(e: engine::listing::BadQuery) -> Self {
+        AppError::Invalid(format!("This list cannot be shown: {e}."))
+    }
+}
+
 /// The fleet's counters as the pages show them.
 pub fn counters(c: engine::fleet::FleetCounters) -> crate::dto::FleetCounters {
     crate::dto::FleetCounters {

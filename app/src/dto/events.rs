@@ -127,6 +127,19 @@ impl LiveEvent {
     /// The SSE event name that tells a subscriber it fell behind and must refetch.
     pub const RESYNC: &'static str = "resync";
 
+    /// Whether the event may change the fleet's counters (connections, registrations,
+    /// connector statuses).
+    pub fn changes_counters(&self) -> bool {
+        matches!(
+            self,
+            LiveEvent::StationConnected { .. }
+                | LiveEvent::StationDisconnected { .. }
+                | LiveEvent::StationBooted { .. }
+                | LiveEvent::RegistrationChanged { .. }
+                | LiveEvent::ConnectorStatusChanged { .. }
+        )
+    }
+
     /// The station this event is about, if any.
     pub fn station_id(&self) -> Option<&str> {
         match self {

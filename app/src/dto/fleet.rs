@@ -28,17 +28,28 @@ pub struct StationListQuery {
     pub page: u32,
 }
 
-/// The URL parameters, in the order the page writes them.
-const KEYS: [&str; 8] = [
-    "q",
-    "connection",
-    "status",
-    "registration",
-    "version",
-    "sort",
-    "order",
-    "page",
-];
+/// A list page's URL parameters: those with a value, in the order given; page 1 is no
+/// parameter.
+pub fn url_params<const N: usize>(
+    params: [(&'static str, String); N],
+    page: u32,
+) -> Vec<(&'static str, String)> {
+    let page = if page > 1 {
+        page.to_string()
+    } else {
+        String::new()
+    };
+    params
+        .into_iter()
+        .chain([("page", page)])
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
+}
+
+/// The page number a URL says; no number is the first page.
+pub fn page_number(text: Option<String>) -> u32 {
+    text.and_then(|t| t.parse().ok()).unwrap_or(1).max(1)
+}
 
 impl StationListQuery {
     /// Reads the page's state from URL parameters (`get` answers one by name); a page number
@@ -53,27 +64,24 @@ impl StationListQuery {
             version: text("version"),
             sort: text("sort"),
             order: text("order"),
-            page: text("page").parse().unwrap_or(1).max(1),
+            page: page_number(get("page")),
         }
     }
 
     /// The URL parameters that differ from the default, as `(name, value)`.
     pub fn to_url(&self) -> Vec<(&'static str, String)> {
-        let page = (self.page > 1).then(|| self.page.to_string());
-        let values = [
-            Some(&self.q),
-            Some(&self.connection),
-            Some(&self.status),
-            Some(&self.registration),
-            Some(&self.version),
-            Some(&self.sort),
-            Some(&self.order),
-            page.as_ref(),
-        ];
-        KEYS.into_iter()
-            .zip(values)
-            .filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|v| (key, v.clone())))
-            .collect()
+        url_params(
+            [
+                ("q", self.q.clone()),
+                ("connection", self.connection.clone()),
+                ("status", self.status.clone()),
+                ("registration", self.registration.clone()),
+                ("version", self.version.clone()),
+                ("sort", self.sort.clone()),
+                ("order", self.order.clone()),
+            ],
+            self.page,
+        )
     }
 
     /// The parameters of `GET /api/stations` for this page (the same names, `offset` and
@@ -84,9 +92,7 @@ impl StationListQuery {
             .into_iter()
             .filter(|(key, _)| *key != "page")
             .collect();
-        let offset = u64::from(self.page.max(1) - 1) * u64::from(PAGE_SIZE);
-        params.push(("offset", offset.to_string()));
-        params.push(("limit", PAGE_SIZE.to_string()));
+        params.extend(page_params(self.page, PAGE_SIZE));
         params
     }
 
@@ -127,6 +133,12 @@ impl StationListQuery {
             ..self.clone()
         }
     }
+}
+
+/// `offset` and `limit` of page `page` (from 1) of `size` items, as the REST API spells them.
+pub fn page_params(page: u32, size: u32) -> [(&'static str, String); 2] {
+    let offset = u64::from(page.max(1) - 1) * u64::from(size);
+    [("offset", offset.to_string()), ("limit", size.to_string())]
 }
 
 /// One page of the Stations list.

@@ -31,28 +31,22 @@ impl TransactionListQuery {
             tag: text("tag"),
             from: text("from"),
             to: text("to"),
-            page: text("page").parse().unwrap_or(1).max(1),
+            page: super::page_number(get("page")),
         }
     }
 
     /// The URL parameters that differ from the default.
     pub fn to_url(&self) -> Vec<(&'static str, String)> {
-        let page = if self.page > 1 {
-            self.page.to_string()
-        } else {
-            String::new()
-        };
-        [
-            ("show", self.show.clone()),
-            ("station", self.station.clone()),
-            ("tag", self.tag.clone()),
-            ("from", self.from.clone()),
-            ("to", self.to.clone()),
-            ("page", page),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
+        super::url_params(
+            [
+                ("show", self.show.clone()),
+                ("station", self.station.clone()),
+                ("tag", self.tag.clone()),
+                ("from", self.from.clone()),
+                ("to", self.to.clone()),
+            ],
+            self.page,
+        )
     }
 
     /// Only running (`Some(true)`), only finished, or all.
@@ -80,9 +74,7 @@ impl TransactionListQuery {
     /// [`TransactionListQuery::api_filters`] with this page's `offset` and `limit`.
     pub fn api_params(&self) -> Vec<(&'static str, String)> {
         let mut params = self.api_filters();
-        let offset = u64::from(self.page.max(1) - 1) * TRANSACTIONS_SHOWN as u64;
-        params.push(("offset", offset.to_string()));
-        params.push(("limit", TRANSACTIONS_SHOWN.to_string()));
+        params.extend(super::page_params(self.page, TRANSACTIONS_SHOWN as u32));
         params
     }
 

@@ -29,11 +29,7 @@ pub fn OverviewPage() -> impl IntoView {
     let stations_changed = settled(STATIONS_SETTLE, move || changes.update(|n| *n += 1));
     let meters_changed = settled(METER_SETTLE, move || changes.update(|n| *n += 1));
     live.for_each_event(move |event| match event {
-        LiveEvent::StationConnected { .. }
-        | LiveEvent::StationDisconnected { .. }
-        | LiveEvent::StationBooted { .. }
-        | LiveEvent::RegistrationChanged { .. }
-        | LiveEvent::ConnectorStatusChanged { .. } => stations_changed(),
+        _ if event.changes_counters() => stations_changed(),
         LiveEvent::TransactionStarted { .. }
         | LiveEvent::TransactionUpdated { .. }
         | LiveEvent::TransactionStopped { .. } => meters_changed(),

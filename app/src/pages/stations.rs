@@ -72,14 +72,7 @@ pub fn StationsPage() -> impl IntoView {
                 reload_soon();
             }
         });
-        if matches!(
-            event,
-            LiveEvent::StationConnected { .. }
-                | LiveEvent::StationDisconnected { .. }
-                | LiveEvent::StationBooted { .. }
-                | LiveEvent::RegistrationChanged { .. }
-                | LiveEvent::ConnectorStatusChanged { .. }
-        ) {
+        if event.changes_counters() {
             recount_soon();
         }
     });

@@ -43,8 +43,9 @@ pub struct FleetMeter {
 }
 
 impl FleetMeter {
-    /// Takes in what an event says about a running transaction (other events change nothing).
-    pub fn observe(&self, event: &Event, heard: OffsetDateTime) {
+    /// Takes in what an event says about a running transaction, heard at `now()` (other
+    /// events change nothing and cost a match).
+    pub fn observe(&self, event: &Event, now: impl FnOnce() -> OffsetDateTime) {
         match event {
             Event::TransactionUpdated {
                 station_id,
@@ -74,7 +75,7 @@ impl FleetMeter {
                     key,
                     Latest {
                         transaction_id: *transaction_id,
-                        heard,
+                        heard: now(),
                         power_w,
                         energy,
                     },
@@ -134,8 +135,8 @@ mod tests {
     fn power_is_summed_over_charging_connectors_and_stale_ones_drop_out() {
         let meter = FleetMeter::default();
         let t0 = OffsetDateTime::now_utc();
-        meter.observe(&updated("A", 1, 0, Some(500.0), Some(7_000.0)), t0);
-        meter.observe(&updated("B", 2, 0, Some(1_500.0), Some(11_000.0)), t0);
+        meter.observe(&updated("A", 1, 0, Some(500.0), Some(7_000.0)), || t0);
+        meter.observe(&updated("B", 2, 0, Some(1_500.0), Some(11_000.0)), || t0);
         let draw = meter.draw(t0);
         assert_eq!(
             (draw.watts, draw.connectors, draw.running_wh),
@@ -144,7 +145,9 @@ mod tests {
 
         // B is heard again later; A is not, and drops out once stale.
         let later = t0 + FRESH + Duration::seconds(1);
-        meter.observe(&updated("B", 2, 60, Some(1_700.0), Some(11_000.0)), later);
+        meter.observe(&updated("B", 2, 60, Some(1_700.0), Some(11_000.0)), || {
+            later
+        });
         assert_eq!(meter.draw(later).watts, 11_000.0);
     }
 
@@ -152,14 +155,14 @@ mod tests {
     fn power_is_derived_from_the_energy_register_when_not_reported() {
         let meter = FleetMeter::default();
         let now = OffsetDateTime::now_utc();
-        meter.observe(&updated("A", 1, 0, Some(1_000.0), None), now);
+        meter.observe(&updated("A", 1, 0, Some(1_000.0), None), || now);
         assert_eq!(meter.draw(now).connectors, 0, "one reading says no power");
         // 183.33 Wh in 60 s: 11 kW.
-        meter.observe(&updated("A", 1, 60, Some(1_183.333_333), None), now);
+        meter.observe(&updated("A", 1, 60, Some(1_183.333_333), None), || now);
         let draw = meter.draw(now);
         assert!((draw.watts - 11_000.0).abs() < 0.1, "{draw:?}");
         // A new transaction on the connector starts over.
-        meter.observe(&updated("A", 9, 120, Some(0.0), None), now);
+        meter.observe(&updated("A", 9, 120, Some(0.0), None), || now);
         assert_eq!(meter.draw(now).connectors, 0);
     }
 
@@ -167,7 +170,7 @@ mod tests {
     fn a_stopped_transaction_no_longer_draws() {
         let meter = FleetMeter::default();
         let now = OffsetDateTime::now_utc();
-        meter.observe(&updated("A", 1, 0, Some(10.0), Some(7_000.0)), now);
+        meter.observe(&updated("A", 1, 0, Some(10.0), Some(7_000.0)), || now);
         meter.observe(
             &Event::TransactionStopped {
                 station_id: "A".into(),
@@ -178,7 +181,7 @@ mod tests {
                 reason: None,
                 at: now,
             },
-            now,
+            || now,
         );
         assert_eq!(meter.draw(now), Draw::default());
     }

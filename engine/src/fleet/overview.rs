@@ -139,11 +139,12 @@ impl Engine {
     }
 
     /// Writes the fleet's power down every [`SAMPLE_EVERY`] until shutdown; not in the first
-    /// [`FRESH`] after the engine started: until every charging station has reported once, the
+    /// [`FRESH`] after it started: until every charging station has reported once, the
     /// meter says less than the fleet draws (the chart shows a gap, not a false dip).
     pub(crate) fn start_power_samples(&self) {
         let engine = self.clone();
         let shutdown = self.inner.shutdown.clone();
+        let started = OffsetDateTime::now_utc();
         self.inner.tasks.spawn(async move {
             let mut every = tokio::time::interval(SAMPLE_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -153,7 +154,7 @@ impl Engine {
                     _ = every.tick() => {}
                 }
                 let now = OffsetDateTime::now_utc();
-                if now - engine.inner.started < FRESH {
+                if now - started < FRESH {
                     continue;
                 }
                 if let Err(e) = engine.record_fleet_power(now).await {

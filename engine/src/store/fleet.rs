@@ -2,14 +2,12 @@
 //! the fleet's counters.
 
 use super::backend::{Row, on};
-use super::stations::{STATION_COLUMNS, connector_view_from_row, station_from_row};
+use super::stations::{CONNECTOR_VIEW_COLUMNS, STATION_COLUMNS, with_connectors};
 use super::{Store, connector_of, count};
 use crate::EngineError;
 use crate::fleet::overview::{Fault, Offline};
 use crate::fleet::{Connection, FleetCounters, STATUS_RANK, StationQuery, StationSort};
-use crate::model::ConnectorView;
 use sqlx::{Database, Encode, QueryBuilder, Type};
-use std::collections::HashMap;
 use time::OffsetDateTime;
 
 impl Store {
@@ -35,29 +33,20 @@ impl Store {
                 .push_bind(offset);
             let rows = page.build().fetch_all(db).await?;
 
-            let mut by_station: HashMap<String, Vec<ConnectorView>> = HashMap::new();
-            if !rows.is_empty() {
-                let mut connectors = QueryBuilder::new(
-                    "SELECT station_id, connector_id, status, error_code, info, vendor_id, \
-                     vendor_error_code, updated_at FROM connectors WHERE station_id IN (",
-                );
+            let connectors = if rows.is_empty() {
+                Vec::new()
+            } else {
+                let mut connectors = QueryBuilder::new(format!(
+                    "SELECT {CONNECTOR_VIEW_COLUMNS} FROM connectors WHERE station_id IN ("
+                ));
                 let mut ids = connectors.separated(", ");
                 for row in &rows {
                     ids.push_bind(Row::get::<String>(row, "id")?);
                 }
                 ids.push_unseparated(") ORDER BY station_id, connector_id");
-                for row in connectors.build().fetch_all(db).await? {
-                    by_station
-                        .entry(row.get("station_id")?)
-                        .or_default()
-                        .push(connector_view_from_row(&row)?);
-                }
-            }
-            let stations = rows
-                .iter()
-                .map(|row| station_from_row(row, &mut by_station))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((stations, count(matching)))
+                connectors.build().fetch_all(db).await?
+            };
+            Ok((with_connectors(&rows, &connectors)?, count(matching)))
         })
     }
 

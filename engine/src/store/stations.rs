@@ -9,6 +9,10 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The columns [`connector_view_from_row`] reads, with the station's id.
+pub(super) const CONNECTOR_VIEW_COLUMNS: &str = "station_id, connector_id, status, error_code, \
+     info, vendor_id, vendor_error_code, updated_at";
+
 /// The columns [`station_from_row`] reads, of `stations s`.
 pub(super) const STATION_COLUMNS: &str = "s.id, s.registration, s.protocol, s.vendor, s.model, \
      s.serial_number, s.firmware_version, s.last_seen_at, s.firmware_status, \
@@ -206,37 +210,23 @@ impl Store {
         })
     }
 
-    /// Stations (one, or all by id) with their connectors; `connected` is filled by the caller.
-    pub async fn stations(
-        &self,
-        only: Option<&StationId>,
-    ) -> Result<Vec<StationView>, EngineError> {
-        let only = only.map(StationId::as_str);
+    /// One station with its connectors (`connected` is filled by the caller).
+    pub async fn station(&self, station: &StationId) -> Result<Option<StationView>, EngineError> {
         on!(&self.reads, |db| {
             let rows = sqlx::query(&format!(
-                "SELECT {STATION_COLUMNS} FROM stations s WHERE ($1 IS NULL OR id = $1) ORDER BY id"
+                "SELECT {STATION_COLUMNS} FROM stations s WHERE id = $1"
             ))
-            .bind(only)
+            .bind(station.as_str())
             .fetch_all(db)
             .await?;
-            let connectors = sqlx::query(
-                "SELECT station_id, connector_id, status, error_code, info, vendor_id, \
-                 vendor_error_code, updated_at FROM connectors \
-                 WHERE ($1 IS NULL OR station_id = $1) ORDER BY station_id, connector_id",
-            )
-            .bind(only)
+            let connectors = sqlx::query(&format!(
+                "SELECT {CONNECTOR_VIEW_COLUMNS} FROM connectors WHERE station_id = $1 \
+                 ORDER BY connector_id"
+            ))
+            .bind(station.as_str())
             .fetch_all(db)
             .await?;
-            let mut by_station: HashMap<String, Vec<ConnectorView>> = HashMap::new();
-            for row in &connectors {
-                by_station
-                    .entry(row.get("station_id")?)
-                    .or_default()
-                    .push(connector_view_from_row(row)?);
-            }
-            rows.iter()
-                .map(|row| station_from_row(row, &mut by_station))
-                .collect()
+            Ok(with_connectors(&rows, &connectors)?.pop())
         })
     }
 
@@ -297,15 +287,15 @@ impl Store {
     }
 
     /// Marks every station offline: at a server's start no connection is left from before.
-    pub async fn all_offline(&self) -> Result<u64, EngineError> {
-        Ok(on!(&self.writes, |db| {
+    pub async fn all_offline(&self) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
             sqlx::query(
                 "UPDATE stations SET online_session = NULL WHERE online_session IS NOT NULL",
             )
             .execute(db)
-            .await?
-            .rows_affected()
-        }))
+            .await?;
+        });
+        Ok(())
     }
 
     /// How many stations the database knows.
@@ -331,7 +321,25 @@ fn connector_status_from_row(row: &impl Row) -> Result<ConnectorStatus, EngineEr
     })
 }
 
-pub(super) fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError> {
+/// Stations from their rows (of [`STATION_COLUMNS`]), each with its connectors from
+/// `connectors` (rows of [`CONNECTOR_VIEW_COLUMNS`], in connector order).
+pub(super) fn with_connectors(
+    rows: &[impl Row],
+    connectors: &[impl Row],
+) -> Result<Vec<StationView>, EngineError> {
+    let mut by_station: HashMap<String, Vec<ConnectorView>> = HashMap::new();
+    for row in connectors {
+        by_station
+            .entry(row.get("station_id")?)
+            .or_default()
+            .push(connector_view_from_row(row)?);
+    }
+    rows.iter()
+        .map(|row| station_from_row(row, &mut by_station))
+        .collect()
+}
+
+fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, EngineError> {
     Ok(ConnectorView {
         connector_id: connector_of(row)?,
         status: row.get("status")?,
@@ -343,7 +351,7 @@ pub(super) fn connector_view_from_row(row: &impl Row) -> Result<ConnectorView, E
     })
 }
 
-pub(super) fn station_from_row(
+fn station_from_row(
     row: &impl Row,
     connectors: &mut HashMap<String, Vec<ConnectorView>>,
 ) -> Result<StationView, EngineError> {

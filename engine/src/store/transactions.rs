@@ -4,10 +4,12 @@
 use super::backend::{Conn, Row, on};
 use super::{Store, connector_of, count, samples};
 use crate::EngineError;
+use crate::listing::TransactionQuery;
 use crate::model::{
     StopOutcome, StopRecorded, TokenStatus, Transaction, TransactionStart, TransactionStop,
 };
 use protocol::StationId;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use time::OffsetDateTime;
 
 const TRANSACTION_COLUMNS: &str = "SELECT id, station_id, connector_id, id_tag, start_status, \
@@ -250,84 +252,37 @@ impl Store {
         })
     }
 
-    /// The transactions `query` asks for, newest first, at most `limit`, and how many match.
-    pub async fn transaction_page(
+    /// The transactions `query` selects, newest first: `limit` of them from its offset.
+    pub async fn transactions(
         &self,
-        query: &crate::listing::TransactionQuery,
+        query: &TransactionQuery,
         limit: u32,
-    ) -> Result<(Vec<Transaction>, u64), EngineError> {
-        use sqlx::QueryBuilder;
-        // The same conditions for the count and the page.
-        macro_rules! conditions {
-            ($q:expr) => {{
-                let q = $q;
-                q.push(" WHERE TRUE");
-                if let Some(station) = &query.station {
-                    q.push(" AND station_id = ").push_bind(station.as_str());
-                }
-                if let Some(tag) = &query.id_tag {
-                    q.push(" AND id_tag = ").push_bind(tag.as_str());
-                }
-                match query.active {
-                    Some(true) => {
-                        q.push(" AND stopped_at IS NULL");
-                    }
-                    Some(false) => {
-                        q.push(" AND stopped_at IS NOT NULL");
-                    }
-                    None => {}
-                }
-                if let Some(from) = query.from {
-                    q.push(" AND started_at >= ").push_bind(from);
-                }
-                if let Some(to) = query.to {
-                    q.push(" AND started_at < ").push_bind(to);
-                }
-            }};
-        }
+    ) -> Result<Vec<Transaction>, EngineError> {
         let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
         on!(&self.reads, |db| {
-            let mut counting = QueryBuilder::new("SELECT COUNT(*) FROM transactions");
-            conditions!(&mut counting);
-            let matching: i64 = counting.build_query_scalar().fetch_one(db).await?;
             let mut page = QueryBuilder::new(TRANSACTION_COLUMNS);
-            conditions!(&mut page);
+            push_conditions(&mut page, query);
             page.push(" ORDER BY id DESC LIMIT ")
                 .push_bind(i64::from(limit))
                 .push(" OFFSET ")
                 .push_bind(offset);
-            let rows = page
-                .build()
+            page.build()
                 .fetch_all(db)
                 .await?
                 .iter()
                 .map(transaction_from_row)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((rows, super::count(matching)))
+                .collect()
         })
     }
 
-    /// Transactions, newest first, optionally of one station and only active or finished ones.
-    pub async fn transactions(
-        &self,
-        station: Option<&StationId>,
-        active: Option<bool>,
-        limit: u32,
-    ) -> Result<Vec<Transaction>, EngineError> {
-        on!(&self.reads, |db| {
-            sqlx::query(&format!(
-                "{TRANSACTION_COLUMNS} WHERE ($1 IS NULL OR station_id = $1) \
-                 AND ($2 IS NULL OR (stopped_at IS NULL) = $2) ORDER BY id DESC LIMIT $3"
-            ))
-            .bind(station.map(StationId::as_str))
-            .bind(active)
-            .bind(i64::from(limit))
-            .fetch_all(db)
-            .await?
-            .iter()
-            .map(transaction_from_row)
-            .collect()
-        })
+    /// How many transactions `query` selects, on every page.
+    pub async fn count_transactions(&self, query: &TransactionQuery) -> Result<u64, EngineError> {
+        let n: i64 = on!(&self.reads, |db| {
+            let mut counting = QueryBuilder::new("SELECT COUNT(*) FROM transactions");
+            push_conditions(&mut counting, query);
+            counting.build_query_scalar().fetch_one(db).await?
+        });
+        Ok(count(n))
     }
 
     /// How many StopTransactions for unknown transactions a station sent.
@@ -339,6 +294,37 @@ impl Store {
                 .await?
         });
         Ok(count(n))
+    }
+}
+
+/// Appends ` WHERE ...` for what `query` selects (always, `TRUE` when nothing).
+fn push_conditions<'a, DB>(q: &mut QueryBuilder<'a, DB>, query: &'a TransactionQuery)
+where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    OffsetDateTime: Encode<'a, DB> + Type<DB>,
+{
+    q.push(" WHERE TRUE");
+    if let Some(station) = &query.station {
+        q.push(" AND station_id = ").push_bind(station.as_str());
+    }
+    if let Some(tag) = &query.id_tag {
+        q.push(" AND id_tag = ").push_bind(tag.as_str());
+    }
+    match query.active {
+        Some(true) => {
+            q.push(" AND stopped_at IS NULL");
+        }
+        Some(false) => {
+            q.push(" AND stopped_at IS NOT NULL");
+        }
+        None => {}
+    }
+    if let Some(from) = query.from {
+        q.push(" AND started_at >= ").push_bind(from);
+    }
+    if let Some(to) = query.to {
+        q.push(" AND started_at < ").push_bind(to);
     }
 }
 

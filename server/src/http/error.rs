@@ -66,3 +66,10 @@ impl IntoResponse for ApiError {
         (status, Json(json!({ "error": self.to_string() }))).into_response()
     }
 }
+
+/// A list's query parameter it cannot read: 400, naming the parameter.
+impl From<engine::listing::BadQuery> for ApiError {
+    fn from(e: engine::listing::BadQuery) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}

@@ -9,8 +9,13 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use engine::fleet::StationQuery;
 
-/// The header that carries how many stations match the query, on every page.
-const TOTAL: &str = "x-total-count";
+/// `response` with how many items match in all, on every page (`X-Total-Count`).
+pub(super) fn with_total(mut response: Response, total: u64) -> Response {
+    response
+        .headers_mut()
+        .insert("x-total-count", HeaderValue::from(total));
+    response
+}
 
 /// `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=`:
 /// the stations matching the filters, sorted (by id unless told), `limit` of them from
@@ -20,18 +25,16 @@ pub async fn stations(
     State(state): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let query = StationQuery::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let query = StationQuery::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let page = state
         .engine
         .station_page(&query)
         .await
         .map_err(unavailable)?;
-    let mut response = Json(page.stations).into_response();
-    response
-        .headers_mut()
-        .insert(TOTAL, HeaderValue::from(page.matching));
-    Ok(response)
+    Ok(with_total(
+        Json(page.stations).into_response(),
+        page.matching,
+    ))
 }
 
 /// `GET /api/fleet`: counters of the whole fleet (stations, online, charging, faulted, pending).

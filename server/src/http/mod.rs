@@ -9,6 +9,7 @@ mod events;
 mod fleet;
 mod health;
 mod ocpp;
+mod transactions;
 
 pub use error::ApiError;
 
@@ -93,12 +94,12 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/tokens", get(admin::tokens).post(admin::add_token))
         .route("/tokens/{id}", delete(admin::revoke_token))
         .route("/audit-log", get(admin::audit_log))
-        .route("/transactions", get(api::transactions))
-        .route("/transactions.csv", get(api::transactions_csv))
-        .route("/transactions/{id}", get(api::transaction))
+        .route("/transactions", get(transactions::transactions))
+        .route("/transactions.csv", get(transactions::transactions_csv))
+        .route("/transactions/{id}", get(transactions::transaction))
         .route(
             "/transactions/{id}/meter-values.csv",
-            get(api::meter_values_csv),
+            get(transactions::meter_values_csv),
         )
         .route("/messages", get(api::messages))
         .route("/reservations", get(api::reservations))

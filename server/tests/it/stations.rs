@@ -17,10 +17,7 @@ async fn station_connects_with_ocpp16_on_both_routes() {
         .unwrap();
     assert_eq!(b.protocol(), Some("ocpp1.6"));
     app.wait_connected(2).await;
-    assert_eq!(
-        app.server.engine().fleet_summary().await.unwrap().stations,
-        2
-    );
+    assert_eq!(app.server.engine().count_stations().await.unwrap(), 2);
     a.close().await.unwrap();
     b.close().await.unwrap();
     app.wait_connected(0).await;
@@ -159,10 +156,7 @@ async fn a_second_connection_with_the_same_id_replaces_the_first() {
     // The newer connection is the one served.
     let reply = second.call("NoSuchAction", json!({})).await.unwrap();
     assert!(matches!(reply, Reply::Error { .. }));
-    assert_eq!(
-        app.server.engine().fleet_summary().await.unwrap().stations,
-        1
-    );
+    assert_eq!(app.server.engine().count_stations().await.unwrap(), 1);
     // The older connection's end leaves the station online in the database, under the newer.
     let online = app.get("/api/stations?connection=online").await.json();
     assert_eq!(online[0]["id"], "CP-TWICE", "{online}");
@@ -182,9 +176,8 @@ async fn shutdown_closes_stations_cleanly_and_data_survives_a_restart() {
         stop.await.unwrap()
     };
     assert_eq!(app.database_url(), url);
-    let summary = app.server.engine().fleet_summary().await.unwrap();
-    assert_eq!(summary.stations, 1);
-    assert_eq!(summary.connected, 0);
+    assert_eq!(app.server.engine().count_stations().await.unwrap(), 1);
+    assert_eq!(app.server.engine().connected_stations().len(), 0);
     let page = app.get("/").await;
     assert_eq!(
         test_id_text(&page.body, "stat-stations"),

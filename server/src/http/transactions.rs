@@ -1,0 +1,218 @@
+//! Transactions through the REST API: the list a page at a time (and as CSV), one
+//! transaction with its meter values (and, for 2.0.1, its events), a transaction's meter values
+//! as CSV.
+
+use super::api::unavailable;
+use super::fleet::with_total;
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use engine::model::Transaction;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The largest number of transactions one list answers with.
+const TRANSACTIONS_LIMIT: u32 = 1000;
+/// The largest number of transactions one CSV export holds (a month of a big fleet).
+const CSV_TRANSACTIONS_LIMIT: u32 = 100_000;
+
+/// The transactions `params` select, newest first, at most `max` (and `max` when no limit is
+/// given), and how many match in all.
+async fn transaction_page(
+    state: &AppState,
+    params: &[(String, String)],
+    max: u32,
+) -> Result<(Vec<Transaction>, u64), ApiError> {
+    let query = engine::listing::TransactionQuery::from_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        max,
+    )?;
+    state
+        .engine
+        .transaction_page(&query, max)
+        .await
+        .map_err(unavailable)
+}
+
+/// `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`: newest first, at
+/// most [`TRANSACTIONS_LIMIT`]; `X-Total-Count` says how many match.
+pub async fn transactions(
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let (list, total) = transaction_page(&state, &params, TRANSACTIONS_LIMIT).await?;
+    Ok(with_total(Json(list).into_response(), total))
+}
+
+/// The transactions as CSV, one line each, for spreadsheets and billing.
+/// The same filters as the JSON list; up to [`CSV_TRANSACTIONS_LIMIT`] lines.
+pub async fn transactions_csv(
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let (list, total) = transaction_page(&state, &params, CSV_TRANSACTIONS_LIMIT).await?;
+    let mut out = Csv::new(&[
+        "transactionId",
+        "stationId",
+        "connectorId",
+        "idTag",
+        "startedAt",
+        "stoppedAt",
+        "durationSeconds",
+        "meterStartWh",
+        "meterStopWh",
+        "energyKWh",
+        "stopReason",
+    ]);
+    for t in list {
+        let duration = t
+            .stopped_at
+            .map(|stop| (stop - t.started_at).whole_seconds());
+        out.row([
+            t.id.to_string(),
+            t.station_id,
+            t.connector_id.to_string(),
+            t.id_tag,
+            rfc3339(t.started_at),
+            t.stopped_at.map(rfc3339).unwrap_or_default(),
+            duration.map(|d| d.to_string()).unwrap_or_default(),
+            t.meter_start.to_string(),
+            t.meter_stop.map(|m| m.to_string()).unwrap_or_default(),
+            t.energy_wh
+                .map(|wh| format!("{:.3}", wh as f64 / 1000.0))
+                .unwrap_or_default(),
+            t.stop_reason.unwrap_or_default(),
+        ]);
+    }
+    Ok(with_total(out.into_response("transactions.csv"), total))
+}
+
+/// A transaction's meter values as CSV, one sampled value per line.
+pub async fn meter_values_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = transaction_id(&id)?;
+    if state
+        .engine
+        .transaction(id)
+        .await
+        .map_err(unavailable)?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!("no transaction {id}")));
+    }
+    let samples = state
+        .engine
+        .transaction_samples(id)
+        .await
+        .map_err(unavailable)?;
+    let mut out = Csv::new(&[
+        "timestamp",
+        "connectorId",
+        "measurand",
+        "phase",
+        "value",
+        "unit",
+        "context",
+        "location",
+    ]);
+    for s in samples {
+        out.row([
+            rfc3339(s.timestamp),
+            s.connector_id.to_string(),
+            s.measurand,
+            s.phase.unwrap_or_default(),
+            s.value,
+            s.unit.unwrap_or_default(),
+            s.context.unwrap_or_default(),
+            s.location.unwrap_or_default(),
+        ]);
+    }
+    Ok(out.into_response(&format!("transaction-{id}-meter-values.csv")))
+}
+
+/// RFC 4180 text: a header line, then rows; fields quoted when they need it.
+struct Csv(String);
+
+impl Csv {
+    fn new(header: &[&str]) -> Csv {
+        let mut csv = Csv(String::new());
+        csv.row(header.iter().map(|h| (*h).to_owned()));
+        csv
+    }
+
+    fn row(&mut self, fields: impl IntoIterator<Item = String>) {
+        for (i, field) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
+            let formula = field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+            if formula || field.contains([',', '"', '\n', '\r']) {
+                self.0.push('"');
+                if formula {
+                    self.0.push('\'');
+                }
+                self.0.push_str(&field.replace('"', "\"\""));
+                self.0.push('"');
+            } else {
+                self.0.push_str(&field);
+            }
+        }
+        self.0.push_str("\r\n");
+    }
+
+    fn into_response(self, filename: &str) -> Response {
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn transaction_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {raw:?}")))
+}
+
+pub async fn transaction(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = transaction_id(&id)?;
+    let Some(found) = state.engine.transaction(id).await.map_err(unavailable)? else {
+        return Err(ApiError::NotFound(format!("no transaction {id}")));
+    };
+    let samples = state
+        .engine
+        .transaction_samples(id)
+        .await
+        .map_err(unavailable)?;
+    let mut value = serde_json::to_value(found)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("transaction not serialisable: {e}")))?;
+    value["meterValues"] = serde_json::to_value(samples)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("samples not serialisable: {e}")))?;
+    // A 2.0.1 transaction's events, by seqNo (none for 1.6).
+    let events = state
+        .engine
+        .transaction_events(id)
+        .await
+        .map_err(unavailable)?;
+    value["events"] = serde_json::to_value(events)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("events not serialisable: {e}")))?;
+    Ok(Json(value).into_response())
+}
