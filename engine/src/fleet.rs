@@ -173,7 +173,8 @@ pub struct FleetCounters {
     pub stations: u64,
     /// Stations a connection holds now.
     pub online: u64,
-    /// Stations with a connector charging.
+    /// Stations online with a charging session: a connector says `Charging` or a transaction
+    /// runs (both versions).
     pub charging: u64,
     /// Stations with a connector, or the station itself, faulted.
     pub faulted: u64,

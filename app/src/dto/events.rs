@@ -137,6 +137,8 @@ impl LiveEvent {
                 | LiveEvent::StationBooted { .. }
                 | LiveEvent::RegistrationChanged { .. }
                 | LiveEvent::ConnectorStatusChanged { .. }
+                | LiveEvent::TransactionStarted { .. }
+                | LiveEvent::TransactionStopped { .. }
         )
     }
 

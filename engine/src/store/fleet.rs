@@ -58,13 +58,20 @@ impl Store {
                  WHERE c.station_id = s.id AND {condition}) THEN 1 ELSE 0 END), 0) AS BIGINT)"
             )
         };
+        // Charging: online, and a connector says so (1.6's `Charging`) or a transaction runs
+        // (2.0.1's EVSEs say `Occupied` while they charge; a 1.6 session suspended by the EV
+        // still counts). An offline station's last word is not taken for charging now.
+        let charging = "CAST(COALESCE(SUM(CASE WHEN s.online_session IS NOT NULL AND (\
+             EXISTS (SELECT 1 FROM connectors c WHERE c.station_id = s.id \
+             AND c.connector_id > 0 AND c.status = 'Charging') \
+             OR EXISTS (SELECT 1 FROM transactions t WHERE t.station_id = s.id \
+             AND t.stopped_at IS NULL)) THEN 1 ELSE 0 END), 0) AS BIGINT)";
         let sql = format!(
             "SELECT COUNT(*), \
              CAST(COALESCE(SUM(CASE WHEN s.online_session IS NOT NULL THEN 1 ELSE 0 END), 0) \
-             AS BIGINT), {}, {}, \
+             AS BIGINT), {charging}, {}, \
              CAST(COALESCE(SUM(CASE WHEN s.registration = 'Pending' THEN 1 ELSE 0 END), 0) \
              AS BIGINT) FROM stations s",
-            has("c.connector_id > 0 AND c.status = 'Charging'"),
             has("c.status = 'Faulted'"),
         );
         let (stations, online, charging, faulted, pending): (i64, i64, i64, i64, i64) =

@@ -60,6 +60,12 @@ async fn stations_are_filtered_sorted_and_paged_by_the_database() {
             .await
             .unwrap(),
     );
+    // ZED-1 charges: a 2.0.1 EVSE says Occupied, its transaction runs.
+    let occupied = json!({"timestamp": crate::ocpp201::now(), "connectorStatus": "Occupied",
+                          "evseId": 1, "connectorId": 1});
+    result(zed.call("StatusNotification", occupied).await.unwrap());
+    let started = crate::ocpp201::tx_event("Started", 0, "ZED-TX", Some(0.0), json!({}));
+    result(zed.call("TransactionEvent", started).await.unwrap());
     app.wait_connected(3).await;
 
     // Pages in id order, none overlapping, the total on each.
@@ -123,7 +129,8 @@ async fn stations_are_filtered_sorted_and_paged_by_the_database() {
     let counters = app.get("/api/fleet").await.json();
     assert_eq!(
         counters,
-        json!({"stations": 28, "online": 3, "charging": 1, "faulted": 1, "pending": 1})
+        json!({"stations": 28, "online": 3, "charging": 2, "faulted": 1, "pending": 1}),
+        "ACME-A says Charging (1.6), ZED-1 runs a transaction (2.0.1)"
     );
 
     // A station that goes is offline in the database too.

@@ -50,14 +50,14 @@ async fn tag(app: &TestApp, id: &str, status: TokenStatus, parent: Option<&str>)
         .unwrap();
 }
 
-fn now() -> String {
+pub fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap()
 }
 
 /// A TransactionEvent with an energy register reading (Wh) in its meter values.
-fn tx_event(kind: &str, seq: i64, tx: &str, wh: Option<f64>, extra: Value) -> Value {
+pub fn tx_event(kind: &str, seq: i64, tx: &str, wh: Option<f64>, extra: Value) -> Value {
     let mut event = json!({
         "eventType": kind, "timestamp": now(), "seqNo": seq,
         "triggerReason": if kind == "Started" { "Authorized" } else { "MeterValuePeriodic" },
