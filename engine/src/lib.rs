@@ -14,6 +14,7 @@ pub mod calls;
 mod effects;
 pub mod event;
 pub mod fleet;
+pub mod history;
 pub mod listing;
 pub mod message_log;
 pub mod model;
@@ -293,6 +294,13 @@ impl Engine {
                 .store
                 .prune_older_than(Pruned::MessageLog, now - age)
                 .await?;
+            // The stations' histories are what their messages said, kept as long.
+            for history in [Pruned::StatusChanges, Pruned::Connections] {
+                self.inner
+                    .store
+                    .prune_older_than(history, now - age)
+                    .await?;
+            }
         }
         if pruned != (0, 0) {
             tracing::info!(

@@ -96,8 +96,9 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_METER_VALUES_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u64).range(0..=36_500))]
     pub meter_values_retention_days: u64,
 
-    /// How many days logged frames are kept (besides --message-log-retention): older ones are
-    /// pruned in the background (every hour). 0: no age limit.
+    /// How many days logged frames are kept (besides --message-log-retention), and the
+    /// stations' histories (status changes, connections) with them: older ones are pruned in
+    /// the background (every hour). 0: no age limit.
     #[arg(long, env = "CENTRALE_MESSAGE_LOG_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=36_500))]
     pub message_log_retention_days: u64,
 

@@ -423,6 +423,7 @@ migrations!(
     (13, "meter readings", "0013_meter_readings.sql"),
     (14, "station online", "0014_station_online.sql"),
     (15, "fleet power", "0015_fleet_power.sql"),
+    (16, "station history", "0016_station_history.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

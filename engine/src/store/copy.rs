@@ -17,6 +17,8 @@ use time::OffsetDateTime;
 pub const TABLES: &[&str] = &[
     "stations",
     "connectors",
+    "station_connections",
+    "status_changes",
     "evse_connectors",
     "station_configuration",
     "local_auth_list",

@@ -64,6 +64,17 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let summary = evse_status(statuses.iter().map(String::as_str));
+            sqlx::query(super::history::NOTE_STATUS_CHANGE)
+                .bind(station.as_str())
+                .bind(i64::from(evse_id))
+                .bind(&summary)
+                .bind("NoError")
+                .bind(format!("connector {connector_id}: {status}"))
+                .bind(None::<String>)
+                .bind(timestamp)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO connectors (station_id, connector_id, status, error_code, \
                  status_at, updated_at) VALUES ($1, $2, $3, 'NoError', $4, $5) \

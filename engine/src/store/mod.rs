@@ -7,6 +7,7 @@
 //! One module per aggregate, each an `impl Store` block:
 //! - [`stations`]: stations, their connectors and what they report;
 //! - [`fleet`]: the stations list a page at a time, the fleet's counters;
+//! - [`history`]: a station's connections, status changes and recent readings;
 //! - [`id_tags`]: id tags;
 //! - [`transactions`]: transactions, remote starts and stops;
 //! - [`transaction_events`]: transactions reported as events (2.0.1), each event once;
@@ -34,6 +35,7 @@ pub mod copy;
 mod deviations;
 mod device_model;
 mod fleet;
+mod history;
 mod id_tags;
 mod messages;
 mod operators;

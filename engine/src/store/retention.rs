@@ -1,4 +1,5 @@
-//! Pruning what grows without end: meter values and the message log older than an age.
+//! Pruning what grows without end: meter values and the message log older than an age, and
+//! the station histories (status changes, connections) with the message log.
 //! Transactions themselves are kept.
 //!
 //! Rows go oldest first in arrival (id) order, in chunks, so a large backlog never holds the
@@ -26,6 +27,10 @@ pub enum Pruned {
     MessageLog,
     /// `fleet_power`, the fleet's power a minute, by when it was written down.
     FleetPower,
+    /// `status_changes`, a station's connectors' statuses as they changed, by when heard.
+    StatusChanges,
+    /// `station_connections`, when stations were online, by when the connection ended.
+    Connections,
 }
 
 impl Pruned {
@@ -34,6 +39,8 @@ impl Pruned {
             Pruned::MeterValues => ("meter_readings", "sampled_at"),
             Pruned::MessageLog => ("message_log", "logged_at"),
             Pruned::FleetPower => ("fleet_power", "at"),
+            Pruned::StatusChanges => ("status_changes", "at"),
+            Pruned::Connections => ("station_connections", "disconnected_at"),
         }
     }
 
@@ -43,7 +50,7 @@ impl Pruned {
         match self {
             Pruned::MeterValues => "sample_count",
             Pruned::MessageLog => "CASE WHEN reply_frame IS NULL THEN 1 ELSE 2 END",
-            Pruned::FleetPower => "1",
+            Pruned::FleetPower | Pruned::StatusChanges | Pruned::Connections => "1",
         }
     }
 }

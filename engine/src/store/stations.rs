@@ -22,7 +22,8 @@ pub(super) const STATION_COLUMNS: &str = "s.id, s.registration, s.protocol, s.ve
 impl Store {
     /// Records that `station` connected now over `connection`, creating it (with registration
     /// `initial`) on its first connection. Returns its registration and whether it is in
-    /// lenient mode.
+    /// lenient mode. A connection that replaces one still holding the station keeps its
+    /// `online_since`: the station was online all along.
     pub async fn station_connected(
         &self,
         station: &StationId,
@@ -34,9 +35,12 @@ impl Store {
         let (registration, lenient): (String, bool) = on!(&self.writes, |db| {
             sqlx::query_as(
                 "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration, \
-                 online_session) VALUES ($1, $2, $3, $3, $4, $5) \
+                 online_session, online_since) VALUES ($1, $2, $3, $3, $4, $5, $3) \
                  ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
-                 last_seen_at = excluded.last_seen_at, online_session = excluded.online_session \
+                 last_seen_at = excluded.last_seen_at, online_session = excluded.online_session, \
+                 online_since = CASE WHEN stations.online_session IS NULL \
+                 THEN excluded.online_since \
+                 ELSE COALESCE(stations.online_since, excluded.online_since) END \
                  RETURNING registration, lenient",
             )
             .bind(station.as_str())
@@ -159,7 +163,7 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps a connector's latest status.
+    /// Keeps a connector's latest status, and notes it in its history if it changed.
     pub async fn set_connector_status(
         &self,
         station: &StationId,
@@ -167,6 +171,18 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
+            let mut tx = db.begin().await?;
+            sqlx::query(super::history::NOTE_STATUS_CHANGE)
+                .bind(station.as_str())
+                .bind(i64::from(status.connector_id))
+                .bind(&status.status)
+                .bind(&status.error_code)
+                .bind(&status.info)
+                .bind(&status.vendor_error_code)
+                .bind(status.timestamp)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO connectors (station_id, connector_id, status, error_code, info, \
                  vendor_id, vendor_error_code, status_at, updated_at) \
@@ -185,8 +201,9 @@ impl Store {
             .bind(&status.vendor_error_code)
             .bind(status.timestamp)
             .bind(at)
-            .execute(db)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -273,27 +290,71 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
+            let mut tx = db.begin().await?;
             sqlx::query(
-                "UPDATE stations SET last_seen_at = $2, online_session = CASE \
-                 WHEN online_session = $3 THEN NULL ELSE online_session END WHERE id = $1",
+                "INSERT INTO station_connections (station_id, connected_at, disconnected_at) \
+                 SELECT id, online_since, $2 FROM stations WHERE id = $1 \
+                 AND online_session = $3 AND online_since IS NOT NULL",
             )
             .bind(station.as_str())
             .bind(at)
             .bind(connection.to_string())
-            .execute(db)
+            .execute(&mut *tx)
             .await?;
+            sqlx::query(
+                "UPDATE stations SET last_seen_at = $2, \
+                 online_since = CASE WHEN online_session = $3 THEN NULL ELSE online_since END, \
+                 online_session = CASE WHEN online_session = $3 THEN NULL ELSE online_session END \
+                 WHERE id = $1",
+            )
+            .bind(station.as_str())
+            .bind(at)
+            .bind(connection.to_string())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
         });
         Ok(())
     }
 
     /// Marks every station offline: at a server's start no connection is left from before.
+    /// A station a stopped server left online was online until that server stopped: as far as
+    /// is known, the latest of its own last-seen time and the fleet's last power sample (the
+    /// server writes one a minute); that connection is kept with its end marked estimated.
     pub async fn all_offline(&self) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
+            let mut tx = db.begin().await?;
+            let alive: Option<OffsetDateTime> =
+                sqlx::query_scalar("SELECT at FROM fleet_power ORDER BY at DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let left: Vec<(String, Option<OffsetDateTime>, Option<OffsetDateTime>)> =
+                sqlx::query_as(
+                    "SELECT id, online_since, last_seen_at FROM stations \
+                     WHERE online_session IS NOT NULL",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, since, seen) in left {
+                let Some(since) = since else { continue };
+                let until = [Some(since), seen, alive].into_iter().flatten().max();
+                sqlx::query(
+                    "INSERT INTO station_connections (station_id, connected_at, \
+                     disconnected_at, estimated) VALUES ($1, $2, $3, TRUE)",
+                )
+                .bind(&id)
+                .bind(since)
+                .bind(until.unwrap_or(since))
+                .execute(&mut *tx)
+                .await?;
+            }
             sqlx::query(
-                "UPDATE stations SET online_session = NULL WHERE online_session IS NOT NULL",
+                "UPDATE stations SET online_session = NULL, online_since = NULL \
+                 WHERE online_session IS NOT NULL",
             )
-            .execute(db)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=` | stations with connectors and connection state, filtered, sorted, paged (`X-Total-Count`); see `fleet.rs` |
 //! | `GET /api/stations/{id}` | one station |
+//! | `GET /api/stations/{id}/history` | its power over 24 hours, uptime per day over 7, latest sessions and status changes; see `fleet.rs` |
 //! | `GET /api/fleet`, `GET /api/fleet/overview` | counters of the whole fleet; the overview's figures |
 //! | `POST /api/stations` `{id, registration?}` | pre-register a station (Accepted unless told) |
 //! | `PATCH /api/stations/{id}` `{registration}` | accept or reject a station |
@@ -60,7 +61,7 @@ pub(super) async fn known_station(state: &AppState, raw: String) -> Result<Stati
     }
 }
 
-fn station_id(raw: String) -> Result<StationId, ApiError> {
+pub(super) fn station_id(raw: String) -> Result<StationId, ApiError> {
     StationId::parse(raw).map_err(|e| ApiError::BadRequest(format!("invalid station id: {e}")))
 }
 

@@ -1,10 +1,11 @@
 //! The fleet at scale: `GET /api/stations` a page at a time, `GET /api/fleet` the counters,
-//! `GET /api/fleet/overview` the overview's figures.
+//! `GET /api/fleet/overview` the overview's figures, `GET /api/stations/{id}/history` one
+//! station's history.
 
-use super::api::unavailable;
+use super::api::{station_id, unavailable};
 use super::{ApiError, AppState};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use engine::fleet::StationQuery;
@@ -53,4 +54,23 @@ pub async fn overview(State(state): State<AppState>) -> Result<Response, ApiErro
         .await
         .map_err(unavailable)?;
     Ok(Json(overview).into_response())
+}
+
+/// `GET /api/stations/{id}/history`: a station's power over the last 24 hours (a point per
+/// 5 minutes), uptime per day over the last 7 days, its latest sessions and status changes.
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = station_id(id)?;
+    let now = time::OffsetDateTime::now_utc();
+    match state
+        .engine
+        .station_history(&id, now)
+        .await
+        .map_err(unavailable)?
+    {
+        Some(history) => Ok(Json(history).into_response()),
+        None => Err(ApiError::NotFound(format!("no station {id}"))),
+    }
 }

@@ -76,6 +76,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
                 .patch(api::change_station)
                 .delete(api::delete_station),
         )
+        .route("/stations/{id}/history", get(fleet::history))
         .route("/stations/{id}/commands/{action}", post(api::command))
         .route("/stations/{id}/configuration", get(api::configuration))
         .route("/stations/{id}/local-list", get(api::local_list))

@@ -172,14 +172,20 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
     // gone with it.
     let store = engine::store::Store::open(&app.database).await.unwrap();
     let ghost = protocol::StationId::parse("CP-GHOST").unwrap();
+    let now = OffsetDateTime::now_utc();
     store
         .station_connected(
             &ghost,
             uuid::Uuid::new_v4(),
             protocol::OcppVersion::V16,
-            OffsetDateTime::now_utc(),
+            now - Duration::minutes(10),
             engine::model::Registration::Accepted,
         )
+        .await
+        .unwrap();
+    // The dead process wrote the fleet's power 2 minutes ago: it was alive then.
+    store
+        .add_fleet_power(now - Duration::minutes(2), 0, 0)
         .await
         .unwrap();
     store.close().await;
@@ -189,6 +195,131 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
     let (online, _) = page(&app, "/api/stations?connection=online").await;
     assert_eq!(online, Vec::<String>::new());
     assert_eq!(app.get("/api/fleet").await.json()["online"], 0);
+    // Its connection is history: online from its connection until the process was last
+    // known alive (8 minutes), no longer.
+    let history = app.get("/api/stations/CP-GHOST/history").await.json();
+    assert_eq!(history["onlineSince"], Value::Null);
+    let online_s: f64 = history["uptime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["onlineS"].as_f64().unwrap())
+        .sum();
+    assert!((479.0..=481.0).contains(&online_s), "{history}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_history_has_its_power_sessions_status_changes_and_uptime() {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let driver = json!({"status": "Accepted"}).to_string();
+    let put = app
+        .request("PUT", "/api/id-tags/DRIVER", Some(&driver))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let now = OffsetDateTime::now_utc();
+    let ago = |s: i64| now - Duration::seconds(s);
+    let status = |status: &str, error: &str| json!({"connectorId": 1, "errorCode": error, "status": status, "info": "seen"});
+
+    let mut cp = boot16(&app, "HIS-1", "Acme", "W", "Available").await;
+    // A repeated status is no change.
+    result(
+        cp.call("StatusNotification", status("Available", "NoError"))
+            .await
+            .unwrap(),
+    );
+    let tx = start(&mut cp, 0, ago(600)).await;
+    result(
+        cp.call("StatusNotification", status("Charging", "NoError"))
+            .await
+            .unwrap(),
+    );
+    meter(&mut cp, tx, ago(590), "10", Some("7200")).await;
+    meter(&mut cp, tx, ago(580), "30", Some("7200")).await;
+    let stop = json!({"transactionId": tx, "meterStop": 1_000, "timestamp": stamp(ago(1))});
+    result(cp.call("StopTransaction", stop).await.unwrap());
+    result(
+        cp.call("StatusNotification", status("Faulted", "GroundFailure"))
+            .await
+            .unwrap(),
+    );
+    // Offline a moment, then back.
+    cp.close().await.unwrap();
+    app.wait_online_in_database(0).await;
+    let _cp = Station::connect(&app.ocpp_base(), "HIS-1").await.unwrap();
+    app.wait_online_in_database(1).await;
+
+    let history = app.get("/api/stations/HIS-1/history").await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let h = history.json();
+    let changes: Vec<(&str, &str)> = h["statusChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap(),
+                c["errorCode"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("Faulted", "GroundFailure"),
+            ("Charging", "NoError"),
+            ("Available", "NoError")
+        ],
+        "the latest first, the repeated Available not a change"
+    );
+    assert_eq!(h["sessionCount"], 1);
+    assert_eq!(h["sessions"][0]["id"], tx);
+    // The bucket of the readings shows their power; before the session nothing ran: 0 W.
+    let power = h["power"].as_array().unwrap();
+    assert!(power.iter().any(|p| p["watts"] == 7200.0), "{h}");
+    assert_eq!(power.first().map(|p| &p["watts"]), Some(&json!(0.0)), "{h}");
+    assert!(
+        power.len() >= 280,
+        "a point per 5 minutes over a day: {}",
+        power.len()
+    );
+    // Online today, twice; online again now.
+    let today = &h["uptime"][6];
+    assert!(today["onlineS"].as_f64().unwrap() <= today["knownS"].as_f64().unwrap());
+    assert!(today["knownS"].as_f64().unwrap() > 0.0, "{h}");
+    assert!(h["uptimeRatio"].as_f64().unwrap() > 0.0, "{h}");
+    assert!(h["onlineSince"].is_string(), "{h}");
+
+    // A 2.0.1 EVSE's status changes too, its connector named.
+    let mut zed = Station::connect_v201(&app.ocpp_base(), "HIS-2")
+        .await
+        .unwrap();
+    result(
+        zed.call("BootNotification", crate::ocpp201::boot())
+            .await
+            .unwrap(),
+    );
+    for status in ["Available", "Occupied", "Occupied"] {
+        let s = json!({"timestamp": crate::ocpp201::now(), "connectorStatus": status,
+                       "evseId": 1, "connectorId": 1});
+        result(zed.call("StatusNotification", s).await.unwrap());
+    }
+    let h = app.get("/api/stations/HIS-2/history").await.json();
+    let changes: Vec<(&str, &str)> = h["statusChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["status"].as_str().unwrap(), c["info"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("Occupied", "connector 1: Occupied"),
+            ("Available", "connector 1: Available")
+        ]
+    );
+
+    let unknown = app.get("/api/stations/NOPE/history").await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
 }
 
 /// `t` as the stations write it.
