@@ -2,63 +2,16 @@
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
 use crate::dto::{
-    AdminView, AppError, CommandReply, CurrentUser, FleetCounters, IdTagRow, MessageRow, Overview,
+    AdminView, AppError, CommandReply, CurrentUser, FleetCounters, IdTagRow, MessageRow,
     ProfileRow, ReservationRow, SecurityEventRow, StationDetail, StationListQuery, StationListing,
     TransactionDetail,
 };
 use leptos::prelude::*;
 
 mod device;
+mod fleet;
 pub use device::{list_alerts, list_deviations, list_evse_connectors, list_variables, set_lenient};
-
-/// The fleet at a glance: counters, power, energy, charts' data, faults, longest offline.
-#[server(prefix = "/_app")]
-pub async fn load_overview() -> Result<Overview, AppError> {
-    let engine = ssr::engine()?;
-    let now = time::OffsetDateTime::now_utc();
-    let o = engine
-        .fleet_overview(now)
-        .await
-        .map_err(ssr::unavailable("Could not read the fleet's figures."))?;
-    let seconds = |t: time::OffsetDateTime| t.unix_timestamp_nanos() as f64 / 1e9;
-    Ok(Overview {
-        counters: ssr::counters(o.counters),
-        power_w: o.power_w,
-        charging_connectors: o.charging_connectors,
-        energy_today_wh: o.energy_today_wh,
-        power: o.power.iter().map(|p| (seconds(p.at), p.watts)).collect(),
-        power_from: seconds(now - engine::fleet::overview::POWER_HISTORY),
-        power_to: seconds(now),
-        days: o
-            .days
-            .into_iter()
-            .map(|d| crate::dto::DayTotal {
-                day: d.day,
-                energy_wh: d.energy_wh,
-                sessions: d.sessions,
-            })
-            .collect(),
-        faults: o
-            .faults
-            .into_iter()
-            .map(|f| crate::dto::FaultRow {
-                station_id: f.station_id,
-                connector_id: f.connector_id,
-                error_code: f.error_code,
-                info: f.info,
-                since: ssr::rfc3339(f.since),
-            })
-            .collect(),
-        offline: o
-            .offline
-            .into_iter()
-            .map(|o| crate::dto::OfflineRow {
-                station_id: o.station_id,
-                last_seen: ssr::rfc3339(o.last_seen),
-            })
-            .collect(),
-    })
-}
+pub use fleet::{load_overview, load_station_history};
 
 /// One page of the Stations list, filtered and sorted by the database.
 #[server(prefix = "/_app")]

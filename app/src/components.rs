@@ -1,5 +1,6 @@
 //! Small reusable views.
 
+pub mod charts;
 mod message_log;
 pub mod pager;
 
@@ -244,4 +245,31 @@ where
             </Transition>
         </section>
     }
+}
+
+/// A small table: its headings and rows.
+pub fn table(testid: &'static str, headings: &[&'static str], rows: Vec<AnyView>) -> AnyView {
+    view! {
+        <div class="table-wrap">
+            <table class="stations" data-testid=testid>
+                <thead>
+                    <tr>
+                        {headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A link to a station's page, its id in monospace.
+pub fn station_cell(id: &str) -> AnyView {
+    view! { <td class="mono"><a href=format!("/stations/{id}")>{id.to_owned()}</a></td> }.into_any()
+}
+
+/// A time, as a table shows it.
+pub fn time_cell(at: &str) -> AnyView {
+    view! { <td><time datetime=at.to_owned()>{crate::dto::datetime(at)}</time></td> }.into_any()
 }

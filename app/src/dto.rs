@@ -7,6 +7,7 @@
 mod device;
 mod events;
 mod fleet;
+mod history;
 mod transactions;
 
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
@@ -15,6 +16,7 @@ pub use fleet::{
     DayTotal, FaultRow, FleetCounters, OfflineRow, Overview, PAGE_SIZE, StationListQuery,
     StationListing, page_number, page_params, url_params,
 };
+pub use history::{DayUptime, StationHistory, StatusChangeRow};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};

@@ -156,6 +156,11 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route
+                            path=path!("/stations/:id/history")
+                            view=pages::station_history::StationHistoryPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
                             path=path!("/transactions/:id")
                             view=pages::transaction::TransactionPage
                             ssr=SsrMode::Async

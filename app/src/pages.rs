@@ -8,6 +8,7 @@ pub mod not_found;
 pub mod overview;
 pub mod reservations;
 pub mod station;
+pub mod station_history;
 pub mod stations;
 pub mod transaction;
 pub mod transactions;

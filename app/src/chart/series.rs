@@ -173,10 +173,12 @@ pub struct Bars {
     pub frame: Frame,
 }
 
-/// One bar per `(day, value)`, in order, values in `unit`, in a drawing [`BARS_WIDTH`] wide;
-/// the axis names every seventh day counted back from the last.
-pub fn bars(values: &[(String, f64)], unit: &str) -> Bars {
-    let max = nice(values.iter().map(|(_, v)| *v).fold(0.0, f64::max));
+/// One bar per `(day, value)`, in order, values in `unit`, in a drawing [`BARS_WIDTH`] wide,
+/// the axis up to `top` if given (a percentage's 100), else to a round value over the largest;
+/// the axis names every day of a week or so, otherwise every seventh counted back from the last.
+pub fn bars(values: &[(String, f64)], unit: &str, top: Option<f64>) -> Bars {
+    let max = top.unwrap_or_else(|| nice(values.iter().map(|(_, v)| *v).fold(0.0, f64::max)));
+    let every = if values.len() <= 10 { 1 } else { 7 };
     let frame = frame(BARS_WIDTH);
     let Frame { x0, x1, y0, y1 } = frame;
     let slot = (x1 - x0) / values.len().max(1) as f64;
@@ -198,7 +200,7 @@ pub fn bars(values: &[(String, f64)], unit: &str) -> Bars {
     let ticks = values
         .iter()
         .enumerate()
-        .filter(|(i, _)| (last - i).is_multiple_of(7))
+        .filter(|(i, _)| (last - i).is_multiple_of(every))
         .map(|(i, (day, _))| Tick {
             x: x0 + slot * (i as f64 + 0.5),
             // `2026-11-24` → `11-24`
@@ -262,7 +264,7 @@ mod tests {
         let days: Vec<(String, f64)> = (1..=15)
             .map(|d| (format!("2026-11-{d:02}"), f64::from(d)))
             .collect();
-        let chart = bars(&days, "kWh");
+        let chart = bars(&days, "kWh", None);
         assert_eq!(chart.bars.len(), 15);
         let tallest = &chart.bars[14];
         assert!((tallest.height - (FRAME.y1 - FRAME.y0) * 15.0 / 20.0).abs() < 1e-9);
@@ -271,8 +273,20 @@ mod tests {
         let named: Vec<&str> = chart.ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(named, ["11-01", "11-08", "11-15"]);
         // Nothing yet: flat bars on a unit axis, no division by zero.
-        let empty = bars(&[("2026-11-01".into(), 0.0)], "kWh");
+        let empty = bars(&[("2026-11-01".into(), 0.0)], "kWh", None);
         assert_eq!(empty.bars[0].height, 0.0);
+    }
+
+    #[test]
+    fn a_week_of_percentages_names_every_day_up_to_100() {
+        let week: Vec<(String, f64)> = (24..=30)
+            .map(|d| (format!("2026-11-{d:02}"), 50.0))
+            .collect();
+        let chart = bars(&week, "%", Some(100.0));
+        let half = (FRAME.y1 - FRAME.y0) / 2.0;
+        assert!(chart.bars.iter().all(|b| (b.height - half).abs() < 1e-9));
+        assert_eq!(chart.ticks.len(), 7);
+        assert_eq!(chart.grid.last().map(|g| g.label.as_str()), Some("100"));
     }
 
     #[test]

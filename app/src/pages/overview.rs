@@ -1,6 +1,7 @@
 use crate::api::load_overview;
-use crate::chart::series::{self, BARS_WIDTH, Bars, HEIGHT, Line, WIDTH};
-use crate::components::{ErrorList, Stat};
+use crate::chart::series;
+use crate::components::charts::{BarChart, LineChart};
+use crate::components::{ErrorList, Stat, station_cell, table, time_cell};
 use crate::dto::{LiveEvent, Overview};
 use crate::live::{LiveEvents, settled};
 use leptos::prelude::*;
@@ -102,12 +103,18 @@ fn Figures(o: Overview) -> AnyView {
             </p>
         })}
         <h2>"Fleet power, last 6 hours"</h2>
-        <LineChart line points=power.len() label="Fleet power (kW) over the last 6 hours" />
+        <LineChart
+            line
+            points=power.len()
+            label="Fleet power (kW) over the last 6 hours"
+            testid="power-chart"
+            empty="No power measured yet."
+        />
         <div class="chart-pair">
             <div>
                 <h2>"Energy per day (kWh)"</h2>
                 <BarChart
-                    chart=series::bars(&energy, "kWh")
+                    chart=series::bars(&energy, "kWh", None)
                     label="Energy delivered per day over the last 30 days, in kWh"
                     testid="energy-chart"
                 />
@@ -115,7 +122,7 @@ fn Figures(o: Overview) -> AnyView {
             <div>
                 <h2>"Sessions per day"</h2>
                 <BarChart
-                    chart=series::bars(&sessions, "sessions")
+                    chart=series::bars(&sessions, "sessions", None)
                     label="Charging sessions started per day over the last 30 days"
                     testid="sessions-chart"
                 />
@@ -133,121 +140,6 @@ fn Figures(o: Overview) -> AnyView {
         </div>
     }
     .into_any()
-}
-
-/// The grid lines and the value axis of a chart.
-fn axes(grid: &[series::Grid], frame: series::Frame) -> AnyView {
-    grid.iter()
-        .map(|g| {
-            view! {
-                <line class="grid" x1=frame.x0 x2=frame.x1 y1=g.y y2=g.y />
-                <text class="axis" x=frame.x0 - 6.0 y=g.y + 4.0 text-anchor="end">{g.label.clone()}</text>
-            }
-        })
-        .collect_view()
-        .into_any()
-}
-
-/// The time axis' labels.
-fn ticks(ticks: &[series::Tick], frame: series::Frame) -> AnyView {
-    ticks
-        .iter()
-        .map(|t| {
-            view! {
-                <text class="axis" x=t.x y=frame.y1 + 18.0 text-anchor=t.anchor>{t.label.clone()}</text>
-            }
-        })
-        .collect_view()
-        .into_any()
-}
-
-/// A value over time, its area shaded; hovering shows each point's time and value.
-#[component]
-fn LineChart(line: Option<Line>, points: usize, label: &'static str) -> AnyView {
-    let Some(l) = line else {
-        return view! { <p class="empty muted">"No power measured yet."</p> }.into_any();
-    };
-    view! {
-        <figure class="chart panel">
-            <svg
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                role="img"
-                aria-label=label
-                data-testid="power-chart"
-                data-points=points
-            >
-                {axes(&l.grid, l.frame)}
-                {ticks(&l.ticks, l.frame)}
-                <path class="area fleet" d=l.area.clone() />
-                <path class="line fleet" d=l.points.clone() />
-                <circle class="now fleet" cx=l.now.0 cy=l.now.1 r=4.0 />
-                {l
-                    .hits
-                    .iter()
-                    .map(|h| {
-                        view! {
-                            <rect class="hit" x=h.x y=l.frame.y0 width=h.width height=l.frame.y1 - l.frame.y0>
-                                <title>{h.title.clone()}</title>
-                            </rect>
-                        }
-                    })
-                    .collect_view()}
-            </svg>
-        </figure>
-    }
-    .into_any()
-}
-
-/// A bar per day; hovering a bar shows its day and value.
-#[component]
-fn BarChart(chart: Bars, label: &'static str, testid: &'static str) -> AnyView {
-    view! {
-        <figure class="chart panel">
-            <svg viewBox=format!("0 0 {BARS_WIDTH} {HEIGHT}") role="img" aria-label=label data-testid=testid>
-                {axes(&chart.grid, chart.frame)}
-                {ticks(&chart.ticks, chart.frame)}
-                {chart
-                    .bars
-                    .iter()
-                    .map(|b| {
-                        view! {
-                            <rect class="bar" x=b.x y=b.y width=b.width height=b.height>
-                                <title>{b.title.clone()}</title>
-                            </rect>
-                        }
-                    })
-                    .collect_view()}
-            </svg>
-        </figure>
-    }
-    .into_any()
-}
-
-/// A small table: its headings and rows.
-fn table(testid: &'static str, headings: &[&'static str], rows: Vec<AnyView>) -> AnyView {
-    view! {
-        <div class="table-wrap">
-            <table class="stations" data-testid=testid>
-                <thead>
-                    <tr>
-                        {headings.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    }
-    .into_any()
-}
-
-/// A link to a station's page, its id in monospace.
-fn station_cell(id: &str) -> AnyView {
-    view! { <td class="mono"><a href=format!("/stations/{id}")>{id.to_owned()}</a></td> }.into_any()
-}
-
-/// A time, as a table shows it.
-fn time_cell(at: &str) -> AnyView {
-    view! { <td><time datetime=at.to_owned()>{crate::dto::datetime(at)}</time></td> }.into_any()
 }
 
 /// The connectors faulted now, with their error codes.

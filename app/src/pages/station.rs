@@ -84,7 +84,12 @@ pub fn StationPage() -> impl IntoView {
         <section class="page station-page">
             <div class="page-head">
                 <h1 class="mono">{move || id.get()}</h1>
-                <a href="/stations">"All stations"</a>
+                <span class="head-links">
+                    <a href=move || format!("/stations/{}/history", id.get()) data-testid="history-link">
+                        "History"
+                    </a>
+                    <a href="/stations">"All stations"</a>
+                </span>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading the station…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
