@@ -2,8 +2,8 @@
 //! the result to a [`crate::dto`] type. No SQL and no business rule here.
 
 use crate::dto::{
-    AdminView, AppError, CommandReply, CurrentUser, FleetCounters, IdTagRow, MessageRow,
-    ProfileRow, ReservationRow, SecurityEventRow, StationDetail, StationListQuery, StationListing,
+    AdminView, AppError, CommandReply, CurrentUser, FleetCounters, IdTagRow, ProfileRow,
+    ReservationRow, SecurityEventRow, StationDetail, StationListQuery, StationListing,
     TransactionDetail,
 };
 use leptos::prelude::*;
@@ -154,28 +154,38 @@ pub async fn send_command(
     }
 }
 
-/// The latest frames of the message log, newest first, of one station or all.
+/// A page of the message log, newest first.
 #[server(prefix = "/_app")]
-pub async fn list_messages(station_id: Option<String>) -> Result<Vec<MessageRow>, AppError> {
+pub async fn list_messages(
+    query: crate::dto::MessageListQuery,
+) -> Result<crate::dto::MessageListing, AppError> {
     let engine = ssr::engine()?;
-    let id = station_id.map(ssr::station_id).transpose()?;
-    let frames = engine
-        .messages(id.as_ref(), 300)
+    let params = query.api_params();
+    let query = engine::message_log::MessageQuery::from_params(
+        params.iter().map(|(key, value)| (*key, value.as_str())),
+        crate::dto::FRAMES_SHOWN,
+    )?;
+    let page = engine
+        .message_page(&query, crate::dto::FRAMES_SHOWN)
         .await
         .map_err(ssr::unavailable("Could not read the message log."))?;
-    Ok(frames
-        .into_iter()
-        .map(|f| MessageRow {
-            id: f.id,
-            station_id: f.station_id,
-            direction: f.direction.as_str().to_owned(),
-            message_type: f.message_type,
-            message_id: f.message_id,
-            action: f.action,
-            frame: f.frame,
-            at: ssr::rfc3339(f.at),
-        })
-        .collect())
+    Ok(crate::dto::MessageListing {
+        frames: page
+            .frames
+            .into_iter()
+            .map(|f| crate::dto::MessageRow {
+                id: f.id,
+                station_id: f.station_id,
+                direction: f.direction.as_str().to_owned(),
+                message_type: f.message_type,
+                message_id: f.message_id,
+                action: f.action,
+                frame: f.frame,
+                at: ssr::rfc3339(f.at),
+            })
+            .collect(),
+        next_before: page.next_before,
+    })
 }
 
 /// One page of the Transactions list, newest first, filtered by the database.

@@ -1,7 +1,7 @@
 //! Small reusable views.
 
 pub mod charts;
-mod message_log;
+pub mod message_log;
 pub mod pager;
 
 pub use message_log::MessageLog;

@@ -8,6 +8,7 @@ mod device;
 mod events;
 mod fleet;
 mod history;
+mod messages;
 mod transactions;
 
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
@@ -19,6 +20,7 @@ pub use fleet::{
 pub use history::{DayUptime, StationHistory, StatusChangeRow};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+pub use messages::{FRAMES_SHOWN, MessageListQuery, MessageListing};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 pub use transactions::{
@@ -320,7 +322,7 @@ pub struct ProfileRow {
 }
 
 /// One OCPP frame of the message log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRow {
     /// Row id once stored; 0 for a frame announced live before it was written.

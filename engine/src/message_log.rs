@@ -320,19 +320,136 @@ impl Engine {
         }
     }
 
-    /// The latest logged frames, newest first, of one station or all.
-    pub async fn messages(
+    /// The frames `query` asks for, newest first, `limit` of them (`default_limit` when it
+    /// says none), and the cursor of the next (older) page if there is one.
+    pub async fn message_page(
         &self,
-        station: Option<&protocol::StationId>,
-        limit: u32,
-    ) -> Result<Vec<LoggedFrame>, crate::EngineError> {
-        self.inner.store.messages(station, limit).await
+        query: &MessageQuery,
+        default_limit: u32,
+    ) -> Result<MessagePage, crate::EngineError> {
+        let limit = query.limit.unwrap_or(default_limit);
+        let mut frames = self.inner.store.messages(query, limit + 1).await?;
+        let more = frames.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        frames.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_before = if more {
+            frames.last().map(|f| f.id)
+        } else {
+            None
+        };
+        Ok(MessagePage {
+            frames,
+            next_before,
+        })
     }
+}
+
+/// Which logged frames, newest first: of one station, of one action, only CALLERRORs, and
+/// older than a frame (`before`, the cursor a page gives for the next). Paged by cursor, not
+/// by offset or count: the log is long and grows by the millisecond.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageQuery {
+    pub station: Option<protocol::StationId>,
+    /// A CALL's action (its answer carries it too), as spelled.
+    pub action: Option<String>,
+    /// Only CALLERRORs.
+    pub errors: bool,
+    /// Only frames with a smaller id.
+    pub before: Option<i64>,
+    /// At most this many; `None`: the caller's default.
+    pub limit: Option<u32>,
+}
+
+impl MessageQuery {
+    /// Reads a query from URL parameters: `station`, `action`, `errors` (`true`, `false`),
+    /// `before` (a frame id), `limit` (1 to `max_limit`). An empty value is none; an unknown
+    /// parameter is refused.
+    pub fn from_params<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        max_limit: u32,
+    ) -> Result<MessageQuery, crate::listing::BadQuery> {
+        use crate::listing::{BadQuery, limit_param};
+        let bad = |field: &'static str, message: &str| BadQuery {
+            field,
+            message: message.to_owned(),
+        };
+        let mut query = MessageQuery::default();
+        for (key, value) in params {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "station" => {
+                    query.station = Some(
+                        protocol::StationId::parse(value.to_owned())
+                            .map_err(|e| bad("station", &e.to_string()))?,
+                    )
+                }
+                "action" => query.action = Some(value.to_owned()),
+                "errors" => {
+                    query.errors = match value {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad("errors", "expected true or false")),
+                    }
+                }
+                "before" => {
+                    query.before = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|id| *id > 0)
+                            .ok_or_else(|| bad("before", "expected a frame id, 1 or more"))?,
+                    )
+                }
+                "limit" => query.limit = Some(limit_param(value, max_limit)?),
+                _ => return Err(BadQuery::unknown(key)),
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// A page of the message log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagePage {
+    pub frames: Vec<LoggedFrame>,
+    /// `before` of the next (older) page; `None` on the last.
+    pub next_before: Option<i64>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_query_is_read_from_url_parameters_and_a_bad_one_named() {
+        let query = MessageQuery::from_params(
+            [
+                ("station", "CP-1"),
+                ("action", "Heartbeat"),
+                ("errors", "true"),
+                ("before", "42"),
+                ("limit", "10"),
+            ],
+            1000,
+        )
+        .unwrap();
+        assert_eq!(query.station.as_ref().map(|s| s.as_str()), Some("CP-1"));
+        assert_eq!(query.action.as_deref(), Some("Heartbeat"));
+        assert!(query.errors);
+        assert_eq!((query.before, query.limit), (Some(42), Some(10)));
+        for (key, value, field) in [
+            ("errors", "1", "errors"),
+            ("before", "0", "before"),
+            ("before", "x", "before"),
+            ("limit", "1001", "limit"),
+            ("offset", "3", "query"),
+        ] {
+            let error = MessageQuery::from_params([(key, value)], 1000).unwrap_err();
+            assert_eq!(error.field, field, "{key}={value}: {error}");
+        }
+    }
 
     #[test]
     fn skipped_frames_become_a_gap_in_each_stations_trace() {

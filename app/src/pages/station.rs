@@ -1,6 +1,6 @@
 use crate::api::{list_id_tags, load_station};
 use crate::components::{ErrorList, MessageLog, RegistrationControl};
-use crate::dto::{LiveEvent, StationDetail, clock};
+use crate::dto::{LiveEvent, MessageListQuery, StationDetail, clock};
 use crate::live::{Live, LiveEvents};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -130,7 +130,14 @@ pub fn StationPage() -> impl IntoView {
                         />
                         <h2>"Messages"</h2>
                         // One log per station: a new stream when the page shows another one.
-                        {move || view! { <MessageLog station=Some(id.get()) /> }}
+                        {move || {
+                            let query = RwSignal::new(MessageListQuery {
+                                station: id.get(),
+                                ..Default::default()
+                            });
+                            let set_query = Callback::new(move |next| query.set(next));
+                            view! { <MessageLog query=query.into() set_query global=false /> }
+                        }}
                     </Show>
                 </ErrorBoundary>
             </Transition>

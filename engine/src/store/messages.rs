@@ -3,8 +3,8 @@
 use super::Store;
 use super::backend::{Row, on};
 use crate::EngineError;
-use crate::message_log::{Direction, FrameStore, LogEntry, LoggedFrame, Reply};
-use protocol::StationId;
+use crate::message_log::{Direction, FrameStore, LogEntry, LoggedFrame, MessageQuery, Reply};
+use sqlx::QueryBuilder;
 
 impl Store {
     /// Appends log entries in one transaction: a row per entry (a CALL and its answer are one).
@@ -55,26 +55,49 @@ impl Store {
         Ok(())
     }
 
-    /// The newest logged frames, newest first (a row's answer before its CALL).
+    /// The newest logged frames `query` selects, newest first (a row's answer before its
+    /// CALL), at most `limit`. Each row holds a frame that matches, but the one `before` cuts.
     pub async fn messages(
         &self,
-        station: Option<&StationId>,
+        query: &MessageQuery,
         limit: u32,
     ) -> Result<Vec<LoggedFrame>, EngineError> {
         let entries: Vec<(i64, LogEntry)> = on!(&self.reads, |db| {
-            sqlx::query(
+            let mut select = QueryBuilder::new(
                 "SELECT id, station_id, direction, message_type, message_id, action, frame, \
-                 logged_at, reply_type, reply_frame, reply_at FROM message_log \
-                 WHERE ($1 IS NULL OR station_id = $1) ORDER BY id DESC LIMIT $2",
-            )
-            .bind(station.map(StationId::as_str))
-            .bind(i64::from(limit))
-            .fetch_all(db)
-            .await?
-            .iter()
-            .map(entry_from_row)
-            .collect::<Result<_, _>>()?
+                 logged_at, reply_type, reply_frame, reply_at FROM message_log WHERE TRUE",
+            );
+            if let Some(station) = &query.station {
+                select
+                    .push(" AND station_id = ")
+                    .push_bind(station.as_str());
+            }
+            if let Some(action) = &query.action {
+                select.push(" AND action = ").push_bind(action.as_str());
+            }
+            if query.errors {
+                select.push(" AND (message_type = 4 OR reply_type = 4)");
+            }
+            if let Some(before) = query.before {
+                // Row r holds frames 2r and 2r + 1.
+                select.push(" AND id <= ").push_bind(before / 2);
+            }
+            // One row more: the row `before` cuts may hold no frame that is wanted.
+            select
+                .push(" ORDER BY id DESC LIMIT ")
+                .push_bind(i64::from(limit) + 1);
+            select
+                .build()
+                .fetch_all(db)
+                .await?
+                .iter()
+                .map(entry_from_row)
+                .collect::<Result<_, _>>()?
         });
+        let wanted = |frame: &LoggedFrame| {
+            query.before.is_none_or(|before| frame.id < before)
+                && (!query.errors || frame.message_type == Some(4))
+        };
         let mut frames = Vec::with_capacity(entries.len() * 2);
         for (row, entry) in entries {
             // Each row's frames get ids of their own, in the order they went.
@@ -87,6 +110,7 @@ impl Store {
                 ..entry.frame
             });
         }
+        frames.retain(wanted);
         frames.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(frames)
     }

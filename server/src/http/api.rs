@@ -14,7 +14,7 @@
 //! | `GET /api/stations/{id}/local-list` | the local authorization list last sent, with its version |
 //! | `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`, `GET /api/transactions/{id}` | transactions, newest first, paged (`X-Total-Count`); see `transactions.rs` |
 //! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
-//! | `GET /api/messages?station=ID&limit=N` | the message log, newest first |
+//! | `GET /api/messages?station=&action=&errors=&before=&limit=` | the message log, newest first, a page at a time (`X-Next-Before`); see `messages.rs` |
 //! | `GET /api/reservations` | reservations stations accepted (Active, Expired, Cancelled, Used) |
 //! | `GET /api/charging-profiles?station=ID` | charging profiles stations accepted |
 //! | `PUT /api/stations/{id}/security` `{securityProfile, password?}` | how a station proves who it is |
@@ -310,30 +310,6 @@ pub async fn delete_id_tag(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MessageFilter {
-    station: Option<String>,
-    limit: Option<u32>,
-}
-
-/// The most frames one request answers with.
-const MESSAGES_LIMIT: u32 = 1000;
-
-pub async fn messages(
-    State(state): State<AppState>,
-    Query(filter): Query<MessageFilter>,
-) -> Result<Response, ApiError> {
-    let station = filter.station.map(station_id).transpose()?;
-    let limit = filter.limit.unwrap_or(200).clamp(1, MESSAGES_LIMIT);
-    let frames = state
-        .engine
-        .messages(station.as_ref(), limit)
-        .await
-        .map_err(unavailable)?;
-    Ok(Json(frames).into_response())
-}
-
 pub async fn reservations(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(state.engine.reservations().await.map_err(unavailable)?).into_response())
 }
@@ -437,11 +413,19 @@ pub async fn put_station_security(
 /// The most security events one request answers with.
 const SECURITY_EVENTS_LIMIT: u32 = 1000;
 
+/// `?station=ID&limit=N` of the lists of what happened lately.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecentFilter {
+    station: Option<String>,
+    limit: Option<u32>,
+}
+
 /// `GET /api/security-events?station=ID&limit=N`: newest first, from stations
 /// (SecurityEventNotification) and from Centrale (refused connections).
 pub async fn security_events(
     State(state): State<AppState>,
-    Query(filter): Query<MessageFilter>,
+    Query(filter): Query<RecentFilter>,
 ) -> Result<Response, ApiError> {
     let station = filter.station.map(station_id).transpose()?;
     let limit = filter.limit.unwrap_or(200).clamp(1, SECURITY_EVENTS_LIMIT);

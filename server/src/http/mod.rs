@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod fleet;
 mod health;
+mod messages;
 mod ocpp;
 mod transactions;
 
@@ -102,7 +103,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
             "/transactions/{id}/meter-values.csv",
             get(transactions::meter_values_csv),
         )
-        .route("/messages", get(api::messages))
+        .route("/messages", get(messages::messages))
         .route("/reservations", get(api::reservations))
         .route("/charging-profiles", get(api::charging_profiles))
         .route("/id-tags", get(api::id_tags))

@@ -126,7 +126,11 @@ async fn a_base_report_arrives_in_parts_and_a_set_variable_changes_the_device_mo
     assert_eq!(interval.mutability.as_deref(), Some("ReadWrite"));
     // The message log is written in the background: it shows the parts soon after.
     eventually("the report's parts in the message log", async || {
-        let messages = engine.messages(Some(&id), 100).await.ok()?;
+        let query = engine::message_log::MessageQuery {
+            station: Some(id.clone()),
+            ..Default::default()
+        };
+        let messages = engine.message_page(&query, 100).await.ok()?.frames;
         let parts = messages
             .iter()
             .filter(|m| m.action.as_deref() == Some("NotifyReport") && m.message_type == Some(2))

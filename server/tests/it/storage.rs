@@ -224,7 +224,12 @@ async fn old_meter_values_and_frames_are_pruned_and_transactions_kept() {
     // The message log is written in the background: wait for the frames.
     let mut logged = 0;
     for _ in 0..200 {
-        logged = engine.messages(None, 100).await.unwrap().len();
+        logged = engine
+            .message_page(&Default::default(), 100)
+            .await
+            .unwrap()
+            .frames
+            .len();
         if logged >= 10 {
             break;
         }
@@ -245,7 +250,14 @@ async fn old_meter_values_and_frames_are_pruned_and_transactions_kept() {
     let (samples, frames) = engine.prune_old_data(later).await.unwrap();
     assert_eq!(samples, 0);
     assert_eq!(frames as usize, logged);
-    assert!(engine.messages(None, 100).await.unwrap().is_empty());
+    assert!(
+        engine
+            .message_page(&Default::default(), 100)
+            .await
+            .unwrap()
+            .frames
+            .is_empty()
+    );
     assert_eq!(engine.transaction_samples(id).await.unwrap().len(), 1);
     assert!(engine.transaction(id).await.unwrap().is_some());
 }

@@ -1,0 +1,40 @@
+//! The message log through the REST API, a page at a time.
+
+use super::api::unavailable;
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use engine::message_log::MessageQuery;
+
+/// The most frames one request answers with.
+const MESSAGES_LIMIT: u32 = 1000;
+/// Frames a request answers with when it does not say.
+const MESSAGES_DEFAULT: u32 = 200;
+
+/// `GET /api/messages?station=&action=&errors=&before=&limit=`: logged frames, newest first, of
+/// one station, of one action (a CALL and its answer), only CALLERRORs (`errors=true`), older
+/// than frame `before`; `limit` of them (200 unless told, at most 1 000). When older frames
+/// match, `X-Next-Before` gives `before` of the next page.
+pub async fn messages(
+    State(state): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let query = MessageQuery::from_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        MESSAGES_LIMIT,
+    )?;
+    let page = state
+        .engine
+        .message_page(&query, MESSAGES_DEFAULT)
+        .await
+        .map_err(unavailable)?;
+    let mut response = Json(page.frames).into_response();
+    if let Some(before) = page.next_before {
+        response
+            .headers_mut()
+            .insert("x-next-before", HeaderValue::from(before));
+    }
+    Ok(response)
+}
