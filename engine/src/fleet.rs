@@ -47,11 +47,7 @@ impl StationQuery {
     ) -> Result<StationQuery, BadQuery> {
         let bad = |field: &'static str, message: String| BadQuery { field, message };
         let mut query = StationQuery::default();
-        for (key, value) in params {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
+        for (key, value) in crate::listing::given(params) {
             match key {
                 "q" => query.text = Some(value.to_owned()),
                 "connection" => {

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod security;
 pub mod session;
 pub mod store;
+mod transactions;
 
 pub use event::Event;
 pub use session::{Incoming, Outgoing};

@@ -27,6 +27,36 @@ impl BadQuery {
     }
 }
 
+/// The parameters that have a value, trimmed: an empty one is none.
+pub(crate) fn given<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    params
+        .into_iter()
+        .map(|(key, value)| (key, value.trim()))
+        .filter(|(_, value)| !value.is_empty())
+}
+
+/// `station`: a station's id.
+pub(crate) fn station_param(value: &str) -> Result<StationId, BadQuery> {
+    StationId::parse(value.to_owned()).map_err(|e| BadQuery {
+        field: "station",
+        message: e.to_string(),
+    })
+}
+
+/// `true` or `false`, for parameter `field`.
+pub(crate) fn flag_param(field: &'static str, value: &str) -> Result<bool, BadQuery> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(BadQuery {
+            field,
+            message: "expected true or false".into(),
+        }),
+    }
+}
+
 /// `offset`: how many items a page skips.
 pub(crate) fn offset_param(value: &str) -> Result<u64, BadQuery> {
     value.parse().map_err(|_| BadQuery {
@@ -74,26 +104,11 @@ impl TransactionQuery {
     ) -> Result<TransactionQuery, BadQuery> {
         let bad = |field: &'static str, message: String| BadQuery { field, message };
         let mut query = TransactionQuery::default();
-        for (key, value) in params {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
+        for (key, value) in given(params) {
             match key {
-                "station" => {
-                    query.station = Some(
-                        StationId::parse(value.to_owned())
-                            .map_err(|e| bad("station", e.to_string()))?,
-                    )
-                }
+                "station" => query.station = Some(station_param(value)?),
                 "tag" => query.id_tag = Some(value.to_owned()),
-                "active" => {
-                    query.active = Some(match value {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(bad("active", "expected true or false".into())),
-                    })
-                }
+                "active" => query.active = Some(flag_param("active", value)?),
                 "from" => query.from = Some(moment(value).ok_or_else(|| bad("from", when()))?),
                 "to" => query.to = Some(moment(value).ok_or_else(|| bad("to", when()))?),
                 "offset" => query.offset = offset_param(value)?,

@@ -367,40 +367,20 @@ impl MessageQuery {
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
         max_limit: u32,
     ) -> Result<MessageQuery, crate::listing::BadQuery> {
-        use crate::listing::{BadQuery, limit_param};
-        let bad = |field: &'static str, message: &str| BadQuery {
-            field,
-            message: message.to_owned(),
-        };
+        use crate::listing::{BadQuery, flag_param, given, limit_param, station_param};
         let mut query = MessageQuery::default();
-        for (key, value) in params {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
+        for (key, value) in given(params) {
             match key {
-                "station" => {
-                    query.station = Some(
-                        protocol::StationId::parse(value.to_owned())
-                            .map_err(|e| bad("station", &e.to_string()))?,
-                    )
-                }
+                "station" => query.station = Some(station_param(value)?),
                 "action" => query.action = Some(value.to_owned()),
-                "errors" => {
-                    query.errors = match value {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(bad("errors", "expected true or false")),
-                    }
-                }
+                "errors" => query.errors = flag_param("errors", value)?,
                 "before" => {
-                    query.before = Some(
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|id| *id > 0)
-                            .ok_or_else(|| bad("before", "expected a frame id, 1 or more"))?,
-                    )
+                    query.before = Some(value.parse().ok().filter(|id| *id > 0).ok_or_else(
+                        || BadQuery {
+                            field: "before",
+                            message: "expected a frame id, 1 or more".into(),
+                        },
+                    )?)
                 }
                 "limit" => query.limit = Some(limit_param(value, max_limit)?),
                 _ => return Err(BadQuery::unknown(key)),

@@ -210,12 +210,7 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_station_history_has_its_power_sessions_status_changes_and_uptime() {
-    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
-    let driver = json!({"status": "Accepted"}).to_string();
-    let put = app
-        .request("PUT", "/api/id-tags/DRIVER", Some(&driver))
-        .await;
-    assert_eq!(put.status, 200, "{}", put.body);
+    let app = open_app_with_driver().await;
     let now = OffsetDateTime::now_utc();
     let ago = |s: i64| now - Duration::seconds(s);
     let status = |status: &str, error: &str| json!({"connectorId": 1, "errorCode": error, "status": status, "info": "seen"});
@@ -322,6 +317,17 @@ async fn a_station_history_has_its_power_sessions_status_changes_and_uptime() {
     assert_eq!(unknown.status, 404, "{}", unknown.body);
 }
 
+/// A server open to any station, with id tag DRIVER accepted.
+async fn open_app_with_driver() -> TestApp {
+    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
+    let driver = json!({"status": "Accepted"}).to_string();
+    let put = app
+        .request("PUT", "/api/id-tags/DRIVER", Some(&driver))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    app
+}
+
 /// `t` as the stations write it.
 fn stamp(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
@@ -350,12 +356,7 @@ async fn meter(cp: &mut Station, tx: i64, at: OffsetDateTime, wh: &str, w: Optio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_follows_what_the_fleet_draws_and_counts_its_days() {
-    let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
-    let driver = json!({"status": "Accepted"}).to_string();
-    let put = app
-        .request("PUT", "/api/id-tags/DRIVER", Some(&driver))
-        .await;
-    assert_eq!(put.status, 200, "{}", put.body);
+    let app = open_app_with_driver().await;
     let now = OffsetDateTime::now_utc();
     let ago = |s: i64| now - Duration::seconds(s);
 
