@@ -69,6 +69,15 @@ ensure_libssl() {
   fi
 }
 
+# The metrics test checks the exposition with promtool, from Debian's prometheus package.
+ensure_promtool() {
+  if ! command -v promtool >/dev/null; then
+    step "installing prometheus from Debian (promtool checks the metrics exposition)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
+  fi
+}
+
 ensure_postgres() {
   if ! command -v openssl >/dev/null; then
     step "installing openssl from Debian (a certificate for the test PostgreSQL)"

@@ -6,6 +6,9 @@ source "$(dirname "$0")/common.sh"
 ensure_chromium
 ensure_npm_packages
 ensure_postgres
+ensure_promtool
+# The metrics test must run promtool, not skip it.
+export CENTRALE_REQUIRE_PROMTOOL=1
 "$ROOT/scripts/build.sh"
 
 started=$SECONDS

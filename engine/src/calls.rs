@@ -330,6 +330,7 @@ impl Engine {
             }
         }
         let shown = redacted(action, &payload);
+        let started = std::time::Instant::now();
         // In the queue now (calls leave in the order they came), sent once `ready` fires.
         let (ready, answer) = enqueue(station, &queue, action, payload)?;
         // Recorded before it is sent: a call that reaches a station is never missing from the
@@ -354,6 +355,7 @@ impl Engine {
         // The session answers every command it takes (result, error or timeout); a dropped
         // sender means the session ended first.
         let outcome = answer.await.unwrap_or(Err(CallError::Closed));
+        self.metrics().command(action, started.elapsed());
         let decoded = outcome.and_then(|answer| match answer {
             Answer::Result(text) => request
                 .decode_response(&text)

@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod history;
 pub mod listing;
 pub mod message_log;
+pub mod metrics;
 pub mod model;
 mod ocpp;
 pub mod operations;
@@ -222,6 +223,7 @@ impl Engine {
         let tasks = TaskTracker::new();
         let message_log = message_log::MessageLog::start(
             store.clone(),
+            store.metrics().clone(),
             config.message_log_retention,
             shutdown.clone(),
             &tasks,
@@ -340,6 +342,32 @@ impl Engine {
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
+    }
+
+    /// What Centrale counts (frames, CALLERRORs, commands, commits, refusals...).
+    pub fn metrics(&self) -> &metrics::Metrics {
+        self.inner.store.metrics()
+    }
+
+    /// The Prometheus exposition: what was counted, and the gauges as they are now.
+    pub fn metrics_text(&self) -> String {
+        let mut connected = [
+            (protocol::OcppVersion::V16, 0usize),
+            (protocol::OcppVersion::V201, 0),
+        ];
+        for live in self.registry().values() {
+            if let Some((_, n)) = connected.iter_mut().find(|(v, _)| *v == live.version) {
+                *n += 1;
+            }
+        }
+        let gauges = metrics::Gauges {
+            connected: connected
+                .iter()
+                .map(|(v, n)| (v.subprotocol(), *n))
+                .collect(),
+            subscribers: self.inner.events.receiver_count(),
+        };
+        self.metrics().render(&gauges)
     }
 
     /// Cancelled when the engine starts shutting down; long-lived streams end on it.

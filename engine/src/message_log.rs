@@ -191,6 +191,7 @@ impl MessageLog {
     /// Starts the writer; it drains what is queued and stops at `shutdown`.
     pub(crate) fn start(
         store: impl FrameStore,
+        metrics: Arc<crate::metrics::Metrics>,
         retention: u64,
         shutdown: CancellationToken,
         tasks: &tokio_util::task::TaskTracker,
@@ -216,9 +217,15 @@ impl MessageLog {
                 let full = batch.len() >= BATCH;
                 batch.extend(gaps.gaps());
                 if !batch.is_empty() {
+                    let started = std::time::Instant::now();
                     if let Err(e) = store.append(&batch).await {
                         tracing::error!(error = %e, entries = batch.len(), "could not write the message log");
                     }
+                    metrics.commit(
+                        crate::metrics::Writer::MessageLog,
+                        batch.len(),
+                        started.elapsed(),
+                    );
                     written_since_prune += batch.len() as u64;
                     batch.clear();
                 }
@@ -304,6 +311,17 @@ impl Engine {
     }
 
     fn log(&self, station: &protocol::StationId, entry: LogEntry) {
+        let metrics = self.metrics();
+        let f = &entry.frame;
+        metrics.frame(f.direction, f.message_type, f.action.as_deref(), &f.frame);
+        if let Some(reply) = &entry.reply {
+            metrics.frame(
+                f.direction.reversed(),
+                Some(reply.message_type),
+                f.action.as_deref(),
+                &reply.frame,
+            );
+        }
         // Announced only when someone follows the feed: building the events costs copies.
         if self.inner.events.receiver_count() > 0 {
             let reply = entry.reply_frame();
@@ -317,6 +335,7 @@ impl Engine {
         let frames = 1 + u64::from(entry.reply.is_some());
         if self.inner.message_log.queue.try_send(entry).is_err() {
             self.inner.message_log.skipped.add(station, frames);
+            metrics.frames_dropped(frames);
         }
     }
 

@@ -51,10 +51,13 @@ impl Engine {
         if let Some(limit) = self.inner.config.max_stations {
             let registry = self.registry();
             if registry.len() >= limit && !registry.contains_key(station) {
+                drop(registry);
+                self.metrics().refused(crate::metrics::Refused::Full);
                 return Ok(Admission::Full(limit));
             }
         }
         if let Some(refusal) = self.check_credentials(station, credentials).await? {
+            self.metrics().refused(crate::metrics::Refused::Credentials);
             // While locked, attempts cost nothing, and are not written one by one either.
             if !matches!(refusal, Refusal::Locked(_)) {
                 self.record_refusal(station, &refusal).await?;
@@ -66,7 +69,10 @@ impl Engine {
         }
         Ok(match self.inner.store.registration(station).await? {
             Some(_) => Admission::Admitted,
-            None => Admission::Unknown,
+            None => {
+                self.metrics().refused(crate::metrics::Refused::Unknown);
+                Admission::Unknown
+            }
         })
     }
 

@@ -355,6 +355,7 @@ impl Engine {
     /// A station went over its message rate: kept once per connection as a security event.
     pub(crate) async fn rate_exceeded(&self, station: &StationId, rate: f64) {
         tracing::warn!(rate, "station over its message rate: its messages wait");
+        self.metrics().rate_limited();
         let info = format!("more than {rate} messages per second; reading slowed to that rate");
         if let Err(e) = self
             .central_security_event(station, "MessageRateExceeded", &info)

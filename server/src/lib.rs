@@ -174,6 +174,12 @@ pub struct Config {
     /// Serve TLS only: no plain `ws://` / `http://` listener on `--listen`.
     #[arg(long, env = "CENTRALE_TLS_ONLY", requires = "tls_cert")]
     pub tls_only: bool,
+
+    /// Also serve Prometheus metrics (`/metrics`) on this address, without credentials: bind
+    /// it where only the scraper reaches (e.g. `127.0.0.1:9464`). On the main port `/metrics`
+    /// always needs a session or an API token.
+    #[arg(long, env = "CENTRALE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The command line: run the server, or manage users and tokens.
@@ -245,6 +251,7 @@ impl Config {
             station_ca_cert: None,
             station_ca_key: None,
             station_cert_days: 365,
+            metrics_listen: None,
         }
     }
 }
@@ -287,6 +294,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 pub struct Server {
     plain: Option<SocketAddr>,
     tls: Option<SocketAddr>,
+    metrics: Option<SocketAddr>,
     engine: Engine,
     stop: CancellationToken,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
@@ -376,6 +384,11 @@ impl Server {
         let Some(addr) = plain_addr.or(tls_addr) else {
             anyhow::bail!("nothing to listen on: --tls-only needs --tls-cert and --tls-key");
         };
+        let metrics = config
+            .metrics_listen
+            .map(|at| listen(at).with_context(|| format!("could not listen on {at}")))
+            .transpose()?;
+        let metrics_addr = metrics.as_ref().map(TcpListener::local_addr).transpose()?;
 
         let options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
@@ -415,6 +428,15 @@ impl Server {
                     .await
             }));
         }
+        if let Some(listener) = metrics {
+            let service = http::metrics::router(engine.clone());
+            let shutdown = graceful(stop.clone(), engine.shutdown_token());
+            tasks.push(tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }));
+        }
         if let Some(listener) = secure {
             let service = router.into_make_service_with_connect_info::<tls::Peer>();
             let shutdown = graceful(stop.clone(), engine.shutdown_token());
@@ -427,12 +449,14 @@ impl Server {
         tracing::info!(
             plain = ?plain_addr,
             tls = ?tls_addr,
+            metrics = ?metrics_addr,
             database = %redact(&config.database),
             "listening"
         );
         Ok(Server {
             plain: plain_addr,
             tls: tls_addr,
+            metrics: metrics_addr,
             engine,
             stop,
             tasks,
@@ -454,6 +478,11 @@ impl Server {
     /// The TLS (`wss://`, `https://`) listener's address, with `--tls-cert`.
     pub fn tls_addr(&self) -> Option<SocketAddr> {
         self.tls
+    }
+
+    /// The metrics listener's address, with `--metrics-listen`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
     }
 
     /// The engine behind the server.

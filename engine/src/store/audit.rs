@@ -29,10 +29,21 @@ pub(super) enum AuditWrite {
 
 /// Writes the audit log with group commit, as the meter values writer does: a burst of
 /// commands costs one commit, and each call is sent only once its entry is committed.
-pub(super) async fn write_audit(pool: Pool, mut queue: tokio::sync::mpsc::Receiver<AuditWrite>) {
+pub(super) async fn write_audit(
+    pool: Pool,
+    mut queue: tokio::sync::mpsc::Receiver<AuditWrite>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) {
     let mut group = Vec::with_capacity(GROUP_COMMIT);
     while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
-        let mut ids = match commit_audit(&pool, &group).await {
+        let started = std::time::Instant::now();
+        let committed = commit_audit(&pool, &group).await;
+        metrics.commit(
+            crate::metrics::Writer::Audit,
+            group.len(),
+            started.elapsed(),
+        );
+        let mut ids = match committed {
             Ok(ids) => ids.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(error = %e, "could not write the audit log");

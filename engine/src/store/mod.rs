@@ -66,6 +66,8 @@ pub struct Store {
     samples: tokio::sync::mpsc::Sender<samples::SampleWrite>,
     /// The audit log writer (see [`Store::audit_start`]).
     audit: tokio::sync::mpsc::Sender<audit::AuditWrite>,
+    /// What the writers count (commit times, batch sizes), shared with the engine.
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// How many messages one group commit takes at most (meter values, the audit log).
@@ -77,18 +79,33 @@ impl Store {
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (also `postgresql://`).
     pub async fn open(url: &str) -> Result<Store, EngineError> {
         let opened = backend::open(url).await?;
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
         let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         // Each writer ends when the last `Store` handle (and so the last sender) is dropped.
-        tokio::spawn(samples::write_samples(opened.writes.clone(), queue));
+        tokio::spawn(samples::write_samples(
+            opened.writes.clone(),
+            queue,
+            metrics.clone(),
+        ));
         let (audit, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
-        tokio::spawn(audit::write_audit(opened.writes.clone(), queue));
+        tokio::spawn(audit::write_audit(
+            opened.writes.clone(),
+            queue,
+            metrics.clone(),
+        ));
         Ok(Store {
             backend: opened.backend,
             reads: opened.reads,
             writes: opened.writes,
             samples,
             audit,
+            metrics,
         })
+    }
+
+    /// What this store's writers, and the engine on it, count.
+    pub fn metrics(&self) -> &std::sync::Arc<crate::metrics::Metrics> {
+        &self.metrics
     }
 
     /// Which backend this store runs on.

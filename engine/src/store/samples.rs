@@ -23,10 +23,21 @@ pub(super) struct SampleWrite {
 /// [`GROUP_COMMIT`]) go into one transaction (a faulty one fails alone, see `commit_group`),
 /// and each is answered once the transaction is committed. Under load a commit covers
 /// many stations; alone, a message is committed at once.
-pub(super) async fn write_samples(pool: Pool, mut queue: tokio::sync::mpsc::Receiver<SampleWrite>) {
+pub(super) async fn write_samples(
+    pool: Pool,
+    mut queue: tokio::sync::mpsc::Receiver<SampleWrite>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) {
     let mut group = Vec::with_capacity(GROUP_COMMIT);
     while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
-        match commit_group(&pool, &group).await {
+        let started = std::time::Instant::now();
+        let committed = commit_group(&pool, &group).await;
+        metrics.commit(
+            crate::metrics::Writer::MeterValues,
+            group.len(),
+            started.elapsed(),
+        );
+        match committed {
             Ok(results) => {
                 for (write, result) in group.drain(..).zip(results) {
                     let _ = write.reply.send(result);

@@ -123,7 +123,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     if is_public(&path) {
         return next.run(request).await;
     }
-    let api = path.starts_with("/api/") || path.starts_with("/_app/");
+    // Machines (API clients, server functions, a metrics scraper) are told 401, people are
+    // sent to sign in.
+    let api = path.starts_with("/api/") || path.starts_with("/_app/") || path == "/metrics";
     let who = match principal(&state, request.headers()).await {
         Ok(who) => who,
         Err(e) => return e.into_response(),

@@ -77,9 +77,10 @@ pub async fn stream(
     let wanted = Wanted::parse(filter)?;
     let receiver = state.engine.subscribe();
     let shutdown = state.engine.shutdown_token();
+    let engine = state.engine.clone();
     let events = futures_util::stream::unfold(
-        (receiver, shutdown, wanted),
-        |(mut receiver, shutdown, wanted)| async move {
+        (receiver, shutdown, wanted, engine),
+        |(mut receiver, shutdown, wanted, engine)| async move {
             let next = loop {
                 let next = tokio::select! {
                     () = shutdown.cancelled() => return None,
@@ -100,13 +101,14 @@ pub async fn stream(
                 },
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "event subscriber lagged");
+                    engine.metrics().resync();
                     SseEvent::default()
                         .event(RESYNC)
                         .data(format!("{{\"missed\":{missed}}}"))
                 }
                 Err(RecvError::Closed) => return None,
             };
-            Some((Ok(sse), (receiver, shutdown, wanted)))
+            Some((Ok(sse), (receiver, shutdown, wanted, engine)))
         },
     );
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

@@ -9,6 +9,7 @@ mod events;
 mod fleet;
 mod health;
 mod messages;
+pub mod metrics;
 mod ocpp;
 mod transactions;
 
@@ -118,6 +119,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/connect", get(api::connections))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api", api)
         .leptos_routes_with_context(
             &state,

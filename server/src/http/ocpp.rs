@@ -50,6 +50,10 @@ pub async fn station_socket(
     };
     let Some(version) = chosen_version(&headers) else {
         tracing::warn!(station_id = %station, peer = %peer.addr, "no supported OCPP subprotocol offered; refused");
+        state
+            .engine
+            .metrics()
+            .refused(engine::metrics::Refused::Subprotocol);
         return ApiError::BadRequest(format!(
             "no OCPP version Centrale speaks was offered in Sec-WebSocket-Protocol: offer {}",
             OcppVersion::SUPPORTED

@@ -11,6 +11,7 @@ mod http;
 mod lenient;
 mod lifecycle;
 mod messages;
+mod metrics;
 mod ocpp16;
 mod ocpp201;
 mod operators;
