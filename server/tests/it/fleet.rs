@@ -38,6 +38,17 @@ async fn boot16(app: &TestApp, id: &str, vendor: &str, model: &str, status: &str
     cp
 }
 
+/// A 2.0.1 station `id`, connected and booted.
+async fn boot201(app: &TestApp, id: &str) -> Station {
+    let mut cp = Station::connect_v201(&app.ocpp_base(), id).await.unwrap();
+    result(
+        cp.call("BootNotification", crate::ocpp201::boot())
+            .await
+            .unwrap(),
+    );
+    cp
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stations_are_filtered_sorted_and_paged_by_the_database() {
     let app = TestApp::spawn_with(|c| c.registration = RegistrationPolicy::Open).await;
@@ -52,14 +63,7 @@ async fn stations_are_filtered_sorted_and_paged_by_the_database() {
     }
     let _charging = boot16(&app, "ACME-A", "Acme", "Wallbox 22", "Charging").await;
     let faulted = boot16(&app, "ACME-B", "Acme", "Pillar", "Faulted").await;
-    let mut zed = Station::connect_v201(&app.ocpp_base(), "ZED-1")
-        .await
-        .unwrap();
-    result(
-        zed.call("BootNotification", crate::ocpp201::boot())
-            .await
-            .unwrap(),
-    );
+    let mut zed = boot201(&app, "ZED-1").await;
     // ZED-1 charges: a 2.0.1 EVSE says Occupied, its transaction runs.
     let occupied = json!({"timestamp": crate::ocpp201::now(), "connectorStatus": "Occupied",
                           "evseId": 1, "connectorId": 1});
@@ -285,14 +289,7 @@ async fn a_station_history_has_its_power_sessions_status_changes_and_uptime() {
     assert!(h["onlineSince"].is_string(), "{h}");
 
     // A 2.0.1 EVSE's status changes too, its connector named.
-    let mut zed = Station::connect_v201(&app.ocpp_base(), "HIS-2")
-        .await
-        .unwrap();
-    result(
-        zed.call("BootNotification", crate::ocpp201::boot())
-            .await
-            .unwrap(),
-    );
+    let mut zed = boot201(&app, "HIS-2").await;
     for status in ["Available", "Occupied", "Occupied"] {
         let s = json!({"timestamp": crate::ocpp201::now(), "connectorStatus": status,
                        "evseId": 1, "connectorId": 1});
