@@ -8,6 +8,7 @@
 //! did. Uptime comes from the connections written as they end (`station_connections`) and the
 //! one that holds the station now.
 
+use crate::fleet::meter::power_between;
 use crate::fleet::overview::PowerPoint;
 use crate::model::Transaction;
 use crate::{Engine, EngineError};
@@ -170,10 +171,8 @@ pub fn power_buckets(
         let before = previous.filter(|p| p.connector_id == r.connector_id);
         previous = Some(r);
         let derived = || {
-            let (p, then, now) = (before?, before?.energy_wh?, r.energy_wh?);
-            let span = r.at - p.at;
-            let hours = span.as_seconds_f64() / 3600.0;
-            (span <= ENERGY_SPAN && hours > 0.0 && now >= then).then(|| (now - then) / hours)
+            let p = before.filter(|p| r.at - p.at <= ENERGY_SPAN)?;
+            power_between((p.at, p.energy_wh?), (r.at, r.energy_wh?))
         };
         let Some(watts) = r.power_w.or_else(derived) else {
             continue;

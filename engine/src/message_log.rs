@@ -311,16 +311,21 @@ impl Engine {
     }
 
     fn log(&self, station: &protocol::StationId, entry: LogEntry) {
-        let metrics = self.metrics();
         let f = &entry.frame;
-        metrics.frame(f.direction, f.message_type, f.action.as_deref(), &f.frame);
-        if let Some(reply) = &entry.reply {
-            metrics.frame(
-                f.direction.reversed(),
-                Some(reply.message_type),
+        let frame = (f.direction, f.message_type, f.frame.as_str());
+        match &entry.reply {
+            Some(reply) => self.metrics().frames(
                 f.action.as_deref(),
-                &reply.frame,
-            );
+                &[
+                    frame,
+                    (
+                        f.direction.reversed(),
+                        Some(reply.message_type),
+                        &reply.frame,
+                    ),
+                ],
+            ),
+            None => self.metrics().frames(f.action.as_deref(), &[frame]),
         }
         // Announced only when someone follows the feed: building the events costs copies.
         if self.inner.events.receiver_count() > 0 {
@@ -335,7 +340,7 @@ impl Engine {
         let frames = 1 + u64::from(entry.reply.is_some());
         if self.inner.message_log.queue.try_send(entry).is_err() {
             self.inner.message_log.skipped.add(station, frames);
-            metrics.frames_dropped(frames);
+            self.metrics().frames_dropped(frames);
         }
     }
 
@@ -348,8 +353,9 @@ impl Engine {
     ) -> Result<MessagePage, crate::EngineError> {
         let limit = query.limit.unwrap_or(default_limit);
         let mut frames = self.inner.store.messages(query, limit + 1).await?;
-        let more = frames.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        frames.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let shown = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = frames.len() > shown;
+        frames.truncate(shown);
         let next_before = if more {
             frames.last().map(|f| f.id)
         } else {

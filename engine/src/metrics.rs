@@ -94,27 +94,15 @@ impl Histogram {
         self.count += 1;
     }
 
+    /// Its samples, each with `labels` (every histogram here has some).
     fn render(&self, out: &mut String, name: &str, labels: &str, bounds: &[f64]) {
-        let comma = if labels.is_empty() { "" } else { "," };
         for (n, bound) in bounds.iter().enumerate() {
             let count = self.buckets.get(n).copied().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{{labels}{comma}le=\"{bound}\"}} {count}"
-            );
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {count}");
         }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{comma}le=\"+Inf\"}} {}",
-            self.count
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
     }
 }
 
@@ -165,23 +153,27 @@ fn slot(direction: Direction, t: Option<u8>) -> usize {
 }
 
 impl Metrics {
-    /// A frame went `direction`: its type and action; for a CALLERROR, `text` gives its code.
-    pub fn frame(&self, direction: Direction, t: Option<u8>, action: Option<&str>, text: &str) {
+    /// Frames of one action went: each its direction, message type and text (for a
+    /// CALLERROR, the text gives its code). A CALL and its answer count under one lock.
+    pub fn frames(&self, action: Option<&str>, frames: &[(Direction, Option<u8>, &str)]) {
         {
-            let mut frames = lock(&self.frames);
+            let mut counts = lock(&self.frames);
             let action = action.unwrap_or("");
-            match frames.get_mut(action) {
-                Some(row) => row[slot(direction, t)] += 1,
-                None => bounded(&mut frames, action)[slot(direction, t)] += 1,
+            let row = match counts.get_mut(action) {
+                Some(row) => row,
+                None => bounded(&mut counts, action),
+            };
+            for (direction, t, _) in frames {
+                row[slot(*direction, *t)] += 1;
             }
         }
-        if t == Some(4) {
+        for (direction, _, text) in frames.iter().filter(|(_, t, _)| *t == Some(4)) {
             let code = serde_json::from_str::<Vec<serde_json::Value>>(text)
                 .ok()
                 .and_then(|frame| frame.get(2)?.as_str().map(str::to_owned))
                 .unwrap_or_default();
             bounded(&mut lock(&self.call_errors), &code)
-                [usize::from(direction == Direction::Out)] += 1;
+                [usize::from(*direction == Direction::Out)] += 1;
         }
     }
 
@@ -221,9 +213,6 @@ impl Metrics {
     /// The exposition: everything counted, and `gauges` read now.
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::with_capacity(16 * 1024);
-        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
         head(
             &mut out,
             "centrale_build_info",
@@ -335,44 +324,48 @@ impl Metrics {
                 why.as_str()
             );
         }
-        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        };
-        counter(
+        single(
             &mut out,
             "centrale_rate_limited_total",
+            "counter",
             "Times a station went over --max-message-rate (its messages then wait).",
             self.rate_limited.load(Ordering::Relaxed),
         );
-        counter(
+        single(
             &mut out,
             "centrale_message_log_dropped_frames_total",
+            "counter",
             "Frames the message log's writer was too far behind to keep (a gap in the trace).",
             self.frames_dropped.load(Ordering::Relaxed),
         );
-        counter(
+        single(
             &mut out,
             "centrale_event_stream_resyncs_total",
+            "counter",
             "Event-stream subscribers that fell behind and were told to read again.",
             self.resyncs.load(Ordering::Relaxed),
         );
-        head(
+        single(
             &mut out,
             "centrale_event_stream_subscribers",
             "gauge",
             "Subscribers of the event feed now (dashboards, API streams, internal).",
-        );
-        let _ = writeln!(
-            out,
-            "centrale_event_stream_subscribers {}",
-            gauges.subscribers
+            gauges.subscribers,
         );
         process(&mut out);
         out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines of a metric family.
+fn head(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A metric family of one sample without labels.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    head(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 /// What is read when scraped.
@@ -431,41 +424,35 @@ fn process(out: &mut String) {
         })
         .unwrap_or(0.0);
     let fds = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
-    let gauge = |out: &mut String, name: &str, kind: &str, help: &str, value: f64| {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-        );
-    };
-    gauge(
+    single(
         out,
         "process_cpu_seconds_total",
         "counter",
         "User and system CPU time, in seconds.",
         (field(14) + field(15)) / ticks,
     );
-    gauge(
+    single(
         out,
         "process_resident_memory_bytes",
         "gauge",
         "Resident memory, in bytes.",
         kb("VmRSS:"),
     );
-    gauge(
+    single(
         out,
         "process_virtual_memory_bytes",
         "gauge",
         "Virtual memory, in bytes.",
         kb("VmSize:"),
     );
-    gauge(
+    single(
         out,
         "process_start_time_seconds",
         "gauge",
         "When the process started, in seconds since 1970.",
         boot + field(22) / ticks,
     );
-    gauge(
+    single(
         out,
         "process_open_fds",
         "gauge",
@@ -498,7 +485,7 @@ mod tests {
     fn actions_a_station_invents_are_bounded() {
         let metrics = Metrics::default();
         for n in 0..MAX_LABELS + 10 {
-            metrics.frame(Direction::In, Some(2), Some(&format!("Made{n}Up")), "");
+            metrics.frames(Some(&format!("Made{n}Up")), &[(Direction::In, Some(2), "")]);
         }
         let frames = lock(&metrics.frames);
         assert_eq!(frames.len(), MAX_LABELS + 1);
@@ -509,8 +496,8 @@ mod tests {
     fn a_callerror_is_counted_by_its_code_and_labels_are_escaped() {
         let metrics = Metrics::default();
         let text = r#"[4,"1","FormationViolation","bad",{}]"#;
-        metrics.frame(Direction::Out, Some(4), None, text);
-        metrics.frame(Direction::In, Some(2), Some("We\"ird"), "");
+        metrics.frames(None, &[(Direction::Out, Some(4), text)]);
+        metrics.frames(Some("We\"ird"), &[(Direction::In, Some(2), "")]);
         let out = metrics.render(&Gauges::default());
         assert!(
             out.contains(

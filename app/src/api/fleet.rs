@@ -13,15 +13,18 @@ pub async fn load_overview() -> Result<Overview, AppError> {
         .fleet_overview(now)
         .await
         .map_err(ssr::unavailable("Could not read the fleet's figures."))?;
-    let seconds = |t: time::OffsetDateTime| t.unix_timestamp_nanos() as f64 / 1e9;
     Ok(Overview {
         counters: ssr::counters(o.counters),
         power_w: o.power_w,
         charging_connectors: o.charging_connectors,
         energy_today_wh: o.energy_today_wh,
-        power: o.power.iter().map(|p| (seconds(p.at), p.watts)).collect(),
-        power_from: seconds(now - engine::fleet::overview::POWER_HISTORY),
-        power_to: seconds(now),
+        power: o
+            .power
+            .iter()
+            .map(|p| (ssr::epoch_seconds(p.at), p.watts))
+            .collect(),
+        power_from: ssr::epoch_seconds(now - engine::fleet::overview::POWER_HISTORY),
+        power_to: ssr::epoch_seconds(now),
         days: o
             .days
             .into_iter()
@@ -66,12 +69,15 @@ pub async fn load_station_history(station_id: String) -> Result<StationHistory, 
         .await
         .map_err(ssr::unavailable("Could not read the station's history."))?
         .ok_or_else(|| ssr::not_found(format!("There is no station {id}.")))?;
-    let seconds = |t: time::OffsetDateTime| t.unix_timestamp_nanos() as f64 / 1e9;
     Ok(StationHistory {
         station_id: h.station_id,
-        power: h.power.iter().map(|p| (seconds(p.at), p.watts)).collect(),
-        from: seconds(h.from),
-        to: seconds(h.to),
+        power: h
+            .power
+            .iter()
+            .map(|p| (ssr::epoch_seconds(p.at), p.watts))
+            .collect(),
+        from: ssr::epoch_seconds(h.from),
+        to: ssr::epoch_seconds(h.to),
         uptime: h
             .uptime
             .into_iter()

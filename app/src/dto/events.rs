@@ -128,7 +128,7 @@ impl LiveEvent {
     pub const RESYNC: &'static str = "resync";
 
     /// Whether the event may change the fleet's counters (connections, registrations,
-    /// connector statuses).
+    /// connector statuses, running transactions).
     pub fn changes_counters(&self) -> bool {
         matches!(
             self,

@@ -14,6 +14,13 @@ use time::{Duration, OffsetDateTime};
 /// How long a connector's last reading counts for.
 pub const FRESH: Duration = Duration::minutes(5);
 
+/// The mean power (W) between two readings of an energy register, (when, Wh) each: the Wh
+/// over the hours between them; none when they are not in order or the register went back.
+pub fn power_between(earlier: (OffsetDateTime, f64), later: (OffsetDateTime, f64)) -> Option<f64> {
+    let hours = (later.0 - earlier.0).as_seconds_f64() / 3600.0;
+    (hours > 0.0 && later.1 >= earlier.1).then(|| (later.1 - earlier.1) / hours)
+}
+
 /// What the fleet draws at a moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Draw {
@@ -64,13 +71,7 @@ impl FleetMeter {
                 let energy = energy_wh
                     .map(|wh| (*at, wh))
                     .or(previous.and_then(|p| p.energy));
-                let power_w = power_w.or_else(|| {
-                    // Power from the energy register: Wh over hours since the last reading.
-                    let (then, before) = previous?.energy?;
-                    let (now, after) = energy?;
-                    let hours = (now - then).as_seconds_f64() / 3600.0;
-                    (hours > 0.0 && after >= before).then(|| (after - before) / hours)
-                });
+                let power_w = power_w.or_else(|| power_between(previous?.energy?, energy?));
                 connectors.insert(
                     key,
                     Latest {

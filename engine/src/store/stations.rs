@@ -324,30 +324,19 @@ impl Store {
     pub async fn all_offline(&self) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
-            let alive: Option<OffsetDateTime> =
-                sqlx::query_scalar("SELECT at FROM fleet_power ORDER BY at DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let left: Vec<(String, Option<OffsetDateTime>, Option<OffsetDateTime>)> =
-                sqlx::query_as(
-                    "SELECT id, online_since, last_seen_at FROM stations \
-                     WHERE online_session IS NOT NULL",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-            for (id, since, seen) in left {
-                let Some(since) = since else { continue };
-                let until = [Some(since), seen, alive].into_iter().flatten().max();
-                sqlx::query(
-                    "INSERT INTO station_connections (station_id, connected_at, \
-                     disconnected_at, estimated) VALUES ($1, $2, $3, TRUE)",
-                )
-                .bind(&id)
-                .bind(since)
-                .bind(until.unwrap_or(since))
-                .execute(&mut *tx)
-                .await?;
-            }
+            // Ends at the latest of: since, last seen, the last power sample (NULLs aside).
+            sqlx::query(
+                "INSERT INTO station_connections (station_id, connected_at, disconnected_at, \
+                 estimated) \
+                 SELECT s.id, s.online_since, CASE WHEN p.alive > s.seen THEN p.alive \
+                 ELSE s.seen END, TRUE \
+                 FROM (SELECT id, online_since, CASE WHEN last_seen_at > online_since \
+                 THEN last_seen_at ELSE online_since END AS seen FROM stations \
+                 WHERE online_session IS NOT NULL AND online_since IS NOT NULL) s \
+                 CROSS JOIN (SELECT MAX(at) AS alive FROM fleet_power) p",
+            )
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "UPDATE stations SET online_session = NULL, online_since = NULL \
                  WHERE online_session IS NOT NULL",

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use engine::model::Transaction;
+use engine::model::{StoredSample, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -94,21 +94,8 @@ pub async fn meter_values_csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = transaction_id(&id)?;
-    if state
-        .engine
-        .transaction(id)
-        .await
-        .map_err(unavailable)?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(format!("no transaction {id}")));
-    }
-    let samples = state
-        .engine
-        .transaction_samples(id)
-        .await
-        .map_err(unavailable)?;
+    let (found, samples) = with_samples(&state, &id).await?;
+    let id = found.id;
     let mut out = Csv::new(&[
         "timestamp",
         "connectorId",
@@ -184,16 +171,15 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn transaction_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {raw:?}")))
-}
-
-pub async fn transaction(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = transaction_id(&id)?;
+/// The transaction `raw` names, with its meter values; 400 for an id that is none, 404 for
+/// an unknown one.
+async fn with_samples(
+    state: &AppState,
+    raw: &str,
+) -> Result<(Transaction, Vec<StoredSample>), ApiError> {
+    let id: i64 = raw
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("invalid transaction id {raw:?}")))?;
     let Some(found) = state.engine.transaction(id).await.map_err(unavailable)? else {
         return Err(ApiError::NotFound(format!("no transaction {id}")));
     };
@@ -202,6 +188,15 @@ pub async fn transaction(
         .transaction_samples(id)
         .await
         .map_err(unavailable)?;
+    Ok((found, samples))
+}
+
+pub async fn transaction(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (found, samples) = with_samples(&state, &id).await?;
+    let id = found.id;
     let mut value = serde_json::to_value(found)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("transaction not serialisable: {e}")))?;
     value["meterValues"] = serde_json::to_value(samples)
