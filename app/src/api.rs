@@ -13,6 +13,26 @@ mod fleet;
 pub use device::{list_alerts, list_deviations, list_evse_connectors, list_variables, set_lenient};
 pub use fleet::{load_overview, load_station_history};
 
+/// The API's description (OpenAPI 3.1), as the server serves it at `/api/openapi.json`; the
+/// server puts it in the context (the app does not know the routes).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+pub struct ApiDescription(pub &'static str);
+
+/// The API's description, for the API page.
+#[server(prefix = "/_app")]
+pub async fn load_api_description() -> Result<serde_json::Value, AppError> {
+    ssr::require(engine::operators::Permission::Read)?;
+    let ApiDescription(text) = use_context::<ApiDescription>().ok_or_else(|| {
+        tracing::error!("no API description in the Leptos context: the server must provide one");
+        AppError::Unavailable("The API description is not ready.".to_owned())
+    })?;
+    serde_json::from_str(text).map_err(|e| {
+        tracing::error!(error = %e, "the API description is not JSON");
+        AppError::Unavailable("The API description cannot be read.".to_owned())
+    })
+}
+
 /// One page of the Stations list, filtered and sorted by the database.
 #[server(prefix = "/_app")]
 pub async fn list_station_page(query: StationListQuery) -> Result<StationListing, AppError> {

@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                         <A href="/charging-profiles">"Profiles"</A>
                         <A href="/id-tags">"Id tags"</A>
                         <A href="/messages">"Messages"</A>
+                        <A href="/api-reference">"API"</A>
                         <Transition fallback=|| ()>
                             {move || {
                                 user.get()
@@ -181,6 +182,11 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/api-reference")
+                            view=pages::api_reference::ApiReferencePage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
             </div>

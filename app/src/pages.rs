@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod api_reference;
 pub mod charging_profiles;
 pub mod id_tags;
 pub mod messages;

@@ -3,7 +3,7 @@ import { test, expect, RawStation, waitForHydration } from './fixtures';
 
 // Keyboard and screen-reader basics on every main page (labels, names, contrast, landmarks):
 // no serious or critical violation of WCAG 2.1 A/AA as axe-core checks them.
-const PAGES = ['/', '/stations', '/stations/A11Y-CP', '/stations/A11Y-CP/history', '/transactions', '/reservations', '/charging-profiles', '/id-tags', '/messages', '/admin'];
+const PAGES = ['/', '/stations', '/stations/A11Y-CP', '/stations/A11Y-CP/history', '/transactions', '/reservations', '/charging-profiles', '/id-tags', '/messages', '/admin', '/api-reference'];
 
 test('every main page passes the accessibility check in light and dark (axe-core, WCAG 2.1 AA, no serious violation)', async ({ page, centrale }) => {
   const station = await RawStation.connect(centrale, 'A11Y-CP');

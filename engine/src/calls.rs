@@ -269,7 +269,7 @@ pub(crate) struct Pending {
 }
 
 /// A call's outcome as the event feed and the API show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
 pub enum CallOutcome {
     Answered { payload: serde_json::Value },

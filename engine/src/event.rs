@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Something that happened. Serialised as `{"type": "<kind>", ...fields in camelCase}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -16,6 +16,8 @@ pub enum Event {
     /// A station opened its WebSocket connection (possibly replacing an older one).
     StationConnected {
         station_id: String,
+        /// The subprotocol it connected with: `ocpp1.6` or `ocpp2.0.1`.
+        #[schema(value_type = String, example = "ocpp2.0.1")]
         protocol: OcppVersion,
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -150,7 +152,7 @@ pub enum Event {
 }
 
 /// A sampled value as the event feed shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SampleView {
     #[serde(with = "time::serde::rfc3339")]

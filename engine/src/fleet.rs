@@ -162,7 +162,7 @@ pub struct StationPage {
 }
 
 /// Counters of the whole fleet, whatever a page shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetCounters {
     /// Stations the central system knows.

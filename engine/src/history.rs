@@ -30,7 +30,7 @@ pub const SESSIONS: u32 = 10;
 const ENERGY_SPAN: Duration = Duration::minutes(15);
 
 /// What a station's history page shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StationHistory {
     pub station_id: String,
@@ -56,7 +56,7 @@ pub struct StationHistory {
 }
 
 /// How long a station was online on one day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DayUptime {
     /// `YYYY-MM-DD`.
@@ -68,7 +68,7 @@ pub struct DayUptime {
 }
 
 /// A connector's status as it changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusChange {
     pub connector_id: u32,

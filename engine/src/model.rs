@@ -46,7 +46,9 @@ use std::str::FromStr;
 use time::OffsetDateTime;
 
 /// Whether a station may operate against this central system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub enum Registration {
     /// Known and allowed.
     Accepted,
@@ -110,7 +112,9 @@ pub struct BootInfo {
 /// The status of an id token, as the store keeps it and as authorization answers it: the
 /// statuses of OCPP 2.0.1, of which 1.6 has the first five (its adapter answers the others
 /// Invalid, the nearest 1.6 meaning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub enum TokenStatus {
     Accepted,
     Blocked,
@@ -265,7 +269,7 @@ pub struct StartedTransaction {
 }
 
 /// How a StopTransaction matched what the engine knew.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum StopOutcome {
     /// The transaction was active and is now stopped.
     Stopped,
@@ -312,7 +316,7 @@ pub enum Report {
 }
 
 /// A transaction as the central system recorded it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
     pub id: i64,
@@ -344,7 +348,7 @@ pub struct Transaction {
 }
 
 /// A stored meter value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredSample {
     pub connector_id: u32,
@@ -360,7 +364,7 @@ pub struct StoredSample {
 }
 
 /// A point of a transaction's energy and power curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeriesPoint {
     #[serde(with = "time::serde::rfc3339")]
@@ -372,7 +376,7 @@ pub struct SeriesPoint {
 }
 
 /// One configuration key of a station.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigurationKey {
     pub key: String,
@@ -381,7 +385,7 @@ pub struct ConfigurationKey {
 }
 
 /// A station as the API and the dashboard show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StationView {
     pub id: String,
@@ -410,7 +414,7 @@ pub struct StationView {
 
 /// How often a station's messages of one action deviated from the specification in one way
 /// (lenient mode tolerated it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviationCount {
     pub action: String,
@@ -424,7 +428,7 @@ pub struct DeviationCount {
 }
 
 /// A security event, reported by a station or recorded by the central system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityEventView {
     pub id: i64,
@@ -440,7 +444,7 @@ pub struct SecurityEventView {
 }
 
 /// A connector as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectorView {
     pub connector_id: u32,
@@ -454,7 +458,7 @@ pub struct ConnectorView {
 }
 
 /// An id tag as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IdTagView {
     pub id_tag: String,
@@ -467,7 +471,7 @@ pub struct IdTagView {
 }
 
 /// A reservation a station accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reservation {
     pub station_id: String,
@@ -484,7 +488,7 @@ pub struct Reservation {
 }
 
 /// A charging profile a station accepted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChargingProfileRecord {
     pub station_id: String,

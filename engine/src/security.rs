@@ -40,6 +40,22 @@ pub enum SecurityProfile {
     TlsClientCertificate,
 }
 
+impl utoipa::PartialSchema for SecurityProfile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(3))
+            .description(Some(
+                "The OCPP security profile: 0 unsecured, 1 HTTP Basic, 2 HTTP Basic over TLS, \
+                 3 TLS with a client certificate",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SecurityProfile {}
+
 impl SecurityProfile {
     pub const ALL: [SecurityProfile; 4] = [
         SecurityProfile::Unsecured,
@@ -151,7 +167,7 @@ impl fmt::Display for Refusal {
 }
 
 /// A station's security settings as the API shows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StationSecurity {
     pub security_profile: SecurityProfile,

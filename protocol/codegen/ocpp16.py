@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from rust import field_name, render_enum, render_struct, snake, uses_of
+from rust import field_name, render_enum, render_struct, snake, uses_of, write_command_schemas
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "v16"
 
@@ -302,6 +302,7 @@ def main():
     act += [f"        ({a}, {a}Request, {a}Response)," for a in FROM_CENTRAL]
     act += ["    ],", "}"]
     (OUT / "actions.rs").write_text("\n".join(act) + "\n")
+    write_command_schemas(OUT / "commands.schema.json", schemas, FROM_CENTRAL)
 
 
 if __name__ == "__main__":

@@ -109,3 +109,12 @@ def uses_of(fields):
             elif word not in PRIMITIVES:
                 types.add(word)
     return sorted(prims), sorted(types)
+
+
+def write_command_schemas(path, schemas, central_actions):
+    """The official schemas of what a central system sends, as JSON the API description embeds
+    (`{"Action": {"request": schema, "response": schema}}`, compact, otherwise as published)."""
+    import json
+    commands = {a: {"request": schemas[f"{a}.req"], "response": schemas[f"{a}.conf"]}
+                for a in sorted(central_actions)}
+    path.write_text(json.dumps(commands, separators=(",", ":"), sort_keys=True) + "\n")

@@ -19,7 +19,7 @@ pub const LISTED: u32 = 10;
 pub const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the overview shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FleetOverview {
     pub counters: FleetCounters,
@@ -39,7 +39,7 @@ pub struct FleetOverview {
     pub offline: Vec<Offline>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PowerPoint {
     #[serde(with = "time::serde::rfc3339")]
@@ -47,7 +47,7 @@ pub struct PowerPoint {
     pub watts: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DayTotal {
     /// `YYYY-MM-DD`.
@@ -59,7 +59,7 @@ pub struct DayTotal {
     pub sessions: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     pub station_id: String,
@@ -72,7 +72,7 @@ pub struct Fault {
     pub since: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Offline {
     pub station_id: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// The kind of a transaction event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum TransactionEventKind {
     Started,
     Updated,
@@ -70,7 +70,7 @@ pub struct TransactionEventRecorded {
 }
 
 /// One event of a transaction's timeline, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionEventView {
     pub seq_no: i64,
@@ -85,7 +85,7 @@ pub struct TransactionEventView {
 }
 
 /// Where a variable lives: its component (with instance and EVSE / connector) and name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VariablePath {
     pub component: String,
@@ -103,7 +103,7 @@ pub struct VariablePath {
 }
 
 /// A variable of a station's device model with what the station said about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceVariable {
     #[serde(flatten)]
@@ -124,7 +124,7 @@ pub struct DeviceVariable {
 }
 
 /// An event a station's monitors saw (2.0.1 NotifyEvent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorEvent {
     pub event_id: i64,

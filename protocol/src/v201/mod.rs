@@ -14,6 +14,11 @@ pub mod types;
 
 mod actions;
 
+/// The official JSON schemas (draft-07, as published) of every call a central system sends and
+/// its response: `{"Action": {"request": {..}, "response": {..}}}`. The API description embeds
+/// them; the generated types above are checked against the same schemas.
+pub const COMMAND_SCHEMAS: &str = include_str!("commands.schema.json");
+
 pub use call::{
     CENTRAL_ACTIONS, CentralRequest, CentralResponse, STATION_ACTIONS, StationRequest,
     StationResponse,

@@ -1,26 +1,9 @@
-//! The REST API: JSON in camelCase, errors as `{"error": "..."}` (see [`ApiError`]).
-//!
-//! | route | what |
-//! |---|---|
-//! | `GET /api/stations?q=&connection=&status=&registration=&version=&sort=&order=&offset=&limit=` | stations with connectors and connection state, filtered, sorted, paged (`X-Total-Count`); see `fleet.rs` |
-//! | `GET /api/stations/{id}` | one station |
-//! | `GET /api/stations/{id}/history` | its power over 24 hours, uptime per day over 7, latest sessions and status changes; see `fleet.rs` |
-//! | `GET /api/fleet`, `GET /api/fleet/overview` | counters of the whole fleet; the overview's figures |
-//! | `POST /api/stations` `{id, registration?}` | pre-register a station (Accepted unless told) |
-//! | `PATCH /api/stations/{id}` `{registration}` | accept or reject a station |
-//! | `DELETE /api/stations/{id}` | remove a station (its transactions stay) |
-//! | `POST /api/stations/{id}/commands/{Action}` | send an OCPP call; the body is its payload |
-//! | `GET /api/stations/{id}/configuration` | the configuration last read or changed |
-//! | `GET /api/stations/{id}/local-list` | the local authorization list last sent, with its version |
-//! | `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`, `GET /api/transactions/{id}` | transactions, newest first, paged (`X-Total-Count`); see `transactions.rs` |
-//! | `GET /api/id-tags`, `PUT /api/id-tags/{idTag}`, `DELETE /api/id-tags/{idTag}` | id tags |
-//! | `GET /api/messages?station=&action=&errors=&before=&limit=` | the message log, newest first, a page at a time (`X-Next-Before`); see `messages.rs` |
-//! | `GET /api/reservations` | reservations stations accepted (Active, Expired, Cancelled, Used) |
-//! | `GET /api/charging-profiles?station=ID` | charging profiles stations accepted |
-//! | `PUT /api/stations/{id}/security` `{securityProfile, password?}` | how a station proves who it is |
-//! | `GET /api/security-events?station=ID&limit=N` | security events, from stations and Centrale |
-//! | `GET /connect` | the live connections, as SpringOcpp showed them |
+//! The REST API's stations, commands, id tags, reservations, profiles and security routes:
+//! JSON in camelCase, errors as `{"error": "..."}` (see [`ApiError`]). Each handler's
+//! `#[utoipa::path]` describes its route in `GET /api/openapi.json` (see `openapi.rs`), where
+//! every route, its parameters and its answers are listed.
 
+use super::openapi::ErrorBody;
 use super::{ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -29,16 +12,20 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use engine::EngineError;
 use engine::calls::CallError;
+use engine::model::{
+    ChargingProfileRecord, ConfigurationKey, IdTagView, Reservation, SecurityEventView, StationView,
+};
 use engine::model::{IdTag, Registration, TokenStatus};
 use engine::operators::{Permission, Principal};
 use engine::security::SecurityProfile;
 use protocol::StationId;
 use protocol::types::StoredIdToken;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
 
 /// Logs an engine failure and answers 503 without its details.
 pub(super) fn unavailable(e: EngineError) -> ApiError {
@@ -65,6 +52,11 @@ pub(super) fn station_id(raw: String) -> Result<StationId, ApiError> {
     StationId::parse(raw).map_err(|e| ApiError::BadRequest(format!("invalid station id: {e}")))
 }
 
+/// One station: its registration, identity, connection and connectors.
+#[utoipa::path(get, path = "/stations/{id}", tag = "Stations", params(StationPath),
+    responses((status = 200, description = "The station", body = StationView),
+        (status = 400, description = "Not a station id", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody)))]
 pub async fn station(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -76,13 +68,22 @@ pub async fn station(
     }
 }
 
-#[derive(Deserialize)]
+/// A station to register before it first connects.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewStation {
+    /// Its identity, as in its URL (`/ocpp/{id}`).
+    #[schema(example = "CP-001")]
     id: String,
+    /// Accepted unless told.
     registration: Option<Registration>,
 }
 
+/// Registers a station before it first connects.
+#[utoipa::path(post, path = "/stations", tag = "Stations", request_body = NewStation,
+    responses((status = 201, description = "The station, registered", body = StationView),
+        (status = 400, description = "A field is missing or invalid (named)", body = ErrorBody),
+        (status = 409, description = "The station exists already", body = ErrorBody)))]
 pub async fn add_station(
     State(state): State<AppState>,
     bytes: Bytes,
@@ -102,14 +103,22 @@ pub async fn add_station(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-#[derive(Deserialize)]
+/// What to change of a station: its registration, its lenient mode, or both.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StationChange {
+    /// Accepted, Pending or Rejected: what the station's next BootNotification is answered.
     registration: Option<Registration>,
     /// Lenient mode: the station's known deviations tolerated and counted.
     lenient: Option<bool>,
 }
 
+/// Accepts or rejects a station, or turns its lenient mode on or off.
+#[utoipa::path(patch, path = "/stations/{id}", tag = "Stations", params(StationPath),
+    request_body = StationChange,
+    responses((status = 200, description = "The station, changed", body = StationView),
+        (status = 400, description = "A field is invalid (named), or none is given", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody)))]
 pub async fn change_station(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -144,6 +153,10 @@ pub async fn change_station(
     Ok(Json(changed).into_response())
 }
 
+/// Removes a station (its transactions stay).
+#[utoipa::path(delete, path = "/stations/{id}", tag = "Stations", params(StationPath),
+    responses((status = 204, description = "Removed; its transactions stay"),
+        (status = 404, description = "No such station", body = ErrorBody)))]
 pub async fn delete_station(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -163,6 +176,16 @@ pub async fn delete_station(
 
 /// `POST /api/stations/{id}/commands/{Action}`: the body is the OCPP payload, validated before
 /// anything is sent; the answer is the station's response payload.
+#[utoipa::path(post, path = "/stations/{id}/commands/{action}", tag = "Commands",
+    params(StationPath, ("action" = String, Path, description = "The OCPP action, e.g. Reset; each has its own operation below with its schemas")),
+    request_body(content = Object, description = "The call's payload (an empty body is `{}`)"),
+    responses((status = 200, description = "The station's response payload", body = Object),
+        (status = 400, description = "The payload is invalid for the action in the station's version, or the action is not one a central system sends", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody),
+        (status = 409, description = "The station is not connected", body = ErrorBody),
+        (status = 429, description = "Too many calls wait for this station", body = ErrorBody),
+        (status = 502, description = "The station answered with a CALLERROR (its code and description given) or an invalid response, or closed", body = ErrorBody),
+        (status = 504, description = "The station did not answer in time", body = ErrorBody)))]
 pub async fn command(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -223,6 +246,10 @@ fn call_error(e: CallError) -> ApiError {
     }
 }
 
+/// A 1.6 station's configuration as last read (GetConfiguration) or changed.
+#[utoipa::path(get, path = "/stations/{id}/configuration", tag = "Stations", params(StationPath),
+    responses((status = 200, description = "Its configuration keys as last read or changed (1.6)", body = Vec<ConfigurationKey>),
+        (status = 404, description = "No such station", body = ErrorBody)))]
 pub async fn configuration(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -232,18 +259,96 @@ pub async fn configuration(
     Ok(Json(keys).into_response())
 }
 
+/// Every id tag Centrale authorizes by.
+#[utoipa::path(get, path = "/id-tags", tag = "Authorization",
+    responses((status = 200, description = "Every id tag", body = Vec<IdTagView>)))]
 pub async fn id_tags(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(state.engine.id_tags().await.map_err(unavailable)?).into_response())
 }
 
-#[derive(Deserialize)]
+/// An id tag's authorization.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct IdTagBody {
+    /// Accepted, Blocked or Expired.
     status: TokenStatus,
+    /// RFC 3339; the tag is Expired after it.
+    #[schema(format = DateTime, example = "2027-12-31T23:59:59Z")]
     expiry_date: Option<String>,
+    /// Its group (up to 20 characters).
     parent_id_tag: Option<String>,
 }
 
+/// An id tag as stored, or as sent in a station's local list.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct IdTagEntry {
+    id_tag: String,
+    status: TokenStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
+    expiry_date: Option<OffsetDateTime>,
+    parent_id_tag: Option<String>,
+}
+
+impl From<IdTag> for IdTagEntry {
+    fn from(tag: IdTag) -> IdTagEntry {
+        IdTagEntry {
+            id_tag: tag.id_tag,
+            status: tag.status,
+            expiry_date: tag.expiry_date,
+            parent_id_tag: tag.parent_id_tag,
+        }
+    }
+}
+
+/// A station's local authorization list as last sent.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LocalList {
+    /// The version the station was sent with the list.
+    list_version: Option<i64>,
+    entries: Vec<IdTagEntry>,
+}
+
+/// A live connection, as SpringOcpp (the project Centrale grew from) listed them.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Connection {
+    /// The connection's uuid.
+    id: String,
+    /// The URL the station connected to.
+    session: String,
+    /// Always `ok`.
+    client: &'static str,
+}
+
+/// A station's security settings, with the password Centrale made, once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SecurityAnswer {
+    security_profile: SecurityProfile,
+    has_password: bool,
+    /// The password Centrale made, shown this once (when profile 1 or 2 needed one and none
+    /// was given or kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+}
+
+/// The station a route is about.
+#[derive(IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub(super) struct StationPath(
+    /// The station's identity, as in its URL (`/ocpp/{id}`).
+    #[param(example = "CP-001")]
+    #[allow(dead_code)]
+    String,
+);
+
+/// Adds an id tag, or changes one.
+#[utoipa::path(put, path = "/id-tags/{idTag}", tag = "Authorization",
+    params(("idTag" = String, Path, description = "The tag (up to 20 characters)", example = "04A1B2C3D4")),
+    request_body = IdTagBody,
+    responses((status = 200, description = "The tag as stored", body = IdTagEntry),
+        (status = 400, description = "A field is invalid (named)", body = ErrorBody)))]
 pub async fn put_id_tag(
     State(state): State<AppState>,
     Path(tag): Path<String>,
@@ -285,15 +390,14 @@ pub async fn put_id_tag(
         .put_id_tag(stored.clone())
         .await
         .map_err(unavailable)?;
-    Ok(Json(json!({
-        "idTag": stored.id_tag,
-        "status": stored.status,
-        "expiryDate": stored.expiry_date.and_then(|d| d.format(&Rfc3339).ok()),
-        "parentIdTag": stored.parent_id_tag,
-    }))
-    .into_response())
+    Ok(Json(IdTagEntry::from(stored)).into_response())
 }
 
+/// Removes an id tag.
+#[utoipa::path(delete, path = "/id-tags/{idTag}", tag = "Authorization",
+    params(("idTag" = String, Path, description = "The tag")),
+    responses((status = 204, description = "Removed"),
+        (status = 404, description = "No such tag", body = ErrorBody)))]
 pub async fn delete_id_tag(
     State(state): State<AppState>,
     Path(tag): Path<String>,
@@ -310,16 +414,25 @@ pub async fn delete_id_tag(
     }
 }
 
+/// Reservations stations accepted.
+#[utoipa::path(get, path = "/reservations", tag = "Authorization",
+    responses((status = 200, description = "Reservations stations accepted (Active, Expired, Cancelled, Used)", body = Vec<Reservation>)))]
 pub async fn reservations(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(state.engine.reservations().await.map_err(unavailable)?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StationFilter {
+    /// Only this station's.
     station: Option<String>,
 }
 
+/// Charging profiles stations accepted, of every station or one.
+#[utoipa::path(get, path = "/charging-profiles", tag = "Authorization", params(StationFilter),
+    responses((status = 200, description = "Charging profiles stations accepted", body = Vec<ChargingProfileRecord>),
+        (status = 400, description = "A parameter is invalid (named)", body = ErrorBody)))]
 pub async fn charging_profiles(
     State(state): State<AppState>,
     Query(filter): Query<StationFilter>,
@@ -335,16 +448,26 @@ pub async fn charging_profiles(
 
 /// `GET /connect`: one object per live connection, as SpringOcpp (the project Centrale grew
 /// from) answered: `{"id": <connection uuid>, "session": <the URL the station used>, "client": "ok"}`.
+#[utoipa::path(get, path = "/connect", tag = "Service",
+    responses((status = 200, description = "The live connections", body = Vec<Connection>)))]
 pub async fn connections(State(state): State<AppState>) -> Response {
-    let list: Vec<Value> = state
+    let list: Vec<Connection> = state
         .engine
         .connections()
         .into_iter()
-        .map(|(_, uuid, url)| json!({ "id": uuid.to_string(), "session": url, "client": "ok" }))
+        .map(|(_, uuid, url)| Connection {
+            id: uuid.to_string(),
+            session: url,
+            client: "ok",
+        })
         .collect();
     Json(list).into_response()
 }
 
+/// The local authorization list a station was last sent, with its version.
+#[utoipa::path(get, path = "/stations/{id}/local-list", tag = "Authorization", params(StationPath),
+    responses((status = 200, description = "The local authorization list last sent, with its version", body = LocalList),
+        (status = 404, description = "No such station", body = ErrorBody)))]
 pub async fn local_list(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -355,28 +478,27 @@ pub async fn local_list(
         .local_list_version(&id)
         .await
         .map_err(unavailable)?;
-    let entries: Vec<Value> = state
+    let entries = state
         .engine
         .local_list(&id)
         .await
         .map_err(unavailable)?
         .into_iter()
-        .map(|tag| {
-            json!({
-                "idTag": tag.id_tag,
-                "status": tag.status,
-                "expiryDate": tag.expiry_date.and_then(|d| d.format(&Rfc3339).ok()),
-                "parentIdTag": tag.parent_id_tag,
-            })
-        })
+        .map(IdTagEntry::from)
         .collect();
-    Ok(Json(json!({ "listVersion": version, "entries": entries })).into_response())
+    Ok(Json(LocalList {
+        list_version: version,
+        entries,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+/// How a station must prove who it is.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SecurityChange {
     security_profile: SecurityProfile,
+    /// Its HTTP Basic password (profiles 1 and 2): 16 to 40 printable ASCII characters.
     password: Option<String>,
 }
 
@@ -384,6 +506,10 @@ struct SecurityChange {
 /// who it is. The station is created (Accepted) if it is new, so it can be provisioned before it
 /// first connects. Profiles 1 and 2 need a password: without one given or kept, a random one is
 /// made and answered once, as `password`.
+#[utoipa::path(put, path = "/stations/{id}/security", tag = "Security", params(StationPath),
+    request_body = SecurityChange,
+    responses((status = 200, description = "Its security settings; `password` when one was made", body = SecurityAnswer),
+        (status = 400, description = "A field is invalid (named)", body = ErrorBody)))]
 pub async fn put_station_security(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -403,26 +529,34 @@ pub async fn put_station_security(
         .await
         .map_err(unavailable)?
         .ok_or_else(|| ApiError::NotFound(format!("no station {id}")))?;
-    let mut answer = json!(security);
-    if let (Some(password), Some(object)) = (generated, answer.as_object_mut()) {
-        object.insert("password".to_owned(), Value::String(password));
-    }
-    Ok(Json(answer).into_response())
+    Ok(Json(SecurityAnswer {
+        security_profile: security.security_profile,
+        has_password: security.has_password,
+        password: generated,
+    })
+    .into_response())
 }
 
 /// The most security events one request answers with.
 const SECURITY_EVENTS_LIMIT: u32 = 1000;
 
 /// `?station=ID&limit=N` of the lists of what happened lately.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecentFilter {
+    /// Only this station's.
     station: Option<String>,
+    /// How many, newest first: 200 unless told, at most 1 000.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
 /// `GET /api/security-events?station=ID&limit=N`: newest first, from stations
 /// (SecurityEventNotification) and from Centrale (refused connections).
+#[utoipa::path(get, path = "/security-events", tag = "Security", params(RecentFilter),
+    responses((status = 200, description = "Security events, newest first", body = Vec<SecurityEventView>),
+        (status = 400, description = "A parameter is invalid (named)", body = ErrorBody)))]
 pub async fn security_events(
     State(state): State<AppState>,
     Query(filter): Query<RecentFilter>,

@@ -18,11 +18,13 @@ use super::{ApiError, AppState};
 use crate::tls::Peer;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use engine::operators::Role;
 use engine::operators::{LoginRefused, Permission, Principal, SESSION_LIFETIME, Via};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "centrale_session";
@@ -211,15 +213,32 @@ fn local_path(next: Option<&str>) -> &str {
     }
 }
 
-#[derive(Deserialize)]
+/// The sign-in form.
+#[derive(Deserialize, ToSchema)]
 pub struct LoginForm {
     username: String,
     password: String,
+    /// The page to go to after (a path on this server).
     next: Option<String>,
 }
 
-/// `POST /login` (form): a session cookie and back to the page asked for, or to the login page
-/// with `failed=1`.
+/// Who the credentials belong to.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    username: String,
+    role: Role,
+}
+
+/// Signs in: a session cookie and back to the page asked for.
+///
+/// A failed attempt goes back to the login page with `failed=1`; too many lock the user
+/// out for a while (`wait=seconds`). Must come from this server's own page (`Origin`).
+#[utoipa::path(post, path = "/login", tag = "Service", security(()),
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Signed in (cookie set), or sent back to the login page",
+            headers(("Location" = String), ("Set-Cookie" = String))),
+        (status = 403, description = "Not sent from this server's login page", body = super::openapi::ErrorBody),
+        (status = 422, description = "A field of the form is missing (named)", content_type = "text/plain", body = String)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<Peer>,
@@ -272,15 +291,23 @@ pub async fn login(
     response
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
+    /// Set after a failed attempt.
     failed: Option<String>,
+    /// Seconds to wait after too many failed attempts.
     wait: Option<u64>,
+    /// The page to go to after signing in.
     next: Option<String>,
 }
 
-/// `GET /login`: the sign-in form. A plain page (no script, no event stream): it works before
-/// anything else loads and shows nothing of the fleet.
+/// The sign-in page.
+///
+/// A plain page (no script, no event stream): it works before anything else loads and shows
+/// nothing of the fleet.
+#[utoipa::path(get, path = "/login", tag = "Service", security(()), params(LoginQuery),
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn login_page(Query(query): Query<LoginQuery>) -> Response {
     let next_page = html_escape(local_path(query.next.as_deref()));
     let failed = match (query.failed.is_some(), query.wait) {
@@ -338,12 +365,20 @@ fn html_escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-#[derive(Deserialize)]
+/// The sign-out form.
+#[derive(Deserialize, ToSchema)]
 pub struct LogoutForm {
     csrf: String,
 }
 
-/// `POST /logout` (form with the CSRF token): ends the session.
+/// Signs out: ends the session.
+///
+/// A form post carrying the session's CSRF token as `csrf`.
+#[utoipa::path(post, path = "/logout", tag = "Service", security(()),
+    request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Signed out, to the login page", headers(("Location" = String))),
+        (status = 403, description = "A wrong CSRF token for the session", body = super::openapi::ErrorBody),
+        (status = 422, description = "The form's `csrf` field is missing", content_type = "text/plain", body = String)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -376,20 +411,19 @@ pub async fn logout(
     response
 }
 
-/// `GET /api/me`: who the credentials belong to (scripts use it to test a token).
+/// Who the credentials belong to (scripts use it to test a token).
+#[utoipa::path(get, path = "/me", tag = "Operators",
+    responses((status = 200, description = "The user and role", body = Me)))]
 pub async fn me(request: Request) -> Result<Response, ApiError> {
     let who = request
         .extensions()
         .get::<Principal>()
         .ok_or_else(|| ApiError::Unauthorized("sign in first".to_owned()))?;
-    Ok((
-        StatusCode::OK,
-        axum::Json(serde_json::json!({
-            "username": who.username,
-            "role": who.role,
-        })),
-    )
-        .into_response())
+    Ok(axum::Json(Me {
+        username: who.username.clone(),
+        role: who.role,
+    })
+    .into_response())
 }
 
 #[cfg(test)]

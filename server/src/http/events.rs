@@ -3,6 +3,7 @@
 //! `?kinds=a,b` keeps only those kinds and `?station=ID` only that station's events, so a page
 //! that does not show the message log is not sent every frame of the fleet.
 
+use super::openapi::ErrorBody;
 use super::{ApiError, AppState};
 use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -12,14 +13,17 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
 
 /// The name of the event telling a client it fell behind and must refetch its snapshot.
 const RESYNC: &str = "resync";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
-    /// Comma-separated event kinds; all if absent.
+    /// Comma-separated event kinds (the `type` of each event); all if absent.
+    #[param(example = "stationConnected,statusChanged")]
     kinds: Option<String>,
     /// Only this station's events.
     station: Option<String>,
@@ -70,6 +74,13 @@ impl Wanted {
     }
 }
 
+/// The live event stream (server-sent events).
+///
+/// Each event is named by its kind (`event:`) and its `data:` is the event as JSON. A client
+/// that falls behind gets `resync` and should read its snapshot again.
+#[utoipa::path(get, path = "/events", tag = "Events", params(Filter),
+    responses((status = 200, description = "A never-ending stream of events", content_type = "text/event-stream", body = Event),
+        (status = 400, description = "An unknown kind (named)", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     Query(filter): Query<Filter>,

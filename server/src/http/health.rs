@@ -1,7 +1,12 @@
 use super::{ApiError, AppState};
 use axum::extract::State;
 
-/// `GET /healthz`: 200 `ok` when the engine answers from its database, 503 otherwise.
+/// Whether Centrale serves: `ok` when its database answers.
+///
+/// Open to anyone, for load balancers and service managers.
+#[utoipa::path(get, path = "/healthz", tag = "Service", security(()),
+    responses((status = 200, description = "Serving", content_type = "text/plain", body = String, example = "ok"),
+        (status = 503, description = "The database is unavailable", body = super::openapi::ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     match state.engine.count_stations().await {
         Ok(_) => Ok("ok"),

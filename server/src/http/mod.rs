@@ -11,12 +11,12 @@ mod health;
 mod messages;
 pub mod metrics;
 mod ocpp;
+pub mod openapi;
 mod transactions;
 
 pub use error::ApiError;
 
 use axum::Router;
-use axum::routing::{delete, get, post, put};
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -63,68 +63,16 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
 
     // Stations' WebSocket routes stay outside compression and request tracing: they are
     // long-lived and traced per message by their session.
-    let stations = Router::new()
-        .route("/ocpp/{station_id}", get(ocpp::station_socket))
-        .route("/central/{station_id}", get(ocpp::station_socket));
-
-    let api = Router::new()
-        .route("/events", get(events::stream))
-        .route("/stations", get(fleet::stations).post(api::add_station))
-        .route("/fleet", get(fleet::counters))
-        .route("/fleet/overview", get(fleet::overview))
-        .route(
-            "/stations/{id}",
-            get(api::station)
-                .patch(api::change_station)
-                .delete(api::delete_station),
-        )
-        .route("/stations/{id}/history", get(fleet::history))
-        .route("/stations/{id}/commands/{action}", post(api::command))
-        .route("/stations/{id}/configuration", get(api::configuration))
-        .route("/stations/{id}/local-list", get(api::local_list))
-        .route("/stations/{id}/variables", get(device::variables))
-        .route("/stations/{id}/alerts", get(device::alerts))
-        .route("/stations/{id}/evses", get(device::evses))
-        .route("/stations/{id}/deviations", get(device::deviations))
-        .route("/stations/{id}/security", put(api::put_station_security))
-        .route("/security-events", get(api::security_events))
-        .route("/me", get(auth::me))
-        .route("/users", get(admin::users).post(admin::add_user))
-        .route(
-            "/users/{username}",
-            axum::routing::patch(admin::change_user).delete(admin::delete_user),
-        )
-        .route("/tokens", get(admin::tokens).post(admin::add_token))
-        .route("/tokens/{id}", delete(admin::revoke_token))
-        .route("/audit-log", get(admin::audit_log))
-        .route("/transactions", get(transactions::transactions))
-        .route("/transactions.csv", get(transactions::transactions_csv))
-        .route("/transactions/{id}", get(transactions::transaction))
-        .route(
-            "/transactions/{id}/meter-values.csv",
-            get(transactions::meter_values_csv),
-        )
-        .route("/messages", get(messages::messages))
-        .route("/reservations", get(api::reservations))
-        .route("/charging-profiles", get(api::charging_profiles))
-        .route("/id-tags", get(api::id_tags))
-        .route(
-            "/id-tags/{id_tag}",
-            put(api::put_id_tag).delete(api::delete_id_tag),
-        )
-        .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) });
-
-    let web = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/login", get(auth::login_page).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/connect", get(api::connections))
-        .route("/metrics", get(metrics::metrics))
-        .nest("/api", api)
+    let (stations, _) = openapi::stations().split_for_parts();
+    let (described, _) = openapi::web().split_for_parts();
+    let web = described
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_engine.clone()),
+            move || {
+                provide_context(context_engine.clone());
+                provide_context(app::api::ApiDescription(openapi::document()));
+            },
             {
                 let options = state.leptos.clone();
                 move || app::shell(options.clone())

@@ -28,6 +28,19 @@ use futures_util::future::ready;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{OcppVersion, StationId};
 
+/// A station's OCPP WebSocket.
+///
+/// The station offers its OCPP versions as subprotocols (`ocpp2.0.1`, `ocpp1.6`); the newest
+/// Centrale speaks is chosen. Credentials, when its security profile asks for them: HTTP Basic
+/// (profiles 1, 2) over TLS (2) or a TLS client certificate (3).
+#[utoipa::path(get, path = "/ocpp/{stationId}", tag = "Service", security(()),
+    params(("stationId" = String, Path, description = "The station's identity", example = "CP-001"),
+        ("Sec-WebSocket-Protocol" = String, Header, description = "The OCPP versions offered", example = "ocpp2.0.1, ocpp1.6")),
+    responses((status = 101, description = "Switching to the WebSocket"),
+        (status = 400, description = "Not a WebSocket request, or no OCPP version Centrale speaks offered"),
+        (status = 401, description = "Credentials missing or wrong for the station's security profile"),
+        (status = 404, description = "An unknown station, when unknown stations are refused"),
+        (status = 503, description = "The server is full or shutting down")))]
 pub async fn station_socket(
     State(state): State<AppState>,
     Path(station_id): Path<String>,
@@ -152,6 +165,26 @@ pub async fn station_socket(
             tracing::error!(error = %e, "station session failed");
         }
     })
+}
+
+/// The same WebSocket at the route of the project Centrale grew from (SpringOcpp).
+#[utoipa::path(get, path = "/central/{stationId}", tag = "Service", security(()),
+    params(("stationId" = String, Path, description = "The station's identity", example = "CP-001"),
+        ("Sec-WebSocket-Protocol" = String, Header, description = "The OCPP versions offered", example = "ocpp2.0.1, ocpp1.6")),
+    responses((status = 101, description = "Switching to the WebSocket"),
+        (status = 400, description = "Not a WebSocket request, or no OCPP version Centrale speaks offered"),
+        (status = 401, description = "Credentials missing or wrong for the station's security profile"),
+        (status = 404, description = "An unknown station, when unknown stations are refused"),
+        (status = 503, description = "The server is full or shutting down")))]
+pub async fn central_socket(
+    state: State<AppState>,
+    station_id: Path<String>,
+    uri: OriginalUri,
+    peer: ConnectInfo<Peer>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    station_socket(state, station_id, uri, peer, headers, ws).await
 }
 
 /// The user and password of an `Authorization: Basic` header (RFC 7617), if there is one that

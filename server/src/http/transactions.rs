@@ -4,14 +4,40 @@
 
 use super::api::unavailable;
 use super::fleet::with_total;
+use super::openapi::ErrorBody;
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use engine::model::TransactionEventView;
 use engine::model::{StoredSample, Transaction};
+use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+/// A transaction with its meter values and its events.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TransactionDetail {
+    #[serde(flatten)]
+    transaction: Transaction,
+    /// One sampled value each, in time order.
+    meter_values: Vec<StoredSample>,
+    /// A 2.0.1 transaction's events, by seqNo (none for 1.6).
+    events: Vec<TransactionEventView>,
+}
+
+/// The transaction a route is about.
+#[derive(IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub(super) struct TransactionPath(
+    /// The central system's transaction id.
+    #[param(example = 1)]
+    #[allow(dead_code)]
+    i64,
+);
 
 /// The largest number of transactions one list answers with.
 const TRANSACTIONS_LIMIT: u32 = 1000;
@@ -36,8 +62,22 @@ async fn transaction_page(
         .map_err(unavailable)
 }
 
-/// `GET /api/transactions?station=&tag=&active=&from=&to=&offset=&limit=`: newest first, at
-/// most [`TRANSACTIONS_LIMIT`]; `X-Total-Count` says how many match.
+/// Transactions, newest first, a page at a time.
+///
+/// At most 1 000 a page (and 1 000 when no limit is given); `X-Total-Count` says how many match.
+#[utoipa::path(get, path = "/transactions", tag = "Transactions",
+    params(
+        ("station" = Option<String>, Query, description = "Only this station's", example = "CP-001"),
+        ("tag" = Option<String>, Query, description = "Only this id tag's", example = "04A1B2C3D4"),
+        ("active" = Option<bool>, Query, description = "Only running ones (true) or only finished ones (false)"),
+        ("from" = Option<String>, Query, description = "Started at or after: a date (UTC midnight) or an RFC 3339 time", example = "2026-11-01"),
+        ("to" = Option<String>, Query, description = "Started before: a date (UTC midnight) or an RFC 3339 time", example = "2026-12-01T00:00:00Z"),
+        ("offset" = Option<u64>, Query, description = "How many matching transactions to skip"),
+        ("limit" = Option<u32>, Query, description = "How many to answer", minimum = 1, example = 50),
+    ),
+    responses((status = 200, description = "A page of transactions", body = Vec<Transaction>,
+            headers(("X-Total-Count" = u64, description = "How many transactions match in all"))),
+        (status = 400, description = "A parameter is unknown or invalid (named)", body = ErrorBody)))]
 pub async fn transactions(
     State(state): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
@@ -46,8 +86,22 @@ pub async fn transactions(
     Ok(with_total(Json(list).into_response(), total))
 }
 
-/// The transactions as CSV, one line each, for spreadsheets and billing.
-/// The same filters as the JSON list; up to [`CSV_TRANSACTIONS_LIMIT`] lines.
+/// Transactions as CSV, one line each, for spreadsheets and billing.
+///
+/// The same filters as the JSON list; up to 100 000 lines.
+#[utoipa::path(get, path = "/transactions.csv", tag = "Transactions",
+    params(
+        ("station" = Option<String>, Query, description = "Only this station's", example = "CP-001"),
+        ("tag" = Option<String>, Query, description = "Only this id tag's", example = "04A1B2C3D4"),
+        ("active" = Option<bool>, Query, description = "Only running ones (true) or only finished ones (false)"),
+        ("from" = Option<String>, Query, description = "Started at or after: a date (UTC midnight) or an RFC 3339 time", example = "2026-11-01"),
+        ("to" = Option<String>, Query, description = "Started before: a date (UTC midnight) or an RFC 3339 time", example = "2026-12-01T00:00:00Z"),
+        ("offset" = Option<u64>, Query, description = "How many matching transactions to skip"),
+        ("limit" = Option<u32>, Query, description = "How many to answer", minimum = 1, example = 50),
+    ),
+    responses((status = 200, description = "RFC 4180 CSV with a header line", content_type = "text/csv", body = String,
+            headers(("X-Total-Count" = u64, description = "How many transactions match in all"))),
+        (status = 400, description = "A parameter is unknown or invalid (named)", body = ErrorBody)))]
 pub async fn transactions_csv(
     State(state): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
@@ -90,6 +144,10 @@ pub async fn transactions_csv(
 }
 
 /// A transaction's meter values as CSV, one sampled value per line.
+#[utoipa::path(get, path = "/transactions/{id}/meter-values.csv", tag = "Transactions", params(TransactionPath),
+    responses((status = 200, description = "RFC 4180 CSV with a header line", content_type = "text/csv", body = String),
+        (status = 400, description = "Not a transaction id", body = ErrorBody),
+        (status = 404, description = "No such transaction", body = ErrorBody)))]
 pub async fn meter_values_csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -191,23 +249,25 @@ async fn with_samples(
     Ok((found, samples))
 }
 
+/// One transaction with its meter values and, for 2.0.1, its events.
+#[utoipa::path(get, path = "/transactions/{id}", tag = "Transactions", params(TransactionPath),
+    responses((status = 200, description = "The transaction", body = TransactionDetail),
+        (status = 400, description = "Not a transaction id", body = ErrorBody),
+        (status = 404, description = "No such transaction", body = ErrorBody)))]
 pub async fn transaction(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (found, samples) = with_samples(&state, &id).await?;
-    let id = found.id;
-    let mut value = serde_json::to_value(found)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("transaction not serialisable: {e}")))?;
-    value["meterValues"] = serde_json::to_value(samples)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("samples not serialisable: {e}")))?;
-    // A 2.0.1 transaction's events, by seqNo (none for 1.6).
     let events = state
         .engine
-        .transaction_events(id)
+        .transaction_events(found.id)
         .await
         .map_err(unavailable)?;
-    value["events"] = serde_json::to_value(events)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("events not serialisable: {e}")))?;
-    Ok(Json(value).into_response())
+    Ok(Json(TransactionDetail {
+        transaction: found,
+        meter_values: samples,
+        events,
+    })
+    .into_response())
 }

@@ -14,6 +14,7 @@ mod messages;
 mod metrics;
 mod ocpp16;
 mod ocpp201;
+mod openapi;
 mod operators;
 mod security;
 mod security_upgrade;
