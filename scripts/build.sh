@@ -4,7 +4,8 @@
 #   1. frontend (wasm32)  -> target/wasm32-unknown-unknown/debug/frontend.wasm
 #   2. wasm-bindgen       -> target/site/pkg/centrale.js + centrale_bg.wasm
 #   3. style/, public/    -> target/site/pkg/centrale.css, target/site/*
-#   4. server             -> target/debug/centrale
+#   4. server             -> target/debug/centrale, with target/site compiled in (it runs from
+#                            any folder; --site-root serves files from the disk instead)
 source "$(dirname "$0")/common.sh"
 ensure_libssl
 ensure_wasm_target
@@ -20,5 +21,6 @@ fi
 cp style/main.css "$SITE_DIR/pkg/centrale.css"
 cp -R public/. "$SITE_DIR/"
 
-step "building the server"
-cargo build --locked -p server --bin centrale -p simulator --bin centrale-sim
+step "building the server (the dashboard's files compiled in)"
+CENTRALE_EMBED_SITE="$SITE_DIR" cargo build --locked -p server --bin centrale --features server/embed-site \
+  -p simulator --bin centrale-sim

@@ -78,6 +78,25 @@ ensure_promtool() {
   fi
 }
 
+ensure_systemd_analyze() {
+  if ! command -v systemd-analyze >/dev/null; then
+    step "installing systemd from Debian (systemd-analyze checks deploy/centrale.service)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd
+  fi
+}
+
+# Checks the systemd unit in deploy/ with `systemd-analyze verify`, its ExecStart pointed at
+# binary $1; any warning (an unknown key, a bad value) fails.
+verify_systemd_unit() {
+  local dir out
+  dir="$(mktemp -d)"
+  sed "s|^ExecStart=/usr/local/bin/centrale|ExecStart=$1|" "$ROOT/deploy/centrale.service" > "$dir/centrale.service"
+  out="$(systemd-analyze verify "$dir/centrale.service" 2>&1)" || { echo "$out"; rm -rf "$dir"; return 1; }
+  rm -rf "$dir"
+  if [ -n "$out" ]; then echo "$out"; return 1; fi
+}
+
 ensure_postgres() {
   if ! command -v openssl >/dev/null; then
     step "installing openssl from Debian (a certificate for the test PostgreSQL)"

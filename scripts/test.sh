@@ -7,6 +7,7 @@ ensure_chromium
 ensure_npm_packages
 ensure_postgres
 ensure_promtool
+ensure_systemd_analyze
 # The metrics test must run promtool, not skip it.
 export CENTRALE_REQUIRE_PROMTOOL=1
 "$ROOT/scripts/build.sh"
@@ -39,6 +40,9 @@ if rustup toolchain list | grep -q '^nightly'; then
 else
   step "fuzzing skipped: no nightly Rust toolchain on this machine (cargo-fuzz needs one)"
 fi
+
+step "the systemd unit (deploy/centrale.service), checked by systemd-analyze verify"
+verify_systemd_unit "$TARGET_DIR/debug/centrale"
 
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SIM_BIN="$TARGET_DIR/debug/centrale-sim" \

@@ -19,19 +19,26 @@ export interface Centrale {
   adminPassword: string;
   /** `fetch` of this server's `path`, signed in with an admin's API token. */
   api: (path: string, init?: RequestInit) => Promise<Response>;
+  /** The test's own folder: its database (and, with `embeddedSite`, the working directory). */
+  folder: string;
   /** Runs `centrale --database <this test's> ARGS` (e.g. `user add`) and answers its stdout. */
   cli: (args: string[], input?: string) => string;
 }
 
-/** Starts `centrale --listen 127.0.0.1:0` on a new SQLite file and waits for its address. */
-async function startCentrale(args: string[]): Promise<{ centrale: Centrale; proc: ChildProcess; dir: string }> {
+/**
+ * Starts `centrale --listen 127.0.0.1:0` on a new SQLite file and waits for its address. With
+ * `embeddedSite`, it runs in that empty folder with no site root: the dashboard's files are the
+ * ones compiled into the binary.
+ */
+async function startCentrale(args: string[], embeddedSite = false): Promise<{ centrale: Centrale; proc: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'centrale-e2e-'));
   const bin = process.env.CENTRALE_BIN ?? join(ROOT, 'target', 'debug', 'centrale');
   const site = process.env.CENTRALE_SITE_ROOT ?? join(ROOT, 'target', 'site');
+  const { CENTRALE_SITE_ROOT: _, ...environment } = process.env;
   const proc = spawn(
     bin,
-    ['--listen', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'centrale.db')}`, '--site-root', site, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'info' } },
+    ['--listen', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'centrale.db')}`, ...(embeddedSite ? [] : ['--site-root', site]), ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...environment, RUST_LOG: 'info' }, cwd: embeddedSite ? dir : undefined },
   );
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d));
@@ -56,7 +63,7 @@ async function startCentrale(args: string[]): Promise<{ centrale: Centrale; proc
   const token = cli(['token', 'add', '--user', 'admin', '--name', 'end-to-end tests', '--role', 'admin']).trim().split('\n').pop()!;
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
-  return { centrale: { url, wsUrl: url.replace(/^http/, 'ws'), logs: () => stderr, adminPassword, api, cli }, proc, dir };
+  return { centrale: { url, wsUrl: url.replace(/^http/, 'ws'), logs: () => stderr, adminPassword, api, cli, folder: dir }, proc, dir };
 }
 
 /** A raw OCPP-J station: opens the socket with a subprotocol, sends frames, collects answers. */
@@ -162,7 +169,7 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; simulator: Simulator; signedIn: boolean }>({
+export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; embeddedSite: boolean; simulator: Simulator; signedIn: boolean }>({
   /** Whether `page` starts signed in as the admin (`test.use({ signedIn: false })` for the login page's tests). */
   signedIn: [true, { option: true }],
   page: async ({ page, centrale, signedIn }, use) => {
@@ -171,8 +178,10 @@ export const test = base.extend<{ centrale: Centrale; centraleArgs: string[]; si
   },
   /** Extra flags for `centrale`, e.g. `test.use({ centraleArgs: ['--registration', 'open'] })`. */
   centraleArgs: [[], { option: true }],
-  centrale: async ({ centraleArgs }, use, testInfo) => {
-    const { centrale, proc, dir } = await startCentrale(centraleArgs);
+  /** Run with the dashboard's files compiled into the binary, from an empty folder (`test.use({ embeddedSite: true })`). */
+  embeddedSite: [false, { option: true }],
+  centrale: async ({ centraleArgs, embeddedSite }, use, testInfo) => {
+    const { centrale, proc, dir } = await startCentrale(centraleArgs, embeddedSite);
     await use(centrale);
     const exited = new Promise((ok) => proc.once('exit', ok));
     proc.kill('SIGTERM');

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod http;
+mod site;
 pub mod tls;
 
 use anyhow::Context;
@@ -66,8 +67,9 @@ pub struct Config {
     pub database: String,
 
     /// Directory with the dashboard's browser files (`pkg/centrale.js`, `.wasm`, `.css`).
-    #[arg(long, env = "CENTRALE_SITE_ROOT", default_value = "target/site")]
-    pub site_root: String,
+    /// Default: the files compiled into the binary (`make release`), else `target/site`.
+    #[arg(long, env = "CENTRALE_SITE_ROOT")]
+    pub site_root: Option<String>,
 
     /// How unknown stations are treated: `open` (accepted at once), `pending` (recorded, told
     /// to wait until an operator accepts them) or `closed` (refused with HTTP 404).
@@ -229,7 +231,7 @@ impl Config {
         Config {
             listen,
             database: database.into(),
-            site_root: "target/site".to_owned(),
+            site_root: None,
             registration: RegistrationPolicy::Pending,
             heartbeat_interval: 300,
             call_timeout: 30,
@@ -390,16 +392,23 @@ impl Server {
             .transpose()?;
         let metrics_addr = metrics.as_ref().map(TcpListener::local_addr).transpose()?;
 
+        let embedded = config.site_root.is_none() && site::embedded();
+        let site_root = config.site_root.as_deref().unwrap_or("target/site");
         let options = LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
-            .site_root(config.site_root.as_str())
+            .site_root(site_root)
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        let js = Path::new(&config.site_root)
+        let js = Path::new(site_root)
             .join("pkg")
             .join(format!("{}.js", app::OUTPUT_NAME));
-        if !js.exists() {
+        if embedded {
+            tracing::info!(
+                bytes = site::embedded_size(),
+                "dashboard files served from the binary"
+            );
+        } else if !js.exists() {
             tracing::warn!(
                 "dashboard files not found at {}: pages render but will not be interactive \
                  (build them with `make build`)",
@@ -408,7 +417,7 @@ impl Server {
         }
 
         let max_message = usize::try_from(config.max_message_size).unwrap_or(usize::MAX);
-        let router = http::router(engine.clone(), options, max_message);
+        let router = http::router(engine.clone(), options, max_message, embedded);
         let stop = CancellationToken::new();
         // Sessions and event streams end on the engine's token, so that the HTTP servers' wait
         // for open connections ends too.

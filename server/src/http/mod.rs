@@ -17,10 +17,15 @@ mod transactions;
 pub use error::ApiError;
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::Uri;
+use axum::response::Response;
 use engine::Engine;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -51,8 +56,24 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
-/// The whole HTTP surface: stations, API, dashboard and its static files.
-pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Router {
+/// The dashboard's static files (from the binary when `embedded`, else from the site root),
+/// and the dashboard's 404 page for any other path.
+fn static_files(
+    embedded: bool,
+) -> impl Fn(Uri, State<AppState>, Request) -> Pin<Box<dyn Future<Output = Response> + Send>> + Clone
+{
+    let from_disk = leptos_axum::file_and_error_handler::<AppState, _>(app::shell);
+    move |uri: Uri, state: State<AppState>, request: Request| {
+        if embedded && let Some(file) = crate::site::response(&uri, request.headers()) {
+            return Box::pin(std::future::ready(file));
+        }
+        from_disk(uri, state, request)
+    }
+}
+
+/// The whole HTTP surface: stations, API, dashboard and its static files (`embedded`: the
+/// files compiled into the binary are served).
+pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize, embedded: bool) -> Router {
     let state = AppState {
         engine: engine.clone(),
         leptos,
@@ -78,9 +99,7 @@ pub fn router(engine: Engine, leptos: LeptosOptions, max_message: usize) -> Rout
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(static_files(embedded))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,
