@@ -22,5 +22,4 @@ cp style/main.css "$SITE_DIR/pkg/centrale.css"
 cp -R public/. "$SITE_DIR/"
 
 step "building the server (the dashboard's files compiled in)"
-CENTRALE_EMBED_SITE="$SITE_DIR" cargo build --locked -p server --bin centrale --features server/embed-site \
-  -p simulator --bin centrale-sim
+build_binaries

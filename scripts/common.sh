@@ -78,6 +78,15 @@ ensure_promtool() {
   fi
 }
 
+# The debug binaries: `centrale`, with the dashboard's files in target/site compiled in (it runs
+# from any folder), and the simulator `centrale-sim`. `cargo test` builds `centrale` again
+# without them (a package's tests get its binaries), so the tests call this again before the
+# end-to-end tests; only the link is redone.
+build_binaries() {
+  CENTRALE_EMBED_SITE="$SITE_DIR" cargo build --locked -p server --bin centrale --features server/embed-site \
+    -p simulator --bin centrale-sim
+}
+
 ensure_systemd_analyze() {
   if ! command -v systemd-analyze >/dev/null; then
     step "installing systemd from Debian (systemd-analyze checks deploy/centrale.service)"

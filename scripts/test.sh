@@ -44,6 +44,9 @@ fi
 step "the systemd unit (deploy/centrale.service), checked by systemd-analyze verify"
 verify_systemd_unit "$TARGET_DIR/debug/centrale"
 
+step "the binaries again, the dashboard compiled in (cargo test built centrale without it)"
+build_binaries
+
 step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SIM_BIN="$TARGET_DIR/debug/centrale-sim" \
   CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test)
