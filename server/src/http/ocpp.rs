@@ -28,6 +28,27 @@ use futures_util::future::ready;
 use futures_util::{SinkExt, StreamExt};
 use protocol::{OcppVersion, StationId};
 
+/// How the stations' WebSocket routes answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum SocketAnswers {
+    /// Switching to the WebSocket
+    #[response(status = 101)]
+    Switching,
+    /// Not a WebSocket request, or no OCPP version Centrale speaks offered
+    #[response(status = 400)]
+    NoVersion,
+    /// Credentials missing or wrong for the station's security profile
+    #[response(status = 401)]
+    Unauthorized,
+    /// An unknown station, when unknown stations are refused
+    #[response(status = 404)]
+    Unknown,
+    /// The server is full or shutting down
+    #[response(status = 503)]
+    Full,
+}
+
 /// A station's OCPP WebSocket.
 ///
 /// The station offers its OCPP versions as subprotocols (`ocpp2.0.1`, `ocpp1.6`); the newest
@@ -36,11 +57,7 @@ use protocol::{OcppVersion, StationId};
 #[utoipa::path(get, path = "/ocpp/{stationId}", tag = "Service", security(()),
     params(("stationId" = String, Path, description = "The station's identity", example = "CP-001"),
         ("Sec-WebSocket-Protocol" = String, Header, description = "The OCPP versions offered", example = "ocpp2.0.1, ocpp1.6")),
-    responses((status = 101, description = "Switching to the WebSocket"),
-        (status = 400, description = "Not a WebSocket request, or no OCPP version Centrale speaks offered"),
-        (status = 401, description = "Credentials missing or wrong for the station's security profile"),
-        (status = 404, description = "An unknown station, when unknown stations are refused"),
-        (status = 503, description = "The server is full or shutting down")))]
+    responses(SocketAnswers))]
 pub async fn station_socket(
     State(state): State<AppState>,
     Path(station_id): Path<String>,
@@ -171,11 +188,7 @@ pub async fn station_socket(
 #[utoipa::path(get, path = "/central/{stationId}", tag = "Service", security(()),
     params(("stationId" = String, Path, description = "The station's identity", example = "CP-001"),
         ("Sec-WebSocket-Protocol" = String, Header, description = "The OCPP versions offered", example = "ocpp2.0.1, ocpp1.6")),
-    responses((status = 101, description = "Switching to the WebSocket"),
-        (status = 400, description = "Not a WebSocket request, or no OCPP version Centrale speaks offered"),
-        (status = 401, description = "Credentials missing or wrong for the station's security profile"),
-        (status = 404, description = "An unknown station, when unknown stations are refused"),
-        (status = 503, description = "The server is full or shutting down")))]
+    responses(SocketAnswers))]
 pub async fn central_socket(
     state: State<AppState>,
     station_id: Path<String>,

@@ -29,6 +29,33 @@ pub(super) struct TransactionDetail {
     events: Vec<TransactionEventView>,
 }
 
+/// The filters of the transaction lists (read by `TransactionQuery::from_params`, which
+/// refuses any other parameter).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(super) struct TransactionFilters {
+    /// Only this station's.
+    #[param(example = "CP-001")]
+    station: Option<String>,
+    /// Only this id tag's.
+    #[param(example = "04A1B2C3D4")]
+    tag: Option<String>,
+    /// Only running ones (true) or only finished ones (false).
+    active: Option<bool>,
+    /// Started at or after: a date (UTC midnight) or an RFC 3339 time.
+    #[param(example = "2026-11-01")]
+    from: Option<String>,
+    /// Started before: a date (UTC midnight) or an RFC 3339 time.
+    #[param(example = "2026-12-01T00:00:00Z")]
+    to: Option<String>,
+    /// How many matching transactions to skip.
+    offset: Option<u64>,
+    /// How many to answer.
+    #[param(minimum = 1, example = 50)]
+    limit: Option<u32>,
+}
+
 /// The transaction a route is about.
 #[derive(IntoParams)]
 #[into_params(names("id"), parameter_in = Path)]
@@ -66,15 +93,7 @@ async fn transaction_page(
 ///
 /// At most 1 000 a page (and 1 000 when no limit is given); `X-Total-Count` says how many match.
 #[utoipa::path(get, path = "/transactions", tag = "Transactions",
-    params(
-        ("station" = Option<String>, Query, description = "Only this station's", example = "CP-001"),
-        ("tag" = Option<String>, Query, description = "Only this id tag's", example = "04A1B2C3D4"),
-        ("active" = Option<bool>, Query, description = "Only running ones (true) or only finished ones (false)"),
-        ("from" = Option<String>, Query, description = "Started at or after: a date (UTC midnight) or an RFC 3339 time", example = "2026-11-01"),
-        ("to" = Option<String>, Query, description = "Started before: a date (UTC midnight) or an RFC 3339 time", example = "2026-12-01T00:00:00Z"),
-        ("offset" = Option<u64>, Query, description = "How many matching transactions to skip"),
-        ("limit" = Option<u32>, Query, description = "How many to answer", minimum = 1, example = 50),
-    ),
+    params(TransactionFilters),
     responses((status = 200, description = "A page of transactions", body = Vec<Transaction>,
             headers(("X-Total-Count" = u64, description = "How many transactions match in all"))),
         (status = 400, description = "A parameter is unknown or invalid (named)", body = ErrorBody)))]
@@ -90,15 +109,7 @@ pub async fn transactions(
 ///
 /// The same filters as the JSON list; up to 100 000 lines.
 #[utoipa::path(get, path = "/transactions.csv", tag = "Transactions",
-    params(
-        ("station" = Option<String>, Query, description = "Only this station's", example = "CP-001"),
-        ("tag" = Option<String>, Query, description = "Only this id tag's", example = "04A1B2C3D4"),
-        ("active" = Option<bool>, Query, description = "Only running ones (true) or only finished ones (false)"),
-        ("from" = Option<String>, Query, description = "Started at or after: a date (UTC midnight) or an RFC 3339 time", example = "2026-11-01"),
-        ("to" = Option<String>, Query, description = "Started before: a date (UTC midnight) or an RFC 3339 time", example = "2026-12-01T00:00:00Z"),
-        ("offset" = Option<u64>, Query, description = "How many matching transactions to skip"),
-        ("limit" = Option<u32>, Query, description = "How many to answer", minimum = 1, example = 50),
-    ),
+    params(TransactionFilters),
     responses((status = 200, description = "RFC 4180 CSV with a header line", content_type = "text/csv", body = String,
             headers(("X-Total-Count" = u64, description = "How many transactions match in all"))),
         (status = 400, description = "A parameter is unknown or invalid (named)", body = ErrorBody)))]
