@@ -161,11 +161,14 @@ impl TokenStatus {
     ];
 }
 
-/// An id token as the store knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An id token as the store knows it (and as the API answers a stored one, or an entry of a
+/// station's local list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct IdTag {
     pub id_tag: String,
     pub status: TokenStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub expiry_date: Option<OffsetDateTime>,
     pub parent_id_tag: Option<String>,
 }
@@ -269,7 +272,7 @@ pub struct StartedTransaction {
 }
 
 /// How a StopTransaction matched what the engine knew.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum StopOutcome {
     /// The transaction was active and is now stopped.
     Stopped,
@@ -364,7 +367,7 @@ pub struct StoredSample {
 }
 
 /// A point of a transaction's energy and power curve.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeriesPoint {
     #[serde(with = "time::serde::rfc3339")]

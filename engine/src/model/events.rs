@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// The kind of a transaction event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TransactionEventKind {
     Started,
     Updated,

@@ -17,7 +17,7 @@ use engine::model::{
 };
 use engine::model::{IdTag, Registration, TokenStatus};
 use engine::operators::{Permission, Principal};
-use engine::security::SecurityProfile;
+use engine::security::{SecurityProfile, StationSecurity};
 use protocol::StationId;
 use protocol::types::StoredIdToken;
 use serde::de::DeserializeOwned;
@@ -279,35 +279,13 @@ struct IdTagBody {
     parent_id_tag: Option<String>,
 }
 
-/// An id tag as stored, or as sent in a station's local list.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct IdTagEntry {
-    id_tag: String,
-    status: TokenStatus,
-    #[serde(with = "time::serde::rfc3339::option")]
-    expiry_date: Option<OffsetDateTime>,
-    parent_id_tag: Option<String>,
-}
-
-impl From<IdTag> for IdTagEntry {
-    fn from(tag: IdTag) -> IdTagEntry {
-        IdTagEntry {
-            id_tag: tag.id_tag,
-            status: tag.status,
-            expiry_date: tag.expiry_date,
-            parent_id_tag: tag.parent_id_tag,
-        }
-    }
-}
-
 /// A station's local authorization list as last sent.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct LocalList {
     /// The version the station was sent with the list.
     list_version: Option<i64>,
-    entries: Vec<IdTagEntry>,
+    entries: Vec<IdTag>,
 }
 
 /// A live connection, as SpringOcpp (the project Centrale grew from) listed them.
@@ -325,8 +303,8 @@ pub(super) struct Connection {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct SecurityAnswer {
-    security_profile: SecurityProfile,
-    has_password: bool,
+    #[serde(flatten)]
+    security: StationSecurity,
     /// The password Centrale made, shown this once (when profile 1 or 2 needed one and none
     /// was given or kept).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -347,7 +325,7 @@ pub(super) struct StationPath(
 #[utoipa::path(put, path = "/id-tags/{idTag}", tag = "Authorization",
     params(("idTag" = String, Path, description = "The tag (up to 20 characters)", example = "04A1B2C3D4")),
     request_body = IdTagBody,
-    responses((status = 200, description = "The tag as stored", body = IdTagEntry),
+    responses((status = 200, description = "The tag as stored", body = IdTag),
         (status = 400, description = "A field is invalid (named)", body = ErrorBody)))]
 pub async fn put_id_tag(
     State(state): State<AppState>,
@@ -390,7 +368,7 @@ pub async fn put_id_tag(
         .put_id_tag(stored.clone())
         .await
         .map_err(unavailable)?;
-    Ok(Json(IdTagEntry::from(stored)).into_response())
+    Ok(Json(stored).into_response())
 }
 
 /// Removes an id tag.
@@ -478,14 +456,7 @@ pub async fn local_list(
         .local_list_version(&id)
         .await
         .map_err(unavailable)?;
-    let entries = state
-        .engine
-        .local_list(&id)
-        .await
-        .map_err(unavailable)?
-        .into_iter()
-        .map(IdTagEntry::from)
-        .collect();
+    let entries = state.engine.local_list(&id).await.map_err(unavailable)?;
     Ok(Json(LocalList {
         list_version: version,
         entries,
@@ -530,8 +501,7 @@ pub async fn put_station_security(
         .map_err(unavailable)?
         .ok_or_else(|| ApiError::NotFound(format!("no station {id}")))?;
     Ok(Json(SecurityAnswer {
-        security_profile: security.security_profile,
-        has_password: security.has_password,
+        security,
         password: generated,
     })
     .into_response())
