@@ -8,7 +8,8 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [['list']],
+  // The JSON report feeds the summary of failures make test prints last (failures.mjs).
+  reporter: [['list'], ['json', { outputFile: 'report.json' }]],
   outputDir: 'test-results',
   use: {
     browserName: 'chromium',

@@ -48,7 +48,9 @@ step "the binaries again, the dashboard compiled in (cargo test built centrale w
 build_binaries
 
 step "end-to-end tests (Playwright, Chromium)"
+# A failure's message is printed again at the very end, where a reader of the log's tail sees
+# it (the list reporter prints it above the attachments).
 (cd end2end && CENTRALE_BIN="$TARGET_DIR/debug/centrale" CENTRALE_SIM_BIN="$TARGET_DIR/debug/centrale-sim" \
-  CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test)
+  CENTRALE_SITE_ROOT="$SITE_DIR" npx playwright test) || { node end2end/failures.mjs end2end/report.json; exit 1; }
 
 step "all checks and tests passed in $((SECONDS - started)) s (after the build)"
