@@ -10,8 +10,13 @@ use leptos::prelude::*;
 
 mod device;
 mod fleet;
+mod webhooks;
 pub use device::{list_alerts, list_deviations, list_evse_connectors, list_variables, set_lenient};
 pub use fleet::{load_overview, load_station_history};
+pub use webhooks::{
+    AddWebhook, RemoveWebhook, ReplayDelivery, SetWebhookEnabled, add_webhook, list_deliveries,
+    list_webhooks, remove_webhook, replay_delivery, set_webhook_enabled,
+};
 
 /// The API's description (OpenAPI 3.1), as the server serves it at `/api/openapi.json`; the
 /// server puts it in the context (the app does not know the routes).

@@ -10,6 +10,7 @@ mod fleet;
 mod history;
 mod messages;
 mod transactions;
+mod webhooks;
 
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
@@ -27,6 +28,7 @@ pub use transactions::{
     ChartPoint, TRANSACTIONS_SHOWN, TransactionDetail, TransactionEventRow, TransactionListQuery,
     TransactionListing, TransactionRow,
 };
+pub use webhooks::{DeliveryRow, WEBHOOK_KINDS, WebhookRow};
 
 /// A station as the Stations page shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,3 +13,4 @@ pub mod station_history;
 pub mod stations;
 pub mod transaction;
 pub mod transactions;
+pub mod webhooks;

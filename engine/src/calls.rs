@@ -375,20 +375,31 @@ impl Engine {
             Ok(payload) => format!("Answered {payload}"),
             Err(e) => e.to_string(),
         };
-        if let Err(e) = self.inner.store.audit_finish(audit, &outcome).await {
+        let at = time::OffsetDateTime::now_utc();
+        let reports = |(): &()| {
+            vec![Event::CommandAnswered {
+                station_id: station.to_string(),
+                action: action.to_owned(),
+                result: match &answered {
+                    Ok(payload) => CallOutcome::Answered {
+                        payload: payload.clone(),
+                    },
+                    Err(e) => CallOutcome::Failed {
+                        error: e.to_string(),
+                    },
+                },
+                at,
+            }]
+        };
+        if let Err(e) = self
+            .inner
+            .store
+            .audit_finish(audit, &outcome, &reports)
+            .await
+        {
             tracing::warn!(error = %e, "could not record a call's outcome in the audit log");
         }
-        self.emit(Event::CommandAnswered {
-            station_id: station.to_string(),
-            action: action.to_owned(),
-            result: match answered {
-                Ok(payload) => CallOutcome::Answered { payload },
-                Err(e) => CallOutcome::Failed {
-                    error: e.to_string(),
-                },
-            },
-            at: time::OffsetDateTime::now_utc(),
-        });
+        self.emit_reports(&reports, &());
         decoded
     }
 

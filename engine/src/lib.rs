@@ -29,6 +29,7 @@ pub mod security;
 pub mod session;
 pub mod store;
 mod transactions;
+pub mod webhooks;
 
 pub use event::Event;
 pub use session::{Incoming, Outgoing};
@@ -209,6 +210,16 @@ impl Engine {
         // No connection outlives a server: a station still marked online was held by a
         // process that stopped (or died) before it could say so.
         engine.inner.store.all_offline().await?;
+        engine
+            .inner
+            .store
+            .outbox_restarted(time::OffsetDateTime::now_utc())
+            .await?;
+        webhooks::start(
+            engine.inner.store.clone(),
+            engine.inner.shutdown.clone(),
+            &engine.inner.tasks,
+        );
         engine.start_retention();
         engine.start_power_samples();
         Ok(engine)
@@ -297,8 +308,13 @@ impl Engine {
                 .store
                 .prune_older_than(Pruned::MessageLog, now - age)
                 .await?;
-            // The stations' histories are what their messages said, kept as long.
-            for history in [Pruned::StatusChanges, Pruned::Connections] {
+            // The stations' histories are what their messages said, kept as long; so are the
+            // webhook deliveries that told of them.
+            for history in [
+                Pruned::StatusChanges,
+                Pruned::Connections,
+                Pruned::Deliveries,
+            ] {
                 self.inner
                     .store
                     .prune_older_than(history, now - age)
@@ -391,6 +407,14 @@ impl Engine {
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
         self.inner.store.close().await;
+    }
+
+    /// Emits every event `reports` makes of a committed write's `outcome` (the events the
+    /// write put in the webhook outbox, and the others).
+    fn emit_reports<R>(&self, reports: store::webhooks::Reports<'_, R>, outcome: &R) {
+        for event in reports(outcome) {
+            self.emit(event);
+        }
     }
 
     fn emit(&self, event: Event) {

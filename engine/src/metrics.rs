@@ -94,15 +94,25 @@ impl Histogram {
         self.count += 1;
     }
 
-    /// Its samples, each with `labels` (every histogram here has some).
+    /// Its samples, each with `labels` (none: "").
     fn render(&self, out: &mut String, name: &str, labels: &str, bounds: &[f64]) {
+        let sep = if labels.is_empty() { "" } else { "," };
         for (n, bound) in bounds.iter().enumerate() {
             let count = self.buckets.get(n).copied().unwrap_or(0);
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {count}");
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", self.count);
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let plain = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{plain} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{plain} {}", self.count);
     }
 }
 
@@ -120,6 +130,35 @@ pub struct Metrics {
     resyncs: AtomicU64,
     frames_dropped: AtomicU64,
     rate_limited: AtomicU64,
+    /// Webhook delivery attempts: delivered, failed (tried again later), given up.
+    webhooks: [AtomicU64; 3],
+    /// Seconds from an event to its delivery.
+    webhook_delay: Mutex<Histogram>,
+    /// Deliveries waiting, as the delivery task last counted them.
+    webhook_backlog: AtomicU64,
+}
+
+/// How a webhook delivery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// It did not; the delivery is tried again later.
+    Failed,
+    /// It did not, and the retry period is over.
+    GaveUp,
+}
+
+impl Delivery {
+    const ALL: [Delivery; 3] = [Delivery::Delivered, Delivery::Failed, Delivery::GaveUp];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Delivered => "delivered",
+            Delivery::Failed => "failed",
+            Delivery::GaveUp => "given_up",
+        }
+    }
 }
 
 /// `map`'s entry for `key`, or `other` once the map holds [`MAX_LABELS`] keys.
@@ -208,6 +247,19 @@ impl Metrics {
     /// A station went over its message rate (its messages wait).
     pub fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A webhook delivery attempt ended as `result`; a delivered one `delay` after its event.
+    pub fn webhook(&self, result: Delivery, delay: Option<Duration>) {
+        self.webhooks[result as usize].fetch_add(1, Ordering::Relaxed);
+        if let Some(delay) = delay {
+            lock(&self.webhook_delay).observe(SECONDS, delay.as_secs_f64());
+        }
+    }
+
+    /// The deliveries waiting now.
+    pub fn webhook_backlog(&self, waiting: u64) {
+        self.webhook_backlog.store(waiting, Ordering::Relaxed);
     }
 
     /// The exposition: everything counted, and `gauges` read now.
@@ -351,6 +403,39 @@ impl Metrics {
             "gauge",
             "Subscribers of the event feed now (dashboards, API streams, internal).",
             gauges.subscribers,
+        );
+        head(
+            &mut out,
+            "centrale_webhook_deliveries_total",
+            "counter",
+            "Webhook delivery attempts, by result (failed ones are tried again; given_up ones wait for a replay).",
+        );
+        for result in Delivery::ALL {
+            let _ = writeln!(
+                out,
+                "centrale_webhook_deliveries_total{{result=\"{}\"}} {}",
+                result.as_str(),
+                self.webhooks[result as usize].load(Ordering::Relaxed)
+            );
+        }
+        head(
+            &mut out,
+            "centrale_webhook_delivery_delay_seconds",
+            "histogram",
+            "Time from an event to its delivery to an endpoint.",
+        );
+        lock(&self.webhook_delay).render(
+            &mut out,
+            "centrale_webhook_delivery_delay_seconds",
+            "",
+            SECONDS,
+        );
+        single(
+            &mut out,
+            "centrale_webhook_backlog",
+            "gauge",
+            "Webhook deliveries waiting (due now or retried later).",
+            self.webhook_backlog.load(Ordering::Relaxed),
         );
         process(&mut out);
         out

@@ -157,18 +157,21 @@ impl Engine {
         status: ConnectorStatus,
     ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
+        let reports = |(): &()| {
+            vec![Event::ConnectorStatusChanged {
+                station_id: station.to_string(),
+                connector_id: status.connector_id,
+                status: status.status.clone(),
+                error_code: status.error_code.clone(),
+                info: status.info.clone(),
+                at,
+            }]
+        };
         self.inner
             .store
-            .set_connector_status(station, &status, at)
+            .set_connector_status(station, &status, at, &reports)
             .await?;
-        self.emit(Event::ConnectorStatusChanged {
-            station_id: station.to_string(),
-            connector_id: status.connector_id,
-            status: status.status,
-            error_code: status.error_code,
-            info: status.info,
-            at,
-        });
+        self.emit_reports(&reports, &());
         Ok(())
     }
 
@@ -208,21 +211,24 @@ impl Engine {
             authorization.status = TokenStatus::ConcurrentTx;
         }
         let at = OffsetDateTime::now_utc();
-        let (transaction_id, new) = self
-            .inner
-            .store
-            .start_transaction(station, &start, authorization.status, at)
-            .await?;
-        if new {
-            self.emit(Event::TransactionStarted {
+        let reports = |&(transaction_id, new): &(i64, bool)| {
+            let started = Event::TransactionStarted {
                 station_id: station.to_string(),
                 connector_id: start.connector_id,
                 transaction_id,
-                id_tag: start.id_tag,
+                id_tag: start.id_tag.clone(),
                 meter_start: start.meter_start,
                 at: start.timestamp,
-            });
-        }
+            };
+            new.then_some(started).into_iter().collect()
+        };
+        let recorded = self
+            .inner
+            .store
+            .start_transaction(station, &start, authorization.status, at, &reports)
+            .await?;
+        self.emit_reports(&reports, &recorded);
+        let (transaction_id, new) = recorded;
         Ok(StartedTransaction {
             transaction_id,
             authorization,
@@ -238,14 +244,8 @@ impl Engine {
         stop: TransactionStop,
     ) -> Result<(StopOutcome, Option<Authorization>), EngineError> {
         let at = OffsetDateTime::now_utc();
-        let recorded = self
-            .inner
-            .store
-            .stop_transaction(station, &stop, at)
-            .await?;
-        let outcome = recorded.outcome;
-        if outcome == StopOutcome::Stopped {
-            self.emit(Event::TransactionStopped {
+        let reports = |recorded: &crate::model::StopRecorded| {
+            let stopped = Event::TransactionStopped {
                 station_id: station.to_string(),
                 connector_id: recorded.connector_id.unwrap_or(0),
                 transaction_id: stop.transaction_id,
@@ -253,8 +253,19 @@ impl Engine {
                 energy_wh: recorded.meter_start.map(|start| stop.meter_stop - start),
                 reason: stop.reason.clone(),
                 at: stop.timestamp,
-            });
-        }
+            };
+            (recorded.outcome == StopOutcome::Stopped)
+                .then_some(stopped)
+                .into_iter()
+                .collect()
+        };
+        let recorded = self
+            .inner
+            .store
+            .stop_transaction(station, &stop, at, &reports)
+            .await?;
+        self.emit_reports(&reports, &recorded);
+        let outcome = recorded.outcome;
         let authorization = match &stop.id_tag {
             Some(tag) => Some(self.authorize(tag).await?),
             None => None,
@@ -281,27 +292,34 @@ impl Engine {
         let energy = latest(ENERGY_REGISTER);
         let power = latest(ACTIVE_POWER);
         let views = samples.iter().map(crate::event::SampleView::from).collect();
-        let running = self
-            .inner
-            .store
-            .add_samples(station, connector_id, transaction_id, samples)
-            .await?;
-        if let Some(id) = transaction_id
-            && let Some(meter_start) = running
-            && (energy.is_some() || power.is_some())
-        {
-            let at = energy
-                .or(power)
-                .map_or_else(OffsetDateTime::now_utc, |(t, _)| t);
-            self.emit(Event::TransactionUpdated {
-                station_id: station.to_string(),
+        let received = OffsetDateTime::now_utc();
+        let station_id = station.to_string();
+        // Given the meter start of the transaction if it is still running.
+        let updated = move |running: &Option<i64>| -> Vec<Event> {
+            let (Some(id), Some(meter_start)) = (transaction_id, *running) else {
+                return Vec::new();
+            };
+            if energy.is_none() && power.is_none() {
+                return Vec::new();
+            }
+            vec![Event::TransactionUpdated {
+                station_id: station_id.clone(),
                 connector_id,
                 transaction_id: id,
                 energy_wh: energy.map(|(_, wh)| wh - meter_start as f64),
                 power_w: power.map(|(_, w)| w),
-                at,
-            });
-        }
+                at: energy.or(power).map_or(received, |(t, _)| t),
+            }]
+        };
+        // Handed to the writer only when an endpoint wants it: no allocation otherwise.
+        let reports = (transaction_id.is_some() && self.inner.store.wants("transactionUpdated"))
+            .then(|| crate::store::SampleReports(std::sync::Arc::new(updated.clone())));
+        let running = self
+            .inner
+            .store
+            .add_samples(station, connector_id, transaction_id, samples, reports)
+            .await?;
+        self.emit_reports(&updated, &running);
         self.emit(Event::MeterValues {
             station_id: station.to_string(),
             connector_id,
@@ -365,15 +383,26 @@ impl Engine {
         source: EventSource,
     ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
+        let reports = |(): &()| {
+            vec![Event::SecurityEvent {
+                station_id: station.to_string(),
+                event_type: event_type.to_owned(),
+                at: occurred_at,
+            }]
+        };
         self.inner
             .store
-            .add_security_event(station, event_type, tech_info, occurred_at, at, source)
+            .add_security_event(
+                station,
+                event_type,
+                tech_info,
+                occurred_at,
+                at,
+                source,
+                &reports,
+            )
             .await?;
-        self.emit(Event::SecurityEvent {
-            station_id: station.to_string(),
-            event_type: event_type.to_owned(),
-            at: occurred_at,
-        });
+        self.emit_reports(&reports, &());
         Ok(())
     }
 
@@ -392,18 +421,21 @@ impl Engine {
         station: &StationId,
         registration: Registration,
     ) -> Result<bool, EngineError> {
+        let at = OffsetDateTime::now_utc();
+        let reports = |found: &bool| {
+            let changed = Event::RegistrationChanged {
+                station_id: station.to_string(),
+                registration,
+                at,
+            };
+            found.then_some(changed).into_iter().collect()
+        };
         let found = self
             .inner
             .store
-            .set_registration(station, registration)
+            .set_registration(station, registration, &reports)
             .await?;
-        if found {
-            self.emit(Event::RegistrationChanged {
-                station_id: station.to_string(),
-                registration,
-                at: OffsetDateTime::now_utc(),
-            });
-        }
+        self.emit_reports(&reports, &found);
         if found && registration == Registration::Accepted && self.is_connected(station) {
             // Bring the station to Accepted now rather than at its next retry.
             let engine = self.clone();

@@ -41,6 +41,8 @@ impl Engine {
             None => None,
         };
         let at = OffsetDateTime::now_utc();
+        let reports =
+            |recorded: &TransactionEventRecorded| transaction_reports(station, recorded, &event);
         let recorded = self
             .inner
             .store
@@ -49,84 +51,17 @@ impl Engine {
                 &event,
                 authorization.as_ref().map(|a| a.status),
                 at,
+                &reports,
             )
             .await?;
         if recorded.duplicate {
             return Ok((recorded, authorization));
         }
-        let id = recorded.transaction_id;
-        if recorded.new_transaction {
-            self.emit(Event::TransactionStarted {
-                station_id: station.to_string(),
-                connector_id: recorded.connector_id,
-                transaction_id: id,
-                id_tag: event.id_token.clone().unwrap_or_default(),
-                meter_start: recorded.meter_start.unwrap_or(0),
-                at: event.timestamp,
-            });
-        }
-        self.announce_samples(station, &recorded, &event);
-        if recorded.ended {
-            let meter_stop = recorded.meter_stop.unwrap_or(0);
-            self.emit(Event::TransactionStopped {
-                station_id: station.to_string(),
-                connector_id: recorded.connector_id,
-                transaction_id: id,
-                meter_stop,
-                energy_wh: recorded.meter_start.map(|start| meter_stop - start),
-                reason: event.stopped_reason.clone(),
-                at: event.timestamp,
-            });
-        }
+        self.emit_reports(&reports, &recorded);
         if recorded.gap && (recorded.ended || event.offline) {
             self.ask_transaction_status(station, event.station_transaction_id.clone());
         }
         Ok((recorded, authorization))
-    }
-
-    /// The feed's view of a transaction event's meter values.
-    fn announce_samples(
-        &self,
-        station: &StationId,
-        recorded: &TransactionEventRecorded,
-        event: &TransactionEvent,
-    ) {
-        if event.samples.is_empty() {
-            return;
-        }
-        let latest = |measurand: &str| {
-            event
-                .samples
-                .iter()
-                .filter(|s| s.measurand == measurand && s.phase.is_none())
-                .max_by_key(|s| s.timestamp)
-                .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
-        };
-        let energy = latest(ENERGY_REGISTER);
-        let power = latest(ACTIVE_POWER);
-        if !recorded.ended && (energy.is_some() || power.is_some()) {
-            let at = energy.or(power).map_or(event.timestamp, |(t, _)| t);
-            self.emit(Event::TransactionUpdated {
-                station_id: station.to_string(),
-                connector_id: recorded.connector_id,
-                transaction_id: recorded.transaction_id,
-                energy_wh: energy
-                    .zip(recorded.meter_start)
-                    .map(|((_, wh), start)| wh - start as f64),
-                power_w: power.map(|(_, w)| w),
-                at,
-            });
-        }
-        self.emit(Event::MeterValues {
-            station_id: station.to_string(),
-            connector_id: recorded.connector_id,
-            transaction_id: Some(recorded.transaction_id),
-            samples: event
-                .samples
-                .iter()
-                .map(crate::event::SampleView::from)
-                .collect(),
-        });
     }
 
     /// Asks a station about one of its transactions (GetTransactionStatus), in the background.
@@ -165,19 +100,29 @@ impl Engine {
         timestamp: OffsetDateTime,
     ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
+        let reports = |evse_status: &String| {
+            vec![Event::ConnectorStatusChanged {
+                station_id: station.to_string(),
+                connector_id: evse_id,
+                status: evse_status.clone(),
+                error_code: "NoError".to_owned(),
+                info: Some(format!("connector {connector_id}: {status}")),
+                at,
+            }]
+        };
         let evse_status = self
             .inner
             .store
-            .set_evse_connector_status(station, evse_id, connector_id, status, timestamp, at)
+            .set_evse_connector_status(
+                station,
+                (evse_id, connector_id),
+                status,
+                timestamp,
+                at,
+                &reports,
+            )
             .await?;
-        self.emit(Event::ConnectorStatusChanged {
-            station_id: station.to_string(),
-            connector_id: evse_id,
-            status: evse_status,
-            error_code: "NoError".to_owned(),
-            info: Some(format!("connector {connector_id}: {status}")),
-            at,
-        });
+        self.emit_reports(&reports, &evse_status);
         Ok(())
     }
 
@@ -211,17 +156,21 @@ impl Engine {
         events: Vec<MonitorEvent>,
     ) -> Result<(), EngineError> {
         let at = OffsetDateTime::now_utc();
+        let reports = |(): &()| {
+            events
+                .iter()
+                .map(|event| Event::StationAlert {
+                    station_id: station.to_string(),
+                    event: event.clone(),
+                    at,
+                })
+                .collect()
+        };
         self.inner
             .store
-            .add_monitor_events(station, &events, at)
+            .add_monitor_events(station, &events, at, &reports)
             .await?;
-        for event in events {
-            self.emit(Event::StationAlert {
-                station_id: station.to_string(),
-                event,
-                at,
-            });
-        }
+        self.emit_reports(&reports, &());
         Ok(())
     }
 
@@ -314,4 +263,76 @@ impl Engine {
     ) -> Result<Vec<(u32, u32, String)>, EngineError> {
         self.inner.store.evse_connectors(station).await
     }
+}
+
+/// What a recorded transaction event reports, in order: the transaction started, its meter
+/// values (the transaction updated, while it runs), the transaction stopped.
+fn transaction_reports(
+    station: &StationId,
+    recorded: &TransactionEventRecorded,
+    event: &TransactionEvent,
+) -> Vec<Event> {
+    if recorded.duplicate {
+        return Vec::new();
+    }
+    let station_id = station.to_string();
+    let id = recorded.transaction_id;
+    let mut events = Vec::new();
+    if recorded.new_transaction {
+        events.push(Event::TransactionStarted {
+            station_id: station_id.clone(),
+            connector_id: recorded.connector_id,
+            transaction_id: id,
+            id_tag: event.id_token.clone().unwrap_or_default(),
+            meter_start: recorded.meter_start.unwrap_or(0),
+            at: event.timestamp,
+        });
+    }
+    if !event.samples.is_empty() {
+        let latest = |measurand: &str| {
+            event
+                .samples
+                .iter()
+                .filter(|s| s.measurand == measurand && s.phase.is_none())
+                .max_by_key(|s| s.timestamp)
+                .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
+        };
+        let energy = latest(ENERGY_REGISTER);
+        let power = latest(ACTIVE_POWER);
+        if !recorded.ended && (energy.is_some() || power.is_some()) {
+            events.push(Event::TransactionUpdated {
+                station_id: station_id.clone(),
+                connector_id: recorded.connector_id,
+                transaction_id: id,
+                energy_wh: energy
+                    .zip(recorded.meter_start)
+                    .map(|((_, wh), start)| wh - start as f64),
+                power_w: power.map(|(_, w)| w),
+                at: energy.or(power).map_or(event.timestamp, |(t, _)| t),
+            });
+        }
+        events.push(Event::MeterValues {
+            station_id: station_id.clone(),
+            connector_id: recorded.connector_id,
+            transaction_id: Some(id),
+            samples: event
+                .samples
+                .iter()
+                .map(crate::event::SampleView::from)
+                .collect(),
+        });
+    }
+    if recorded.ended {
+        let meter_stop = recorded.meter_stop.unwrap_or(0);
+        events.push(Event::TransactionStopped {
+            station_id,
+            connector_id: recorded.connector_id,
+            transaction_id: id,
+            meter_stop,
+            energy_wh: recorded.meter_start.map(|start| meter_stop - start),
+            reason: event.stopped_reason.clone(),
+            at: event.timestamp,
+        });
+    }
+    events
 }

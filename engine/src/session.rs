@@ -110,10 +110,16 @@ impl Engine {
         let connection = uuid::Uuid::new_v4();
         // The futures of what runs once or once per message are boxed: the session's own
         // future, which every idle station keeps, holds only what waits between messages.
+        let connected = Event::StationConnected {
+            station_id: station.to_string(),
+            protocol: version,
+            at,
+        };
+        let reports = |(): &()| vec![connected.clone()];
         let (registration, lenient) = match Box::pin(
             self.inner
                 .store
-                .station_connected(&station, connection, version, at, initial),
+                .station_connected(&station, connection, version, at, initial, &reports),
         )
         .await
         {
@@ -128,11 +134,7 @@ impl Engine {
         let (session, cancel, queue) = self.register(&station, connection, version, url, &lenient);
         tracing::Span::current().record("session", session);
         tracing::info!(%version, "connected");
-        self.emit(Event::StationConnected {
-            station_id: station.to_string(),
-            protocol: version,
-            at,
-        });
+        self.emit_reports(&reports, &());
 
         let result = self
             .run_session(
@@ -149,21 +151,24 @@ impl Engine {
 
         let still_current = self.unregister(&station, session);
         let at = OffsetDateTime::now_utc();
+        // A connection another one replaced says nothing: the station is still online.
+        let reports = |(): &()| {
+            let disconnected = Event::StationDisconnected {
+                station_id: station.to_string(),
+                at,
+            };
+            still_current.then_some(disconnected).into_iter().collect()
+        };
         if let Err(e) = Box::pin(
             self.inner
                 .store
-                .station_disconnected(&station, connection, at),
+                .station_disconnected(&station, connection, at, &reports),
         )
         .await
         {
             tracing::warn!(error = %e, "could not record last seen");
         }
-        if still_current {
-            self.emit(Event::StationDisconnected {
-                station_id: station.to_string(),
-                at,
-            });
-        }
+        self.emit_reports(&reports, &());
         tracing::info!(replaced = !still_current, "disconnected");
         result
     }

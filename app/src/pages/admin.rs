@@ -9,8 +9,8 @@ use leptos::prelude::*;
 
 const ROLES: [&str; 3] = ["viewer", "operator", "admin"];
 
-/// Admins only: users and their roles, API tokens, security events, and the audit log of every
-/// call sent to a station with who sent it.
+/// Admins only: users and their roles, API tokens, webhooks, security events, and the audit log
+/// of every call sent to a station with who sent it.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let live = expect_context::<LiveEvents>();
@@ -258,6 +258,7 @@ pub fn AdminPage() -> impl IntoView {
                     {new_token}
                 </form>
             </div>
+            <crate::pages::webhooks::WebhooksPanel />
             <h2>"Security events"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 //! The audit log: every call sent to a station, written through its own group-commit writer.
 
-use super::backend::{Pool, Row, on};
+use super::backend::{Conn, Pool, Row, on};
+use super::webhooks::{Noted, Reports, Wanted, note};
 use super::{GROUP_COMMIT, Store};
 use crate::EngineError;
 use crate::operators::AuditEntry;
@@ -19,10 +20,11 @@ pub(super) enum AuditWrite {
         at: OffsetDateTime,
         reply: tokio::sync::oneshot::Sender<Result<i64, EngineError>>,
     },
-    /// How a call ended: answered once committed.
+    /// How a call ended, with what it reports to the webhook outbox: answered once committed.
     Finish {
         id: i64,
         outcome: String,
+        noted: Vec<Noted>,
         reply: tokio::sync::oneshot::Sender<Result<i64, EngineError>>,
     },
 }
@@ -33,11 +35,19 @@ pub(super) async fn write_audit(
     pool: Pool,
     mut queue: tokio::sync::mpsc::Receiver<AuditWrite>,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    wanted: std::sync::Arc<Wanted>,
 ) {
     let mut group = Vec::with_capacity(GROUP_COMMIT);
     while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
         let started = std::time::Instant::now();
         let committed = commit_audit(&pool, &group).await;
+        if committed.is_ok() {
+            for write in &group {
+                if let AuditWrite::Finish { noted, .. } = write {
+                    wanted.committed(noted);
+                }
+            }
+        }
         metrics.commit(
             crate::metrics::Writer::Audit,
             group.len(),
@@ -90,12 +100,15 @@ async fn commit_audit(pool: &Pool, group: &[AuditWrite]) -> Result<Vec<i64>, Eng
                     .await?;
                     ids.push(id);
                 }
-                AuditWrite::Finish { id, outcome, .. } => {
+                AuditWrite::Finish {
+                    id, outcome, noted, ..
+                } => {
                     sqlx::query("UPDATE audit_log SET outcome = $2 WHERE id = $1")
                         .bind(id)
                         .bind(outcome)
                         .execute(&mut *tx)
                         .await?;
+                    note(Conn::from(&mut *tx), noted).await?;
                     ids.push(0);
                 }
             }
@@ -128,12 +141,19 @@ impl Store {
         answer.await.map_err(|_| writer_gone())?
     }
 
-    /// Records how a call ended; returns once it is committed.
-    pub async fn audit_finish(&self, id: i64, outcome: &str) -> Result<(), EngineError> {
+    /// Records how a call ended, and puts what it `reports` in the webhook outbox in the same
+    /// transaction; returns once it is committed.
+    pub async fn audit_finish(
+        &self,
+        id: i64,
+        outcome: &str,
+        reports: Reports<'_, ()>,
+    ) -> Result<(), EngineError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let write = AuditWrite::Finish {
             id,
             outcome: outcome.to_owned(),
+            noted: self.noted(reports, &()),
             reply,
         };
         self.audit.send(write).await.map_err(|_| writer_gone())?;

@@ -424,6 +424,7 @@ migrations!(
     (14, "station online", "0014_station_online.sql"),
     (15, "fleet power", "0015_fleet_power.sql"),
     (16, "station history", "0016_station_history.sql"),
+    (17, "webhooks", "0017_webhooks.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

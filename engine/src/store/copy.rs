@@ -42,6 +42,8 @@ pub const TABLES: &[&str] = &[
     "audit_log",
     "message_log",
     "fleet_power",
+    "webhooks",
+    "webhook_deliveries",
 ];
 
 /// What to copy, and whether a target that holds data may be emptied first.

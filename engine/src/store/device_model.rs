@@ -2,7 +2,8 @@
 //! the connectors of each EVSE, monitoring events (NotifyEvent) and other reports kept as sent.
 
 use super::Store;
-use super::backend::{Row, on};
+use super::backend::{Conn, Row, on};
+use super::webhooks::{Reports, note};
 use crate::EngineError;
 use crate::model::{DeviceVariable, MonitorEvent, VariablePath};
 use protocol::StationId;
@@ -32,11 +33,11 @@ impl Store {
     pub async fn set_evse_connector_status(
         &self,
         station: &StationId,
-        evse_id: u32,
-        connector_id: u32,
+        (evse_id, connector_id): (u32, u32),
         status: &str,
         timestamp: OffsetDateTime,
         at: OffsetDateTime,
+        reports: Reports<'_, String>,
     ) -> Result<String, EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
@@ -88,7 +89,10 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            let noted = self.noted(reports, &summary);
+            note(Conn::from(&mut *tx), &noted).await?;
             tx.commit().await?;
+            self.noted_committed(&noted);
             Ok(summary)
         })
     }
@@ -233,9 +237,12 @@ impl Store {
         station: &StationId,
         events: &[MonitorEvent],
         at: OffsetDateTime,
+        reports: Reports<'_, ()>,
     ) -> Result<(), EngineError> {
+        let noted = self.noted(reports, &());
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
+            note(Conn::from(&mut *tx), &noted).await?;
             for e in events {
                 sqlx::query(
                     "INSERT INTO station_events (station_id, event_id, event_trigger, cause, \
@@ -265,6 +272,7 @@ impl Store {
             }
             tx.commit().await?;
         });
+        self.noted_committed(&noted);
         Ok(())
     }
 

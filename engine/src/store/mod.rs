@@ -23,6 +23,7 @@
 //! - [`audit`]: the audit log (its group-commit writer);
 //! - [`retention`]: pruning old meter values and message log frames;
 //! - [`copy`]: moving every row to PostgreSQL (`centrale migrate-data`), SQLite backups;
+//! - [`webhooks`]: webhook endpoints and their outbox;
 
 //!
 //! The dependency runs one way: the store uses the model's types; nothing outside the store
@@ -48,6 +49,9 @@ mod stations;
 pub mod testing;
 mod transaction_events;
 mod transactions;
+pub mod webhooks;
+
+pub use samples::SampleReports;
 
 use crate::EngineError;
 use backend::{Backend, Pool, Row};
@@ -68,6 +72,9 @@ pub struct Store {
     audit: tokio::sync::mpsc::Sender<audit::AuditWrite>,
     /// What the writers count (commit times, batch sizes), shared with the engine.
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// The event kinds enabled webhooks want: an event of another kind is not written to the
+    /// outbox (see [`Store::noted`]).
+    wanted: std::sync::Arc<webhooks::Wanted>,
 }
 
 /// How many messages one group commit takes at most (meter values, the audit log).
@@ -80,18 +87,21 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, EngineError> {
         let opened = backend::open(url).await?;
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+        let wanted = std::sync::Arc::<webhooks::Wanted>::default();
         let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         // Each writer ends when the last `Store` handle (and so the last sender) is dropped.
         tokio::spawn(samples::write_samples(
             opened.writes.clone(),
             queue,
             metrics.clone(),
+            wanted.clone(),
         ));
         let (audit, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         tokio::spawn(audit::write_audit(
             opened.writes.clone(),
             queue,
             metrics.clone(),
+            wanted.clone(),
         ));
         Ok(Store {
             backend: opened.backend,
@@ -100,6 +110,7 @@ impl Store {
             samples,
             audit,
             metrics,
+            wanted,
         })
     }
 
@@ -157,13 +168,14 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
+                &webhooks::nothing,
             )
             .await
             .unwrap();
         assert_eq!(first, Registration::Pending);
         assert!(
             store
-                .set_registration(&id, Registration::Accepted)
+                .set_registration(&id, Registration::Accepted, &webhooks::nothing)
                 .await
                 .unwrap()
         );
@@ -175,6 +187,7 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
+                &webhooks::nothing,
             )
             .await
             .unwrap();
@@ -240,6 +253,7 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
+                &webhooks::nothing,
             )
             .await
             .unwrap();

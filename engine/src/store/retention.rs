@@ -1,5 +1,6 @@
 //! Pruning what grows without end: meter values and the message log older than an age, and
-//! the station histories (status changes, connections) with the message log.
+//! the station histories (status changes, connections) and webhook deliveries with the message
+//! log.
 //! Transactions themselves are kept.
 //!
 //! Rows go oldest first in arrival (id) order, in chunks, so a large backlog never holds the
@@ -31,6 +32,8 @@ pub enum Pruned {
     StatusChanges,
     /// `station_connections`, when stations were online, by when the connection ended.
     Connections,
+    /// `webhook_deliveries`, by when the event happened.
+    Deliveries,
 }
 
 impl Pruned {
@@ -41,6 +44,7 @@ impl Pruned {
             Pruned::FleetPower => ("fleet_power", "at"),
             Pruned::StatusChanges => ("status_changes", "at"),
             Pruned::Connections => ("station_connections", "disconnected_at"),
+            Pruned::Deliveries => ("webhook_deliveries", "created_at"),
         }
     }
 
@@ -50,7 +54,10 @@ impl Pruned {
         match self {
             Pruned::MeterValues => "sample_count",
             Pruned::MessageLog => "CASE WHEN reply_frame IS NULL THEN 1 ELSE 2 END",
-            Pruned::FleetPower | Pruned::StatusChanges | Pruned::Connections => "1",
+            Pruned::FleetPower
+            | Pruned::StatusChanges
+            | Pruned::Connections
+            | Pruned::Deliveries => "1",
         }
     }
 }

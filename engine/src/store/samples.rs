@@ -1,6 +1,7 @@
 //! Meter values: written through one group-commit writer, read per transaction.
 
 use super::backend::{Conn, Pool, Row, on, on_conn};
+use super::webhooks::{Noted, Wanted, note, to_noted};
 use super::{GROUP_COMMIT, Store, connector_of};
 use crate::EngineError;
 use crate::model::{Sample, StoredSample, UnknownValue};
@@ -16,7 +17,24 @@ pub(super) struct SampleWrite {
     connector_id: u32,
     transaction_id: Option<i64>,
     samples: Vec<Sample>,
+    /// What the message reports, given its transaction's meter start if it is still running
+    /// (see [`SampleReports`]).
+    reports: Option<SampleReports>,
     reply: tokio::sync::oneshot::Sender<Result<Option<i64>, EngineError>>,
+}
+
+/// What a MeterValues message reports to the webhook outbox, made of its transaction's meter
+/// start if that transaction is still running: written in the transaction that commits it.
+#[derive(Clone)]
+pub struct SampleReports(pub std::sync::Arc<SampleReport>);
+
+/// See [`SampleReports`].
+pub type SampleReport = dyn Fn(&Option<i64>) -> Vec<crate::Event> + Send + Sync;
+
+impl std::fmt::Debug for SampleReports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SampleReports")
+    }
 }
 
 /// Writes meter values with group commit: whatever messages are waiting (up to
@@ -27,11 +45,12 @@ pub(super) async fn write_samples(
     pool: Pool,
     mut queue: tokio::sync::mpsc::Receiver<SampleWrite>,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    wanted: std::sync::Arc<Wanted>,
 ) {
     let mut group = Vec::with_capacity(GROUP_COMMIT);
     while queue.recv_many(&mut group, GROUP_COMMIT).await > 0 {
         let started = std::time::Instant::now();
-        let committed = commit_group(&pool, &group).await;
+        let committed = commit_group(&pool, &group, &wanted).await;
         metrics.commit(
             crate::metrics::Writer::MeterValues,
             group.len(),
@@ -58,14 +77,16 @@ pub(super) async fn write_samples(
 async fn commit_group(
     pool: &Pool,
     group: &[SampleWrite],
+    wanted: &Wanted,
 ) -> Result<Vec<Result<Option<i64>, EngineError>>, EngineError> {
     on!(pool, |db| {
         // Fast path: the whole group in one transaction, a few statements for all of it.
         // Nothing in a well-formed message can fail here; if something does, the group is
         // written again one message per transaction, so only the faulty one fails.
         let mut tx = db.begin().await?;
-        if let Ok(running) = write_group(Conn::from(&mut *tx), group).await {
+        if let Ok((running, noted)) = write_group(Conn::from(&mut *tx), group).await {
             tx.commit().await?;
+            wanted.committed(&noted);
             return Ok(running.into_iter().map(Ok).collect());
         }
         tx.rollback().await?;
@@ -73,8 +94,9 @@ async fn commit_group(
         for write in group {
             let mut tx = db.begin().await?;
             match write_group(Conn::from(&mut *tx), std::slice::from_ref(write)).await {
-                Ok(running) => {
+                Ok((running, noted)) => {
                     tx.commit().await?;
+                    wanted.committed(&noted);
                     results.push(Ok(running.into_iter().next().flatten()));
                 }
                 Err(e) => {
@@ -91,10 +113,11 @@ async fn commit_group(
 /// it is still running; all messages at once (multi-row inserts across messages, one query for
 /// the meter starts). Few statements matter on both backends: each is a round trip, to the
 /// PostgreSQL server or to SQLite's worker thread (measured: BENCHMARKS.md, scenario 4).
+/// Then what the messages report goes to the webhook outbox: answers the meter starts and it.
 async fn write_group(
     mut conn: Conn<'_>,
     group: &[SampleWrite],
-) -> Result<Vec<Option<i64>>, EngineError> {
+) -> Result<(Vec<Option<i64>>, Vec<Noted>), EngineError> {
     insert_samples(conn.reborrow(), &rows_of(group)).await?;
     let mut ids: Vec<i64> = group.iter().filter_map(|w| w.transaction_id).collect();
     ids.sort_unstable();
@@ -107,7 +130,7 @@ async fn write_group(
     let running: HashMap<i64, i64> = if ids.is_empty() {
         HashMap::new()
     } else {
-        on_conn!(conn, |c: Db| {
+        on_conn!(conn.reborrow(), |c: Db| {
             let mut query = sqlx::QueryBuilder::<Db>::new(
                 "SELECT id, meter_start FROM transactions WHERE meter_stop IS NULL AND id IN (",
             );
@@ -124,10 +147,19 @@ async fn write_group(
                 .collect()
         })
     };
-    Ok(group
+    let running: Vec<Option<i64>> = group
         .iter()
         .map(|w| w.transaction_id.and_then(|id| running.get(&id).copied()))
-        .collect())
+        .collect();
+    let events: Vec<crate::Event> = group
+        .iter()
+        .zip(&running)
+        .filter_map(|(w, running)| Some((w.reports.as_ref()?.0)(running)))
+        .flatten()
+        .collect();
+    let noted = to_noted(events.iter());
+    note(conn, &noted).await?;
+    Ok((running, noted))
 }
 
 /// The samples of `group`, each message's with what they belong to.
@@ -291,13 +323,15 @@ pub(super) async fn insert_samples(
 impl Store {
     /// Keeps meter values a station sent for a connector (and transaction, if any), through the
     /// group-commit writer: returns once they are committed. Returns the meter start of that
-    /// transaction if it is still running, read in the same transaction.
+    /// transaction if it is still running, read in the same transaction, where what `reports`
+    /// makes of it goes to the webhook outbox.
     pub async fn add_samples(
         &self,
         station: &StationId,
         connector_id: u32,
         transaction_id: Option<i64>,
         samples: Vec<Sample>,
+        reports: Option<SampleReports>,
     ) -> Result<Option<i64>, EngineError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let write = SampleWrite {
@@ -305,6 +339,7 @@ impl Store {
             connector_id,
             transaction_id,
             samples,
+            reports,
             reply,
         };
         let gone = || EngineError::GroupCommit("the meter values writer has stopped".to_owned());

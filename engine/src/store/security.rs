@@ -2,6 +2,7 @@
 
 use super::Store;
 use super::backend::{Row, on};
+use super::webhooks::{Reports, noting};
 use crate::EngineError;
 use crate::model::{EventSource, Registration, SecurityEventView, UnknownValue};
 use crate::security::SecurityProfile;
@@ -10,6 +11,8 @@ use time::OffsetDateTime;
 
 impl Store {
     /// Keeps a security event a station reported, or one the central system recorded.
+    // The event's own fields, when it was kept, and what it reports.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_security_event(
         &self,
         station: &StationId,
@@ -18,21 +21,30 @@ impl Store {
         occurred_at: OffsetDateTime,
         at: OffsetDateTime,
         source: EventSource,
+        reports: Reports<'_, ()>,
     ) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
-            sqlx::query(
-                "INSERT INTO security_events \
-                 (station_id, event_type, tech_info, occurred_at, received_at, source) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+            noting!(
+                self,
+                db,
+                |c| done = {
+                    sqlx::query(
+                        "INSERT INTO security_events \
+                     (station_id, event_type, tech_info, occurred_at, received_at, source) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(station.as_str())
+                    .bind(event_type)
+                    .bind(tech_info)
+                    .bind(occurred_at)
+                    .bind(at)
+                    .bind(source.as_str())
+                    .execute(c)
+                    .await?;
+                },
+                reports,
+                about & ()
             )
-            .bind(station.as_str())
-            .bind(event_type)
-            .bind(tech_info)
-            .bind(occurred_at)
-            .bind(at)
-            .bind(source.as_str())
-            .execute(db)
-            .await?;
         });
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Stations, their connectors and what they report about themselves.
 
-use super::backend::{Row, on};
+use super::backend::{Conn, Row, on};
+use super::webhooks::{Reports, note, noting};
 use super::{Store, connector_of, count};
 use crate::EngineError;
 use crate::model::{BootInfo, ConnectorStatus, ConnectorView, Registration, Report, StationView};
@@ -31,25 +32,36 @@ impl Store {
         protocol: OcppVersion,
         at: OffsetDateTime,
         initial: Registration,
+        reports: Reports<'_, ()>,
     ) -> Result<(Registration, bool), EngineError> {
         let (registration, lenient): (String, bool) = on!(&self.writes, |db| {
-            sqlx::query_as(
-                "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration, \
-                 online_session, online_since) VALUES ($1, $2, $3, $3, $4, $5, $3) \
-                 ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
-                 last_seen_at = excluded.last_seen_at, online_session = excluded.online_session, \
-                 online_since = CASE WHEN stations.online_session IS NULL \
-                 THEN excluded.online_since \
-                 ELSE COALESCE(stations.online_since, excluded.online_since) END \
-                 RETURNING registration, lenient",
+            noting!(
+                self,
+                db,
+                |c| row = {
+                    let row: (String, bool) = sqlx::query_as(
+                    "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration, \
+                     online_session, online_since) VALUES ($1, $2, $3, $3, $4, $5, $3) \
+                     ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
+                     last_seen_at = excluded.last_seen_at, \
+                     online_session = excluded.online_session, \
+                     online_since = CASE WHEN stations.online_session IS NULL \
+                     THEN excluded.online_since \
+                     ELSE COALESCE(stations.online_since, excluded.online_since) END \
+                     RETURNING registration, lenient",
+                )
+                .bind(station.as_str())
+                .bind(protocol.subprotocol())
+                .bind(at)
+                .bind(initial.as_str())
+                .bind(connection.to_string())
+                .fetch_one(c)
+                .await?;
+                    row
+                },
+                reports,
+                about & ()
             )
-            .bind(station.as_str())
-            .bind(protocol.subprotocol())
-            .bind(at)
-            .bind(initial.as_str())
-            .bind(connection.to_string())
-            .fetch_one(db)
-            .await?
         });
         Ok((registration.parse()?, lenient))
     }
@@ -73,16 +85,25 @@ impl Store {
         &self,
         station: &StationId,
         registration: Registration,
+        reports: Reports<'_, bool>,
     ) -> Result<bool, EngineError> {
-        let done = on!(&self.writes, |db| {
-            sqlx::query("UPDATE stations SET registration = $2 WHERE id = $1")
-                .bind(station.as_str())
-                .bind(registration.as_str())
-                .execute(db)
-                .await?
-                .rows_affected()
-        });
-        Ok(done == 1)
+        Ok(on!(&self.writes, |db| {
+            noting!(
+                self,
+                db,
+                |c| found = {
+                    sqlx::query("UPDATE stations SET registration = $2 WHERE id = $1")
+                        .bind(station.as_str())
+                        .bind(registration.as_str())
+                        .execute(c)
+                        .await?
+                        .rows_affected()
+                        == 1
+                },
+                reports,
+                about & found
+            )
+        }))
     }
 
     /// Keeps what a station said in its BootNotification; answers the station's registration
@@ -163,15 +184,19 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps a connector's latest status, and notes it in its history if it changed.
+    /// Keeps a connector's latest status, and notes it in its history if it changed; what it
+    /// `reports` goes to the webhook outbox in the same transaction.
     pub async fn set_connector_status(
         &self,
         station: &StationId,
         status: &ConnectorStatus,
         at: OffsetDateTime,
+        reports: Reports<'_, ()>,
     ) -> Result<(), EngineError> {
+        let noted = self.noted(reports, &());
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
+            note(Conn::from(&mut *tx), &noted).await?;
             sqlx::query(super::history::NOTE_STATUS_CHANGE)
                 .bind(station.as_str())
                 .bind(i64::from(status.connector_id))
@@ -205,6 +230,7 @@ impl Store {
             .await?;
             tx.commit().await?;
         });
+        self.noted_committed(&noted);
         Ok(())
     }
 
@@ -288,9 +314,12 @@ impl Store {
         station: &StationId,
         connection: Uuid,
         at: OffsetDateTime,
+        reports: Reports<'_, ()>,
     ) -> Result<(), EngineError> {
+        let noted = self.noted(reports, &());
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
+            note(Conn::from(&mut *tx), &noted).await?;
             sqlx::query(
                 "INSERT INTO station_connections (station_id, connected_at, disconnected_at) \
                  SELECT id, online_since, $2 FROM stations WHERE id = $1 \
@@ -314,6 +343,7 @@ impl Store {
             .await?;
             tx.commit().await?;
         });
+        self.noted_committed(&noted);
         Ok(())
     }
 

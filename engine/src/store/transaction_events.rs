@@ -2,6 +2,7 @@
 //! one database transaction with what it changes.
 
 use super::backend::{Conn, Row, on};
+use super::webhooks::{Reports, note};
 use super::{Store, connector_of, samples};
 use crate::EngineError;
 use crate::model::{
@@ -48,6 +49,7 @@ impl Store {
         event: &TransactionEvent,
         status: Option<TokenStatus>,
         at: OffsetDateTime,
+        reports: Reports<'_, TransactionEventRecorded>,
     ) -> Result<TransactionEventRecorded, EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
@@ -260,8 +262,7 @@ impl Store {
             } else {
                 false
             };
-            tx.commit().await?;
-            Ok(TransactionEventRecorded {
+            let recorded = TransactionEventRecorded {
                 transaction_id: id,
                 new_transaction,
                 duplicate: false,
@@ -270,7 +271,12 @@ impl Store {
                 connector_id,
                 meter_start,
                 meter_stop,
-            })
+            };
+            let noted = self.noted(reports, &recorded);
+            note(Conn::from(&mut *tx), &noted).await?;
+            tx.commit().await?;
+            self.noted_committed(&noted);
+            Ok(recorded)
         })
     }
 

@@ -2,6 +2,7 @@
 //! them, and read back.
 
 use super::backend::{Conn, Row, on};
+use super::webhooks::{Reports, note};
 use super::{Store, connector_of, count, samples};
 use crate::EngineError;
 use crate::listing::TransactionQuery;
@@ -28,6 +29,7 @@ impl Store {
         start: &TransactionStart,
         status: TokenStatus,
         at: OffsetDateTime,
+        reports: Reports<'_, (i64, bool)>,
     ) -> Result<(i64, bool), EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
@@ -103,7 +105,10 @@ impl Store {
                     (id, false)
                 }
             };
+            let noted = self.noted(reports, &result);
+            note(Conn::from(&mut *tx), &noted).await?;
             tx.commit().await?;
+            self.noted_committed(&noted);
             Ok(result)
         })
     }
@@ -114,6 +119,7 @@ impl Store {
         station: &StationId,
         stop: &TransactionStop,
         at: OffsetDateTime,
+        reports: Reports<'_, StopRecorded>,
     ) -> Result<StopRecorded, EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
@@ -176,12 +182,16 @@ impl Store {
                 };
                 samples::insert_samples(Conn::from(&mut *tx), &[batch]).await?;
             }
-            tx.commit().await?;
-            Ok(StopRecorded {
+            let recorded = StopRecorded {
                 outcome,
                 connector_id: connector,
                 meter_start,
-            })
+            };
+            let noted = self.noted(reports, &recorded);
+            note(Conn::from(&mut *tx), &noted).await?;
+            tx.commit().await?;
+            self.noted_committed(&noted);
+            Ok(recorded)
         })
     }
 

@@ -240,6 +240,13 @@ pub struct Limit {
     limit: Option<u32>,
 }
 
+impl Limit {
+    /// The limit asked for, `default` unless told, within 1 to 1 000.
+    pub(super) fn or(&self, default: u32) -> u32 {
+        self.limit.unwrap_or(default).clamp(1, 1000)
+    }
+}
+
 /// Calls sent to stations, with who sent them and the outcome, newest first.
 #[utoipa::path(get, path = "/audit-log", tag = "Operators", params(Limit),
     responses((status = 200, description = "The entries", body = Vec<AuditEntry>),
@@ -248,6 +255,12 @@ pub async fn audit_log(
     State(state): State<AppState>,
     Query(limit): Query<Limit>,
 ) -> Result<Response, ApiError> {
-    let limit = limit.limit.unwrap_or(200).clamp(1, 1000);
-    Ok(Json(state.engine.audit_log(limit).await.map_err(unavailable)?).into_response())
+    Ok(Json(
+        state
+            .engine
+            .audit_log(limit.or(200))
+            .await
+            .map_err(unavailable)?,
+    )
+    .into_response())
 }

@@ -41,11 +41,12 @@ fn is_public(path: &str) -> bool {
 }
 
 /// What a REST route needs: reading for GET, operating for changes, administering for users,
-/// tokens, the audit log and stations' security.
+/// tokens, the audit log, webhooks and stations' security.
 pub fn needed(method: &Method, path: &str) -> Permission {
     let admin = path.starts_with("/api/users")
         || path.starts_with("/api/tokens")
         || path.starts_with("/api/audit-log")
+        || path.starts_with("/api/webhooks")
         || (path.starts_with("/api/stations/") && path.ends_with("/security"));
     if admin {
         Permission::Administer
@@ -185,7 +186,9 @@ pub fn forbidden(who: &Principal, permission: Permission) -> ApiError {
     let what = match permission {
         Permission::Read => "read this",
         Permission::Operate => "change anything",
-        Permission::Administer => "administer (users, tokens, audit log, station security)",
+        Permission::Administer => {
+            "administer (users, tokens, audit log, webhooks, station security)"
+        }
     };
     ApiError::Forbidden(format!(
         "{} is a {}: that role may not {what}",

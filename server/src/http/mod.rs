@@ -13,6 +13,7 @@ pub mod metrics;
 mod ocpp;
 pub mod openapi;
 mod transactions;
+mod webhooks;
 
 pub use error::ApiError;
 

@@ -13,7 +13,7 @@
 use super::auth::{CSRF_HEADER, SESSION_COOKIE};
 use super::{
     ApiError, AppState, admin, api, auth, device, events, fleet, health, messages, metrics, ocpp,
-    transactions,
+    transactions, webhooks,
 };
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,7 @@ pub struct ErrorBody {
             JSON in camelCase; every error is `{\"error\": \"...\"}` naming what is wrong, and a \
             refused request changes nothing. Scripts authenticate with an API token made by an \
             admin (`Authorization: Bearer <token>`, scoped by role: viewer reads, operator also \
-            sends commands and changes stations and id tags, admin also manages users, tokens \
+            sends commands and changes stations and id tags, admin also manages users, tokens, webhooks \
             and stations' security). The dashboard's session cookie works too; a change made \
             with it carries the session's CSRF token in `X-CSRF-Token`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
@@ -64,9 +64,18 @@ pub struct ErrorBody {
         (name = "Events", description = "The live event stream"),
         (name = "Security", description = "Stations' security profiles and security events"),
         (name = "Operators", description = "Users, API tokens and the audit log (admins)"),
+        (name = "Webhooks", description = "Endpoints that get events as signed HTTP POSTs (admins). \
+            Each event is written to an outbox in the database transaction of the change it \
+            reports, then POSTed as JSON (`WebhookBody`) with `Content-Type: application/json`, \
+            `Centrale-Event-Id`, `Centrale-Event-Type` and `Centrale-Signature: t=<unix seconds>,v1=<hex>`, \
+            where `<hex>` is the HMAC-SHA256, keyed with the endpoint's secret, of `<unix seconds>.<body>`. \
+            A receiver recomputes it over the raw body, compares in constant time and refuses an old \
+            `t`. Any 2xx answer within 10 s delivers; anything else is retried after 1 s, 2 s, 4 s, \
+            … (at most an hour apart) for 48 hours, then given up (replayable). At least once, in \
+            order per station and endpoint: drop a repeat by its `id`."),
         (name = "Service", description = "Health, metrics, sign-in, this description, the stations' WebSocket"),
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody, engine::webhooks::WebhookBody))
 )]
 struct ApiDoc;
 
@@ -136,6 +145,10 @@ pub fn web() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::tokens, admin::add_token))
         .routes(routes!(admin::revoke_token))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(webhooks::webhooks, webhooks::add_webhook))
+        .routes(routes!(webhooks::change_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(transactions::transactions))
         .routes(routes!(transactions::transactions_csv))
         .routes(routes!(transactions::transaction))

@@ -238,7 +238,8 @@ async fn start_binary_printing(
     (child, addr, reader, printed)
 }
 
-/// An admin API token made with `centrale token add` on `database`, as a header line.
+/// An API token of the admin, with the admin role, made with `centrale token add` on
+/// `database`, as a header line.
 pub(crate) fn admin_token_header(database: &str) -> String {
     let printed = centrale(
         &[
@@ -250,6 +251,8 @@ pub(crate) fn admin_token_header(database: &str) -> String {
             "admin",
             "--name",
             "tests",
+            "--role",
+            "admin",
         ],
         "",
     );

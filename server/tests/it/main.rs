@@ -24,3 +24,4 @@ mod soak;
 mod stations;
 mod storage;
 mod tls_suites;
+mod webhooks;

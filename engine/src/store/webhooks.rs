@@ -1,0 +1,478 @@
+//! Webhooks: the endpoints, and the outbox of deliveries (`webhook_deliveries`, one row per
+//! event and endpoint, written in the same database transaction as the change it reports).
+
+use super::Store;
+use super::backend::{Conn, Row, on, on_conn};
+use crate::webhooks::{Delivery, KINDS, Webhook, kinds_of, stored_kinds};
+use crate::{EngineError, Event};
+use std::collections::HashSet;
+use std::sync::RwLock;
+use time::OffsetDateTime;
+
+/// The event kinds enabled endpoints want, kept in memory so that an event nobody wants costs
+/// no statement. Read again after every change of the endpoints.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    kinds: RwLock<HashSet<String>>,
+    /// Woken when rows were written to the outbox (the delivery task waits on it).
+    wake: tokio::sync::Notify,
+}
+
+impl Wanted {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashSet<String>> {
+        self.kinds
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wakes the delivery task once a transaction that wrote `noted` is committed.
+    pub(super) fn committed(&self, noted: &[Noted]) {
+        if !noted.is_empty() {
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// `events` as the outbox takes them: those of the kinds an endpoint may want (the outbox
+/// statement then picks the endpoints that want each).
+pub(super) fn to_noted<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<Noted> {
+    let at = OffsetDateTime::now_utc();
+    events
+        .filter(|e| KINDS.contains(&e.kind()))
+        .filter_map(|event| {
+            Some(Noted {
+                station_id: event.station_id().to_owned(),
+                kind: event.kind(),
+                data: serde_json::to_string(event).ok()?,
+                at,
+            })
+        })
+        .collect()
+}
+
+/// An event as the outbox takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Noted {
+    pub station_id: String,
+    pub kind: &'static str,
+    /// The event as JSON.
+    pub data: String,
+    pub at: OffsetDateTime,
+}
+
+/// The events a write reports, made from its outcome: those an enabled endpoint wants go to
+/// the outbox in the write's own database transaction, and the engine emits them all on the
+/// live feed once it is committed (calling the same function again).
+pub type Reports<'a, R> = &'a (dyn Fn(&R) -> Vec<Event> + Send + Sync);
+
+/// Puts events in the outbox of every enabled endpoint that wants their kind, on `conn` (in the
+/// transaction of the change they report).
+pub(crate) async fn note(mut conn: Conn<'_>, noted: &[Noted]) -> Result<(), EngineError> {
+    for noted in noted {
+        on_conn!(conn.reborrow(), |c: Db| {
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (webhook_id, station_id, kind, data, created_at, \
+                 next_attempt_at) SELECT id, $1, $2, $3, $4, $4 FROM webhooks \
+                 WHERE enabled = TRUE AND (kinds = '*' OR kinds LIKE $5)",
+            )
+            .bind(&noted.station_id)
+            .bind(noted.kind)
+            .bind(&noted.data)
+            .bind(noted.at)
+            .bind(format!("%,{},%", noted.kind))
+            .execute(&mut *c)
+            .await?;
+        });
+    }
+    Ok(())
+}
+
+/// Runs `$write` (an expression on the executor `$c`, its outcome named `$out`) and puts in
+/// the outbox, in the same transaction, the events `$reports` makes of `$of` (an expression that
+/// may use `$out`): the write alone, with no transaction of its own, while no endpoint is
+/// enabled. Yields the write's outcome.
+macro_rules! noting {
+    ($store:expr, $db:ident, |$c:ident| $out:ident = $write:expr, $reports:expr, about $of:expr) => {{
+        if $store.any_wanted() {
+            let mut tx = $db.begin().await?;
+            let $out = {
+                let $c = &mut *tx;
+                $write
+            };
+            let noted = $store.noted($reports, $of);
+            $crate::store::webhooks::note($crate::store::backend::Conn::from(&mut *tx), &noted)
+                .await?;
+            tx.commit().await?;
+            $store.noted_committed(&noted);
+            $out
+        } else {
+            let $c = $db;
+            $write
+        }
+    }};
+}
+pub(super) use noting;
+
+const DELIVERY_COLUMNS: &str = "id, webhook_id, station_id, kind, created_at, attempts, \
+     next_attempt_at, delivered_at, failed_at, last_status, last_error";
+
+/// A delivery waiting to be sent: what the sender needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub station_id: String,
+    pub kind: String,
+    pub data: String,
+    pub created_at: OffsetDateTime,
+    pub attempts: u32,
+}
+
+impl Store {
+    /// The events `reports` makes of `outcome` that an enabled endpoint wants, for the outbox
+    /// (none, and `reports` is not called, when no endpoint is enabled).
+    pub(crate) fn noted<R>(&self, reports: Reports<'_, R>, outcome: &R) -> Vec<Noted> {
+        if !self.any_wanted() {
+            return Vec::new();
+        }
+        let events = reports(outcome);
+        let wanted = self.wanted.read();
+        to_noted(
+            events
+                .iter()
+                .filter(|e| wanted.contains("*") || wanted.contains(e.kind())),
+        )
+    }
+
+    /// Whether an enabled endpoint wants events of `kind`.
+    pub fn wants(&self, kind: &str) -> bool {
+        let wanted = self.wanted.read();
+        KINDS.contains(&kind) && (wanted.contains("*") || wanted.contains(kind))
+    }
+
+    /// Wakes the delivery task once a transaction that wrote `noted` is committed.
+    pub(crate) fn noted_committed(&self, noted: &[Noted]) {
+        self.wanted.committed(noted);
+    }
+
+    /// Whether any enabled endpoint wants anything (else the outbox is not read).
+    pub fn any_wanted(&self) -> bool {
+        !self.wanted.read().is_empty()
+    }
+
+    /// Wakes the delivery task after a commit that wrote to the outbox.
+    pub fn outbox_written(&self) {
+        self.wanted.wake.notify_one();
+    }
+
+    /// Waits until something is written to the outbox.
+    pub async fn outbox_waits(&self) {
+        self.wanted.wake.notified().await;
+    }
+
+    /// At a start: every waiting delivery is due now (what a stopped or killed process left
+    /// goes out at once, whatever its backoff said), and the kinds wanted are read.
+    pub async fn outbox_restarted(&self, now: OffsetDateTime) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE delivered_at IS NULL \
+                 AND failed_at IS NULL AND next_attempt_at > $1",
+            )
+            .bind(now)
+            .execute(db)
+            .await?;
+        });
+        self.refresh_wanted().await
+    }
+
+    /// How many deliveries wait (due now, or to be tried again later).
+    pub async fn deliveries_waiting(&self) -> Result<u64, EngineError> {
+        let n: i64 = on!(&self.reads, |db| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM webhook_deliveries \
+                 WHERE delivered_at IS NULL AND failed_at IS NULL",
+            )
+            .fetch_one(db)
+            .await?
+        });
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Reads again which kinds enabled endpoints want.
+    pub async fn refresh_wanted(&self) -> Result<(), EngineError> {
+        let kinds = self.wanted_kinds().await?;
+        *self
+            .wanted
+            .kinds
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = kinds.into_iter().collect();
+        self.outbox_written();
+        Ok(())
+    }
+
+    /// Registers an endpoint; its id.
+    pub async fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        kinds: &[String],
+        at: OffsetDateTime,
+    ) -> Result<i64, EngineError> {
+        let kinds = stored_kinds(kinds);
+        on!(&self.writes, |db| {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO webhooks (url, secret, kinds, enabled, created_at) \
+                 VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
+            )
+            .bind(url)
+            .bind(secret)
+            .bind(&kinds)
+            .bind(at)
+            .fetch_one(db)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    /// Every endpoint, by id.
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(
+                "SELECT w.id, w.url, w.kinds, w.enabled, w.created_at, \
+                 (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+                  AND d.delivered_at IS NULL AND d.failed_at IS NULL) AS waiting, \
+                 (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+                  AND d.failed_at IS NOT NULL) AS given_up, \
+                 (SELECT d.delivered_at FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+                  AND d.delivered_at IS NOT NULL ORDER BY d.id DESC LIMIT 1) AS last_delivered_at, \
+                 (SELECT d.last_error FROM webhook_deliveries d WHERE d.webhook_id = w.id \
+                  AND d.delivered_at IS NULL AND d.failed_at IS NULL \
+                  AND d.last_error IS NOT NULL ORDER BY d.id LIMIT 1) AS last_error \
+                 FROM webhooks w ORDER BY w.id",
+            )
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(webhook_from_row)
+            .collect()
+        })
+    }
+
+    /// Turns an endpoint on or off; whether it exists.
+    pub async fn set_webhook_enabled(&self, id: i64, enabled: bool) -> Result<bool, EngineError> {
+        on!(&self.writes, |db| {
+            let done = sqlx::query("UPDATE webhooks SET enabled = $2 WHERE id = $1")
+                .bind(id)
+                .bind(enabled)
+                .execute(db)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// Removes an endpoint and its deliveries; whether it existed.
+    pub async fn delete_webhook(&self, id: i64) -> Result<bool, EngineError> {
+        on!(&self.writes, |db| {
+            let mut tx = db.begin().await?;
+            sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// The kinds enabled endpoints want (`*` among them: every kind).
+    pub async fn wanted_kinds(&self) -> Result<Vec<String>, EngineError> {
+        on!(&self.reads, |db| {
+            let rows: Vec<(String,)> =
+                sqlx::query_as("SELECT DISTINCT kinds FROM webhooks WHERE enabled = TRUE")
+                    .fetch_all(db)
+                    .await?;
+            let mut kinds: Vec<String> = rows
+                .into_iter()
+                .flat_map(|(k,)| {
+                    if k == "*" {
+                        vec!["*".to_owned()]
+                    } else {
+                        kinds_of(&k)
+                    }
+                })
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            Ok(kinds)
+        })
+    }
+
+    /// Up to `limit` deliveries due at `now`: for each endpoint and station only the oldest
+    /// waiting one (order per station), of enabled endpoints.
+    pub async fn due_deliveries(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Due>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(
+                "SELECT d.id, d.webhook_id, w.url, w.secret, d.station_id, d.kind, d.data, \
+                 d.created_at, d.attempts FROM webhook_deliveries d \
+                 JOIN webhooks w ON w.id = d.webhook_id \
+                 WHERE w.enabled = TRUE AND d.delivered_at IS NULL AND d.failed_at IS NULL \
+                 AND d.next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o \
+                 WHERE o.webhook_id = d.webhook_id AND o.station_id = d.station_id \
+                 AND o.id < d.id AND o.delivered_at IS NULL AND o.failed_at IS NULL) \
+                 ORDER BY d.id LIMIT $2",
+            )
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Due {
+                    id: row.get("id")?,
+                    webhook_id: row.get("webhook_id")?,
+                    url: row.get("url")?,
+                    secret: row.get("secret")?,
+                    station_id: row.get("station_id")?,
+                    kind: row.get("kind")?,
+                    data: row.get("data")?,
+                    created_at: row.get("created_at")?,
+                    attempts: u32::try_from(row.get::<i64>("attempts")?).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Notes an attempt's outcome: delivered, or failed and tried again at `retry` (or given
+    /// up when `retry` is none).
+    pub async fn delivery_attempted(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+        status: Option<u16>,
+        outcome: Result<(), (String, Option<OffsetDateTime>)>,
+    ) -> Result<(), EngineError> {
+        let status = status.map(i64::from);
+        on!(&self.writes, |db| {
+            match &outcome {
+                Ok(()) => {
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $2, \
+                     last_status = $3, last_error = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(status)
+                    .execute(db)
+                    .await?
+                }
+                Err((error, retry)) => {
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                     next_attempt_at = COALESCE($4, next_attempt_at), \
+                     failed_at = CASE WHEN $4 IS NULL THEN $2 ELSE NULL END, \
+                     last_status = $3, last_error = $5 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(status)
+                    .bind(*retry)
+                    .bind(error)
+                    .execute(db)
+                    .await?
+                }
+            };
+            Ok(())
+        })
+    }
+
+    /// Sends a delivery again (given up, or delivered): due now, its attempts kept.
+    pub async fn replay_delivery(
+        &self,
+        webhook: i64,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, EngineError> {
+        on!(&self.writes, |db| {
+            let done = sqlx::query(
+                "UPDATE webhook_deliveries SET delivered_at = NULL, failed_at = NULL, \
+                 next_attempt_at = $3 WHERE id = $1 AND webhook_id = $2",
+            )
+            .bind(id)
+            .bind(webhook)
+            .bind(now)
+            .execute(db)
+            .await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// An endpoint's latest `limit` deliveries, newest first.
+    pub async fn deliveries(&self, webhook: i64, limit: u32) -> Result<Vec<Delivery>, EngineError> {
+        on!(&self.reads, |db| {
+            sqlx::query(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 \
+                 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(webhook)
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(delivery_from_row)
+            .collect()
+        })
+    }
+}
+
+fn webhook_from_row(row: &impl Row) -> Result<Webhook, EngineError> {
+    Ok(Webhook {
+        id: row.get("id")?,
+        url: row.get("url")?,
+        kinds: kinds_of(&row.get::<String>("kinds")?),
+        enabled: row.get("enabled")?,
+        created_at: row.get("created_at")?,
+        waiting: u64::try_from(row.get::<i64>("waiting")?).unwrap_or(0),
+        given_up: u64::try_from(row.get::<i64>("given_up")?).unwrap_or(0),
+        last_delivered_at: row.get("last_delivered_at")?,
+        last_error: row.get("last_error")?,
+    })
+}
+
+fn delivery_from_row(row: &impl Row) -> Result<Delivery, EngineError> {
+    let waiting = row.get::<Option<OffsetDateTime>>("delivered_at")?.is_none()
+        && row.get::<Option<OffsetDateTime>>("failed_at")?.is_none();
+    Ok(Delivery {
+        id: row.get("id")?,
+        webhook_id: row.get("webhook_id")?,
+        station_id: row.get("station_id")?,
+        kind: row.get("kind")?,
+        created_at: row.get("created_at")?,
+        attempts: u32::try_from(row.get::<i64>("attempts")?).unwrap_or(u32::MAX),
+        next_attempt_at: if waiting {
+            row.get("next_attempt_at")?
+        } else {
+            None
+        },
+        delivered_at: row.get("delivered_at")?,
+        failed_at: row.get("failed_at")?,
+        last_status: row
+            .get::<Option<i64>>("last_status")?
+            .and_then(|s| u16::try_from(s).ok()),
+        last_error: row.get("last_error")?,
+    })
+}
+
+/// Reports nothing: for a write whose events are told elsewhere (and tests).
+pub fn nothing<R>(_: &R) -> Vec<Event> {
+    Vec::new()
+}
