@@ -23,7 +23,7 @@ use std::time::Duration;
 struct Args {
     #[command(subcommand)]
     mode: Option<Mode>,
-    /// Which scenarios (1-7), comma-separated; all by default.
+    /// Which scenarios (1-8), comma-separated; all by default.
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=7))]
     only: Vec<u8>,
     /// Small sizes and short runs: a smoke run, not figures to report.
@@ -82,6 +82,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if wanted(7) {
         scenarios::side_by_side(&root, scale).await?;
+    }
+    if wanted(8) {
+        scenarios::webhooks(&root, scale).await?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The seven scenarios. Each starts the system under test fresh, drives it from this process
+//! The eight scenarios. Each starts the system under test fresh, drives it from this process
 //! (pinned to other cores than the server), measures from outside, and prints a table.
 
 use crate::client::{BenchStation, EventReader, Http, Ocpp, payloads};
@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 mod storage;
+mod webhooks;
 pub use storage::{ingestion, storm};
+pub use webhooks::webhooks;
 
 /// How big and how long: the sizes, or small ones for a smoke run.
 #[derive(Debug, Clone, Copy)]
