@@ -44,6 +44,7 @@ pub const TABLES: &[&str] = &[
     "fleet_power",
     "webhooks",
     "webhook_deliveries",
+    "webhook_queues",
 ];
 
 /// What to copy, and whether a target that holds data may be emptied first.

@@ -48,6 +48,15 @@ impl Pruned {
         }
     }
 
+    /// What else a row must be to go: a webhook delivery still waiting stays (its queue counts
+    /// it).
+    fn and_only(self) -> &'static str {
+        match self {
+            Pruned::Deliveries => " AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL)",
+            _ => "",
+        }
+    }
+
     /// What one row counts for: the sampled values of a reading, or the frames of a logged row
     /// (a CALL and its answer share one).
     fn counted(self) -> &'static str {
@@ -82,9 +91,10 @@ impl Store {
         });
         let boundary = first_young.unwrap_or(i64::MAX);
         let counted = what.counted();
+        let only = what.and_only();
         let delete = format!(
             "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} \
-             WHERE id < $1 AND {column} < $2 ORDER BY id LIMIT $3) \
+             WHERE id < $1 AND {column} < $2{only} ORDER BY id LIMIT $3) \
              RETURNING CAST({counted} AS BIGINT)"
         );
         let mut total = 0;

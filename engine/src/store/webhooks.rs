@@ -69,6 +69,7 @@ pub type Reports<'a, R> = &'a (dyn Fn(&R) -> Vec<Event> + Send + Sync);
 /// transaction of the change they report).
 pub(crate) async fn note(mut conn: Conn<'_>, noted: &[Noted]) -> Result<(), EngineError> {
     for noted in noted {
+        let wanting = format!("%,{},%", noted.kind);
         on_conn!(conn.reborrow(), |c: Db| {
             sqlx::query(
                 "INSERT INTO webhook_deliveries (webhook_id, station_id, kind, data, created_at, \
@@ -79,7 +80,23 @@ pub(crate) async fn note(mut conn: Conn<'_>, noted: &[Noted]) -> Result<(), Engi
             .bind(noted.kind)
             .bind(&noted.data)
             .bind(noted.at)
-            .bind(format!("%,{},%", noted.kind))
+            .bind(&wanting)
+            .execute(&mut *c)
+            .await?;
+            // Its station's queue at each of those endpoints: one more waiting; due now if it
+            // was empty, else when its oldest is.
+            sqlx::query(
+                "INSERT INTO webhook_queues (webhook_id, station_id, waiting, next_attempt_at) \
+                 SELECT id, $1, 1, $2 FROM webhooks \
+                 WHERE enabled = TRUE AND (kinds = '*' OR kinds LIKE $3) \
+                 ON CONFLICT (webhook_id, station_id) DO UPDATE SET \
+                 waiting = webhook_queues.waiting + 1, \
+                 next_attempt_at = CASE WHEN webhook_queues.waiting = 0 \
+                 THEN excluded.next_attempt_at ELSE webhook_queues.next_attempt_at END",
+            )
+            .bind(&noted.station_id)
+            .bind(noted.at)
+            .bind(&wanting)
             .execute(&mut *c)
             .await?;
         });
@@ -177,8 +194,8 @@ impl Store {
     pub async fn outbox_restarted(&self, now: OffsetDateTime) -> Result<(), EngineError> {
         on!(&self.writes, |db| {
             sqlx::query(
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE delivered_at IS NULL \
-                 AND failed_at IS NULL AND next_attempt_at > $1",
+                "UPDATE webhook_queues SET next_attempt_at = $1 \
+                 WHERE waiting > 0 AND next_attempt_at > $1",
             )
             .bind(now)
             .execute(db)
@@ -191,8 +208,7 @@ impl Store {
     pub async fn deliveries_waiting(&self) -> Result<u64, EngineError> {
         let n: i64 = on!(&self.reads, |db| {
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM webhook_deliveries \
-                 WHERE delivered_at IS NULL AND failed_at IS NULL",
+                "SELECT CAST(COALESCE(SUM(waiting), 0) AS BIGINT) FROM webhook_queues",
             )
             .fetch_one(db)
             .await?
@@ -241,8 +257,8 @@ impl Store {
         on!(&self.reads, |db| {
             sqlx::query(
                 "SELECT w.id, w.url, w.kinds, w.enabled, w.created_at, \
-                 (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
-                  AND d.delivered_at IS NULL AND d.failed_at IS NULL) AS waiting, \
+                 (SELECT CAST(COALESCE(SUM(q.waiting), 0) AS BIGINT) FROM webhook_queues q \
+                  WHERE q.webhook_id = w.id) AS waiting, \
                  (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id \
                   AND d.failed_at IS NOT NULL) AS given_up, \
                  (SELECT d.delivered_at FROM webhook_deliveries d WHERE d.webhook_id = w.id \
@@ -276,10 +292,12 @@ impl Store {
     pub async fn delete_webhook(&self, id: i64) -> Result<bool, EngineError> {
         on!(&self.writes, |db| {
             let mut tx = db.begin().await?;
-            sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            for table in ["webhook_deliveries", "webhook_queues"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE webhook_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let done = sqlx::query("DELETE FROM webhooks WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -312,8 +330,8 @@ impl Store {
         })
     }
 
-    /// Up to `limit` deliveries due at `now`: for each endpoint and station only the oldest
-    /// waiting one (order per station), of enabled endpoints.
+    /// Up to `limit` deliveries due at `now`: the oldest waiting one of each due queue (an
+    /// endpoint and station) of the enabled endpoints, the longest due first.
     pub async fn due_deliveries(
         &self,
         now: OffsetDateTime,
@@ -322,13 +340,13 @@ impl Store {
         on!(&self.reads, |db| {
             sqlx::query(
                 "SELECT d.id, d.webhook_id, w.url, w.secret, d.station_id, d.kind, d.data, \
-                 d.created_at, d.attempts FROM webhook_deliveries d \
-                 JOIN webhooks w ON w.id = d.webhook_id \
-                 WHERE w.enabled = TRUE AND d.delivered_at IS NULL AND d.failed_at IS NULL \
-                 AND d.next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o \
-                 WHERE o.webhook_id = d.webhook_id AND o.station_id = d.station_id \
-                 AND o.id < d.id AND o.delivered_at IS NULL AND o.failed_at IS NULL) \
-                 ORDER BY d.id LIMIT $2",
+                 d.created_at, d.attempts FROM webhook_queues q \
+                 JOIN webhooks w ON w.id = q.webhook_id \
+                 JOIN webhook_deliveries d ON d.id = (SELECT MIN(o.id) FROM webhook_deliveries o \
+                 WHERE o.webhook_id = q.webhook_id AND o.station_id = q.station_id \
+                 AND o.delivered_at IS NULL AND o.failed_at IS NULL) \
+                 WHERE q.waiting > 0 AND q.next_attempt_at <= $1 AND w.enabled = TRUE \
+                 ORDER BY q.next_attempt_at LIMIT $2",
             )
             .bind(now)
             .bind(i64::from(limit))
@@ -353,49 +371,55 @@ impl Store {
     }
 
     /// Notes an attempt's outcome: delivered, or failed and tried again at `retry` (or given
-    /// up when `retry` is none).
+    /// up when `retry` is none); the delivery's queue follows in the same transaction.
     pub async fn delivery_attempted(
         &self,
-        id: i64,
+        due: &Due,
         at: OffsetDateTime,
         status: Option<u16>,
         outcome: Result<(), (String, Option<OffsetDateTime>)>,
     ) -> Result<(), EngineError> {
         let status = status.map(i64::from);
+        let (error, retry) = match &outcome {
+            Ok(()) => (None, None),
+            Err((error, retry)) => (Some(error.as_str()), *retry),
+        };
         on!(&self.writes, |db| {
-            match &outcome {
-                Ok(()) => {
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $2, \
-                     last_status = $3, last_error = NULL WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(at)
-                    .bind(status)
-                    .execute(db)
-                    .await?
-                }
-                Err((error, retry)) => {
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET attempts = attempts + 1, \
-                     next_attempt_at = COALESCE($4, next_attempt_at), \
-                     failed_at = CASE WHEN $4 IS NULL THEN $2 ELSE NULL END, \
-                     last_status = $3, last_error = $5 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(at)
-                    .bind(status)
-                    .bind(*retry)
-                    .bind(error)
-                    .execute(db)
-                    .await?
-                }
-            };
-            Ok(())
-        })
+            let mut tx = db.begin().await?;
+            sqlx::query(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                 delivered_at = CASE WHEN $3 IS NULL THEN $2 END, \
+                 next_attempt_at = COALESCE($4, next_attempt_at), \
+                 failed_at = CASE WHEN $3 IS NOT NULL AND $4 IS NULL THEN $2 END, \
+                 last_status = $5, last_error = $3 WHERE id = $1",
+            )
+            .bind(due.id)
+            .bind(at)
+            .bind(error)
+            .bind(retry)
+            .bind(status)
+            .execute(&mut *tx)
+            .await?;
+            // Done with (delivered or given up): one fewer waiting, the next one due now.
+            // Tried again later: the queue waits until then.
+            sqlx::query(
+                "UPDATE webhook_queues SET \
+                 waiting = waiting - CASE WHEN $3 IS NULL THEN 1 ELSE 0 END, \
+                 next_attempt_at = COALESCE($3, $4) WHERE webhook_id = $1 AND station_id = $2",
+            )
+            .bind(due.webhook_id)
+            .bind(&due.station_id)
+            .bind(retry)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
-    /// Sends a delivery again (given up, or delivered): due now, its attempts kept.
+    /// Sends a delivery again, now: one delivered or given up waits again (its attempts kept);
+    /// one still waiting is due now. Whether it exists.
     pub async fn replay_delivery(
         &self,
         webhook: i64,
@@ -403,16 +427,42 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<bool, EngineError> {
         on!(&self.writes, |db| {
-            let done = sqlx::query(
-                "UPDATE webhook_deliveries SET delivered_at = NULL, failed_at = NULL, \
-                 next_attempt_at = $3 WHERE id = $1 AND webhook_id = $2",
+            let mut tx = db.begin().await?;
+            let station: Option<(String, bool)> = sqlx::query_as(
+                "SELECT station_id, delivered_at IS NULL AND failed_at IS NULL AS waiting \
+                 FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2",
             )
             .bind(id)
             .bind(webhook)
-            .bind(now)
-            .execute(db)
+            .fetch_optional(&mut *tx)
             .await?;
-            Ok(done.rows_affected() > 0)
+            let Some((station, waiting)) = station else {
+                return Ok(false);
+            };
+            if !waiting {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET delivered_at = NULL, failed_at = NULL, \
+                     next_attempt_at = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO webhook_queues (webhook_id, station_id, waiting, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (webhook_id, station_id) DO UPDATE SET \
+                 waiting = webhook_queues.waiting + excluded.waiting, \
+                 next_attempt_at = excluded.next_attempt_at",
+            )
+            .bind(webhook)
+            .bind(&station)
+            .bind(i64::from(!waiting))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 
@@ -475,4 +525,112 @@ fn delivery_from_row(row: &impl Row) -> Result<Delivery, EngineError> {
 /// Reports nothing: for a write whose events are told elsewhere (and tests).
 pub fn nothing<R>(_: &R) -> Vec<Event> {
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::retention::Pruned;
+    use time::Duration;
+
+    /// `n` events for each of `stations` stations, in the outbox of every wanting endpoint.
+    async fn fill(store: &Store, stations: usize, n: usize, at: OffsetDateTime) {
+        let noted: Vec<Noted> = (0..n)
+            .flat_map(|i| {
+                (0..stations).map(move |s| Noted {
+                    station_id: format!("CP-{s}"),
+                    kind: "connectorStatusChanged",
+                    data: format!(r#"{{"n":{i}}}"#),
+                    at,
+                })
+            })
+            .collect();
+        on!(&store.writes, |db| {
+            let mut tx = db.begin().await.unwrap();
+            note(Conn::from(&mut *tx), &noted).await.unwrap();
+            tx.commit().await.unwrap();
+        });
+    }
+
+    #[tokio::test]
+    async fn a_long_backlog_is_read_by_its_queues_in_order_and_retention_keeps_what_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::store::testing::fresh_database(dir.path())
+            .await
+            .unwrap();
+        let store = Store::open(&url).await.unwrap();
+        let now = OffsetDateTime::now_utc() - Duration::days(40);
+        let id = store
+            .add_webhook("http://127.0.0.1:9/", "0123456789abcdef", &[], now)
+            .await
+            .unwrap();
+        fill(&store, 10, 100, now).await;
+        assert_eq!(store.deliveries_waiting().await.unwrap(), 1000);
+
+        // One due per station: its oldest.
+        let due = store.due_deliveries(now, 256).await.unwrap();
+        assert_eq!(due.len(), 10);
+        assert!(due.iter().all(|d| d.data == r#"{"n":0}"#), "{due:?}");
+        assert!(due.iter().all(|d| d.webhook_id == id));
+
+        // A failure holds its station's queue until the retry; the others stay due.
+        let failing = &due[0];
+        let retry = now + Duration::hours(1);
+        store
+            .delivery_attempted(
+                failing,
+                now,
+                Some(503),
+                Err(("answered 503".to_owned(), Some(retry))),
+            )
+            .await
+            .unwrap();
+        let due = store.due_deliveries(now, 256).await.unwrap();
+        assert_eq!(due.len(), 9);
+        assert!(due.iter().all(|d| d.station_id != failing.station_id));
+        assert_eq!(store.due_deliveries(retry, 256).await.unwrap().len(), 10);
+
+        // Delivered: the station's next one is due, one fewer waits.
+        let delivered = &due[0];
+        store
+            .delivery_attempted(delivered, now, Some(204), Ok(()))
+            .await
+            .unwrap();
+        assert_eq!(store.deliveries_waiting().await.unwrap(), 999);
+        let next = store.due_deliveries(now, 256).await.unwrap();
+        let of_station = next
+            .iter()
+            .find(|d| d.station_id == delivered.station_id)
+            .unwrap();
+        assert_eq!(of_station.data, r#"{"n":1}"#);
+        assert!(of_station.id > delivered.id);
+
+        // Given up: done with, counted, replayable.
+        store
+            .delivery_attempted(
+                of_station,
+                now,
+                None,
+                Err(("could not connect".to_owned(), None)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.deliveries_waiting().await.unwrap(), 998);
+        assert_eq!(store.webhooks().await.unwrap()[0].given_up, 1);
+
+        // Retention takes what is done with, never what waits.
+        let pruned = store
+            .prune_older_than(Pruned::Deliveries, now + Duration::days(1))
+            .await
+            .unwrap();
+        assert_eq!(pruned, 2);
+        assert_eq!(store.deliveries_waiting().await.unwrap(), 998);
+        assert_eq!(store.due_deliveries(retry, 256).await.unwrap().len(), 10);
+
+        // A replay of a delivery that is gone: nothing; of one waiting: due now.
+        assert!(!store.replay_delivery(id, delivered.id, now).await.unwrap());
+        assert!(store.replay_delivery(id, failing.id, now).await.unwrap());
+        assert_eq!(store.due_deliveries(now, 256).await.unwrap().len(), 10);
+        assert_eq!(store.deliveries_waiting().await.unwrap(), 998);
+    }
 }

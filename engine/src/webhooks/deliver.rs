@@ -189,10 +189,7 @@ async fn deliver(client: &reqwest::Client, store: &Store, due: &Due) {
     if let Err((error, retry)) = &outcome {
         tracing::debug!(delivery = due.id, url = %due.url, %error, ?retry, "webhook delivery failed");
     }
-    if let Err(e) = store
-        .delivery_attempted(due.id, done, status, outcome)
-        .await
-    {
+    if let Err(e) = store.delivery_attempted(due, done, status, outcome).await {
         tracing::warn!(error = %e, delivery = due.id, "could not note a webhook delivery");
     }
 }
