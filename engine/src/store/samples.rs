@@ -283,7 +283,7 @@ const MIN_CHUNK: usize = 16;
 /// [`MAX_ROWS`], or all of fewer than [`MIN_CHUNK`]. So a few statement shapes (SQL texts)
 /// serve every group size, each prepared once per connection and then reused; a group is
 /// still a few statements (one for a typical single message).
-fn chunk_len(n: usize) -> usize {
+pub(super) fn chunk_len(n: usize) -> usize {
     if n < MIN_CHUNK {
         n
     } else {

@@ -66,40 +66,54 @@ pub struct Noted {
 pub type Reports<'a, R> = &'a (dyn Fn(&R) -> Vec<Event> + Send + Sync);
 
 /// Puts events in the outbox of every enabled endpoint that wants their kind, on `conn` (in the
-/// transaction of the change they report).
+/// transaction of the change they report), in order; and counts them in their stations' queues
+/// at those endpoints (due now if a queue was empty, else when its oldest is). Many events
+/// cost two statements (a group commit's), not two each.
 pub(crate) async fn note(mut conn: Conn<'_>, noted: &[Noted]) -> Result<(), EngineError> {
-    for noted in noted {
-        let wanting = format!("%,{},%", noted.kind);
+    let mut rest = noted;
+    let mut first = 0i64;
+    while !rest.is_empty() {
+        let (chunk, tail) = rest.split_at(super::samples::chunk_len(rest.len()));
+        rest = tail;
         on_conn!(conn.reborrow(), |c: Db| {
-            sqlx::query(
+            // `v`: station, kind, data, time, the `LIKE` pattern of the kind, the order.
+            let values = |query: &mut sqlx::QueryBuilder<'_, Db>| {
+                query.push_values(chunk.iter().zip(first..), |mut row, (n, order)| {
+                    row.push_bind(n.station_id.clone())
+                        .push_bind(n.kind)
+                        .push_bind(n.data.clone())
+                        .push_bind(n.at)
+                        .push_bind(format!("%,{},%", n.kind))
+                        .push_bind(order);
+                });
+            };
+            let mut deliveries = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO webhook_deliveries (webhook_id, station_id, kind, data, created_at, \
-                 next_attempt_at) SELECT id, $1, $2, $3, $4, $4 FROM webhooks \
-                 WHERE enabled = TRUE AND (kinds = '*' OR kinds LIKE $5)",
-            )
-            .bind(&noted.station_id)
-            .bind(noted.kind)
-            .bind(&noted.data)
-            .bind(noted.at)
-            .bind(&wanting)
-            .execute(&mut *c)
-            .await?;
-            // Its station's queue at each of those endpoints: one more waiting; due now if it
-            // was empty, else when its oldest is.
-            sqlx::query(
+                 next_attempt_at) SELECT w.id, v.column1, v.column2, v.column3, v.column4, \
+                 v.column4 FROM (",
+            );
+            values(&mut deliveries);
+            deliveries.push(
+                ") AS v, webhooks w WHERE w.enabled = TRUE \
+                 AND (w.kinds = '*' OR w.kinds LIKE v.column5) ORDER BY v.column6, w.id",
+            );
+            deliveries.build().execute(&mut *c).await?;
+            let mut queues = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO webhook_queues (webhook_id, station_id, waiting, next_attempt_at) \
-                 SELECT id, $1, 1, $2 FROM webhooks \
-                 WHERE enabled = TRUE AND (kinds = '*' OR kinds LIKE $3) \
+                 SELECT w.id, v.column1, COUNT(*), MIN(v.column4) FROM (",
+            );
+            values(&mut queues);
+            queues.push(
+                ") AS v, webhooks w WHERE w.enabled = TRUE \
+                 AND (w.kinds = '*' OR w.kinds LIKE v.column5) GROUP BY w.id, v.column1 \
                  ON CONFLICT (webhook_id, station_id) DO UPDATE SET \
-                 waiting = webhook_queues.waiting + 1, \
+                 waiting = webhook_queues.waiting + excluded.waiting, \
                  next_attempt_at = CASE WHEN webhook_queues.waiting = 0 \
                  THEN excluded.next_attempt_at ELSE webhook_queues.next_attempt_at END",
-            )
-            .bind(&noted.station_id)
-            .bind(noted.at)
-            .bind(&wanting)
-            .execute(&mut *c)
-            .await?;
+            );
+            queues.build().execute(&mut *c).await?;
         });
+        first += chunk.len() as i64;
     }
     Ok(())
 }
