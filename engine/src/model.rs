@@ -216,6 +216,16 @@ pub(crate) fn in_base_unit(sample: &Sample) -> Option<f64> {
     scaled(&sample.value, sample.unit.as_deref())
 }
 
+/// The latest all-phases reading of `measurand` among `samples` (Wh or W), with its time: what
+/// a transaction's progress event tells.
+pub(crate) fn latest_reading(samples: &[Sample], measurand: &str) -> Option<(OffsetDateTime, f64)> {
+    samples
+        .iter()
+        .filter(|s| s.measurand == measurand && s.phase.is_none())
+        .max_by_key(|s| s.timestamp)
+        .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
+}
+
 /// A reading in Wh or W, from its text and unit (kWh and kW are scaled).
 pub(crate) fn scaled(value: &str, unit: Option<&str>) -> Option<f64> {
     let value: f64 = value.trim().parse().ok()?;

@@ -8,7 +8,7 @@ use crate::model::{
     Registration, RegistrationPolicy, Sample, StartedTransaction, StationView, StopOutcome,
     TokenStatus, TransactionStart, TransactionStop,
 };
-use crate::model::{EventSource, Report, in_base_unit};
+use crate::model::{EventSource, Report};
 use crate::security::{Credentials, Refusal};
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
@@ -282,15 +282,8 @@ impl Engine {
         samples: Vec<Sample>,
     ) -> Result<(), EngineError> {
         // What the events need is taken first: the samples themselves go to the store.
-        let latest = |measurand: &str| {
-            samples
-                .iter()
-                .filter(|s| s.measurand == measurand && s.phase.is_none())
-                .max_by_key(|s| s.timestamp)
-                .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
-        };
-        let energy = latest(ENERGY_REGISTER);
-        let power = latest(ACTIVE_POWER);
+        let energy = crate::model::latest_reading(&samples, ENERGY_REGISTER);
+        let power = crate::model::latest_reading(&samples, ACTIVE_POWER);
         let views = samples.iter().map(crate::event::SampleView::from).collect();
         let received = OffsetDateTime::now_utc();
         let station_id = station.to_string();

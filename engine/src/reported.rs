@@ -5,7 +5,7 @@
 
 use crate::model::{
     ACTIVE_POWER, Authorization, DeviceVariable, ENERGY_REGISTER, MonitorEvent, TokenStatus,
-    TransactionEvent, TransactionEventKind, TransactionEventRecorded, in_base_unit,
+    TransactionEvent, TransactionEventKind, TransactionEventRecorded,
 };
 use crate::{Engine, EngineError, Event};
 use protocol::StationId;
@@ -289,16 +289,8 @@ fn transaction_reports(
         });
     }
     if !event.samples.is_empty() {
-        let latest = |measurand: &str| {
-            event
-                .samples
-                .iter()
-                .filter(|s| s.measurand == measurand && s.phase.is_none())
-                .max_by_key(|s| s.timestamp)
-                .and_then(|s| Some((s.timestamp, in_base_unit(s)?)))
-        };
-        let energy = latest(ENERGY_REGISTER);
-        let power = latest(ACTIVE_POWER);
+        let energy = crate::model::latest_reading(&event.samples, ENERGY_REGISTER);
+        let power = crate::model::latest_reading(&event.samples, ACTIVE_POWER);
         if !recorded.ended && (energy.is_some() || power.is_some()) {
             events.push(Event::TransactionUpdated {
                 station_id: station_id.clone(),

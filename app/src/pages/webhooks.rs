@@ -4,7 +4,7 @@
 use crate::api::{
     AddWebhook, RemoveWebhook, ReplayDelivery, SetWebhookEnabled, list_deliveries, list_webhooks,
 };
-use crate::components::ErrorList;
+use crate::components::{ErrorList, station_cell, table};
 use crate::dto::{AppError, DeliveryRow, WEBHOOK_KINDS, WebhookRow, clock, datetime};
 use leptos::prelude::*;
 use std::time::Duration;
@@ -103,79 +103,73 @@ fn Endpoints(
         }
         .into_any();
     }
-    view! {
-        <div class="table-wrap">
-            <table class="stations" data-testid="webhook-list">
-                <thead>
-                    <tr>
-                        <th scope="col">"Endpoint"</th>
-                        <th scope="col">"Events"</th>
-                        <th scope="col">"On"</th>
-                        <th scope="col">"Waiting"</th>
-                        <th scope="col">"Given up"</th>
-                        <th scope="col">"Last delivered"</th>
-                        <th scope="col">"Last failure"</th>
-                        <th scope="col"></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|w| {
-                            let id = w.id;
-                            let kinds = if w.kinds.is_empty() {
-                                "every kind".to_owned()
-                            } else {
-                                w.kinds.join(", ")
-                            };
-                            let enabled = w.enabled;
-                            view! {
-                                <tr data-testid=format!("webhook-{id}") data-waiting=w.waiting.to_string()>
-                                    <td class="mono">{w.url.clone()}</td>
-                                    <td>{kinds}</td>
-                                    <td>
-                                        <input
-                                            type="checkbox"
-                                            aria-label=format!("Deliver to {}", w.url)
-                                            prop:checked=enabled
-                                            on:change=move |_| {
-                                                toggle.dispatch(SetWebhookEnabled { id, enabled: !enabled });
-                                            }
-                                        />
-                                    </td>
-                                    <td data-testid="waiting">{w.waiting}</td>
-                                    <td data-testid="given-up">{w.given_up}</td>
-                                    <td class="nowrap" title=w.last_delivered_at.clone().unwrap_or_default()>
-                                        {w.last_delivered_at.as_deref().map_or_else(|| "never".to_owned(), datetime)}
-                                    </td>
-                                    <td data-testid="last-error">{w.last_error.unwrap_or_default()}</td>
-                                    <td class="actions">
-                                        <button
-                                            class="button small secondary"
-                                            aria-pressed=move || (shown.get() == Some(id)).to_string()
-                                            on:click=move |_| shown.update(|s| *s = if *s == Some(id) { None } else { Some(id) })
-                                        >
-                                            "Deliveries"
-                                        </button>
-                                        <button
-                                            class="button small secondary"
-                                            on:click=move |_| {
-                                                shown.update(|s| if *s == Some(id) { *s = None });
-                                                remove.dispatch(RemoveWebhook { id });
-                                            }
-                                        >
-                                            "Remove"
-                                        </button>
-                                    </td>
-                                </tr>
+    let rows = list
+        .into_iter()
+        .map(|w| {
+            let id = w.id;
+            let kinds = if w.kinds.is_empty() {
+                "every kind".to_owned()
+            } else {
+                w.kinds.join(", ")
+            };
+            let enabled = w.enabled;
+            view! {
+                <tr data-testid=format!("webhook-{id}") data-waiting=w.waiting.to_string()>
+                    <td class="mono">{w.url.clone()}</td>
+                    <td>{kinds}</td>
+                    <td>
+                        <input
+                            type="checkbox"
+                            aria-label=format!("Deliver to {}", w.url)
+                            prop:checked=enabled
+                            on:change=move |_| {
+                                toggle.dispatch(SetWebhookEnabled { id, enabled: !enabled });
                             }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-    .into_any()
+                        />
+                    </td>
+                    <td data-testid="waiting">{w.waiting}</td>
+                    <td data-testid="given-up">{w.given_up}</td>
+                    <td class="nowrap" title=w.last_delivered_at.clone().unwrap_or_default()>
+                        {w.last_delivered_at.as_deref().map_or_else(|| "never".to_owned(), datetime)}
+                    </td>
+                    <td data-testid="last-error">{w.last_error.unwrap_or_default()}</td>
+                    <td class="actions">
+                        <button
+                            class="button small secondary"
+                            aria-pressed=move || (shown.get() == Some(id)).to_string()
+                            on:click=move |_| shown.update(|s| *s = if *s == Some(id) { None } else { Some(id) })
+                        >
+                            "Deliveries"
+                        </button>
+                        <button
+                            class="button small secondary"
+                            on:click=move |_| {
+                                shown.update(|s| if *s == Some(id) { *s = None });
+                                remove.dispatch(RemoveWebhook { id });
+                            }
+                        >
+                            "Remove"
+                        </button>
+                    </td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    table(
+        "webhook-list",
+        &[
+            "Endpoint",
+            "Events",
+            "On",
+            "Waiting",
+            "Given up",
+            "Last delivered",
+            "Last failure",
+            "",
+        ],
+        rows,
+    )
 }
 
 /// An endpoint's latest deliveries, each replayable.
@@ -189,54 +183,51 @@ fn Deliveries(
         return view! { <p class="muted empty" data-testid="deliveries-empty">"No delivery to this endpoint yet."</p> }
             .into_any();
     }
+    let rows = list
+        .into_iter()
+        .map(|d| {
+            let delivery = d.id;
+            view! {
+                <tr data-testid=format!("delivery-{delivery}") data-state=d.state.clone() data-kind=d.kind.clone()>
+                    <td class="mono">{d.id}</td>
+                    <td title=d.created_at.clone()>{clock(&d.created_at).to_owned()}</td>
+                    {station_cell(&d.station_id)}
+                    <td>{d.kind.clone()}</td>
+                    <td>{d.state.clone()}</td>
+                    <td>{d.attempts}</td>
+                    <td>{d.last_outcome.unwrap_or_default()}</td>
+                    <td>{d.next_attempt_at.as_deref().map(clock).unwrap_or_default().to_owned()}</td>
+                    <td>
+                        <button
+                            class="button small secondary"
+                            aria-label=format!("Replay event {delivery}")
+                            on:click=move |_| { replay.dispatch(ReplayDelivery { id: webhook, delivery }); }
+                        >
+                            "Replay"
+                        </button>
+                    </td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
     view! {
         <h3>{format!("Latest deliveries of webhook {webhook}")}</h3>
-        <div class="table-wrap">
-            <table class="stations" data-testid="deliveries">
-                <thead>
-                    <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Station"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Latest outcome"</th>
-                        <th scope="col">"Next attempt"</th>
-                        <th scope="col"></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|d| {
-                            let delivery = d.id;
-                            view! {
-                                <tr data-testid=format!("delivery-{delivery}") data-state=d.state.clone() data-kind=d.kind.clone()>
-                                    <td class="mono">{d.id}</td>
-                                    <td title=d.created_at.clone()>{clock(&d.created_at).to_owned()}</td>
-                                    <td><a href=format!("/stations/{}", d.station_id)>{d.station_id.clone()}</a></td>
-                                    <td>{d.kind.clone()}</td>
-                                    <td>{d.state.clone()}</td>
-                                    <td>{d.attempts}</td>
-                                    <td>{d.last_outcome.unwrap_or_default()}</td>
-                                    <td>{d.next_attempt_at.as_deref().map(clock).unwrap_or_default().to_owned()}</td>
-                                    <td>
-                                        <button
-                                            class="button small secondary"
-                                            aria-label=format!("Replay event {delivery}")
-                                            on:click=move |_| { replay.dispatch(ReplayDelivery { id: webhook, delivery }); }
-                                        >
-                                            "Replay"
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        {table(
+            "deliveries",
+            &[
+                "Event",
+                "Time",
+                "Station",
+                "Kind",
+                "State",
+                "Attempts",
+                "Latest outcome",
+                "Next attempt",
+                "",
+            ],
+            rows,
+        )}
     }
     .into_any()
 }
