@@ -20,6 +20,8 @@ pub fn AdminPage() -> impl IntoView {
     let add_token = ServerAction::<AddToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let set_password = ServerAction::<SetUserPassword>::new();
+    // The webhooks are only an admin's: another role is told once what it may not do.
+    let is_admin = crate::components::is_admin();
     let calls = RwSignal::new(0u64);
     let refused = RwSignal::new(0u64);
     live.reload_on(calls, |e| matches!(e, LiveEvent::CommandAnswered { .. }));
@@ -258,7 +260,9 @@ pub fn AdminPage() -> impl IntoView {
                     {new_token}
                 </form>
             </div>
-            <crate::pages::webhooks::WebhooksPanel />
+            <Show when=move || is_admin.get()>
+                <crate::pages::webhooks::WebhooksPanel />
+            </Show>
             <h2>"Security events"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
