@@ -411,7 +411,7 @@ impl Engine {
 
     /// Emits every event `reports` makes of a committed write's `outcome` (the events the
     /// write put in the webhook outbox, and the others).
-    fn emit_reports<R>(&self, reports: store::webhooks::Reports<'_, R>, outcome: &R) {
+    fn emit_reports<R>(&self, reports: store::outbox::Reports<'_, R>, outcome: &R) {
         for event in reports(outcome) {
             self.emit(event);
         }

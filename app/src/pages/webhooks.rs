@@ -129,7 +129,7 @@ fn Endpoints(
                     </td>
                     <td data-testid="waiting">{w.waiting}</td>
                     <td data-testid="given-up">{w.given_up}</td>
-                    <td class="nowrap" title=w.last_delivered_at.clone().unwrap_or_default()>
+                    <td title=w.last_delivered_at.clone().unwrap_or_default()>
                         {w.last_delivered_at.as_deref().map_or_else(|| "never".to_owned(), datetime)}
                     </td>
                     <td data-testid="last-error">{w.last_error.unwrap_or_default()}</td>

@@ -1,7 +1,7 @@
 //! The audit log: every call sent to a station, written through its own group-commit writer.
 
 use super::backend::{Conn, Pool, Row, on};
-use super::webhooks::{Noted, Reports, Wanted, note};
+use super::outbox::{Noted, Reports, Wanted, note};
 use super::{GROUP_COMMIT, Store};
 use crate::EngineError;
 use crate::operators::AuditEntry;

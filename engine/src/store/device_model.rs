@@ -3,7 +3,7 @@
 
 use super::Store;
 use super::backend::{Conn, Row, on};
-use super::webhooks::{Reports, note};
+use super::outbox::{Reports, note};
 use crate::EngineError;
 use crate::model::{DeviceVariable, MonitorEvent, VariablePath};
 use protocol::StationId;

@@ -23,7 +23,8 @@
 //! - [`audit`]: the audit log (its group-commit writer);
 //! - [`retention`]: pruning old meter values and message log frames;
 //! - [`copy`]: moving every row to PostgreSQL (`centrale migrate-data`), SQLite backups;
-//! - [`webhooks`]: webhook endpoints and their outbox;
+//! - [`outbox`]: what writes report to webhooks, written in their own transactions;
+//! - [`webhooks`]: webhook endpoints, their deliveries and queues;
 
 //!
 //! The dependency runs one way: the store uses the model's types; nothing outside the store
@@ -40,6 +41,7 @@ mod history;
 mod id_tags;
 mod messages;
 mod operators;
+pub mod outbox;
 mod reservations;
 pub mod retention;
 mod samples;
@@ -74,7 +76,7 @@ pub struct Store {
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// The event kinds enabled webhooks want: an event of another kind is not written to the
     /// outbox (see [`Store::noted`]).
-    wanted: std::sync::Arc<webhooks::Wanted>,
+    wanted: std::sync::Arc<outbox::Wanted>,
 }
 
 /// How many messages one group commit takes at most (meter values, the audit log).
@@ -87,7 +89,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, EngineError> {
         let opened = backend::open(url).await?;
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
-        let wanted = std::sync::Arc::<webhooks::Wanted>::default();
+        let wanted = std::sync::Arc::<outbox::Wanted>::default();
         let (samples, queue) = tokio::sync::mpsc::channel(4 * GROUP_COMMIT);
         // Each writer ends when the last `Store` handle (and so the last sender) is dropped.
         tokio::spawn(samples::write_samples(
@@ -168,14 +170,14 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
-                &webhooks::nothing,
+                &outbox::nothing,
             )
             .await
             .unwrap();
         assert_eq!(first, Registration::Pending);
         assert!(
             store
-                .set_registration(&id, Registration::Accepted, &webhooks::nothing)
+                .set_registration(&id, Registration::Accepted, &outbox::nothing)
                 .await
                 .unwrap()
         );
@@ -187,7 +189,7 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
-                &webhooks::nothing,
+                &outbox::nothing,
             )
             .await
             .unwrap();
@@ -253,7 +255,7 @@ mod tests {
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
-                &webhooks::nothing,
+                &outbox::nothing,
             )
             .await
             .unwrap();

@@ -1,7 +1,7 @@
 //! Meter values: written through one group-commit writer, read per transaction.
 
 use super::backend::{Conn, Pool, Row, on, on_conn};
-use super::webhooks::{Noted, Wanted, note, to_noted};
+use super::outbox::{Noted, Wanted, note, to_noted};
 use super::{GROUP_COMMIT, Store, connector_of};
 use crate::EngineError;
 use crate::model::{Sample, StoredSample, UnknownValue};

@@ -2,7 +2,7 @@
 
 use super::Store;
 use super::backend::{Row, on};
-use super::webhooks::{Reports, noting};
+use super::outbox::{Reports, noting};
 use crate::EngineError;
 use crate::model::{EventSource, Registration, SecurityEventView, UnknownValue};
 use crate::security::SecurityProfile;

@@ -1,7 +1,7 @@
 //! Stations, their connectors and what they report about themselves.
 
 use super::backend::{Conn, Row, on};
-use super::webhooks::{Reports, note, noting};
+use super::outbox::{Reports, note, noting};
 use super::{Store, connector_of, count};
 use crate::EngineError;
 use crate::model::{BootInfo, ConnectorStatus, ConnectorView, Registration, Report, StationView};

@@ -2,7 +2,7 @@
 //! one database transaction with what it changes.
 
 use super::backend::{Conn, Row, on};
-use super::webhooks::{Reports, note};
+use super::outbox::{Reports, note};
 use super::{Store, connector_of, samples};
 use crate::EngineError;
 use crate::model::{

@@ -2,7 +2,7 @@
 //! them, and read back.
 
 use super::backend::{Conn, Row, on};
-use super::webhooks::{Reports, note};
+use super::outbox::{Reports, note};
 use super::{Store, connector_of, count, samples};
 use crate::EngineError;
 use crate::listing::TransactionQuery;

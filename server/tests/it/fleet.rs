@@ -184,7 +184,7 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
             protocol::OcppVersion::V16,
             now - Duration::minutes(10),
             engine::model::Registration::Accepted,
-            &engine::store::webhooks::nothing,
+            &engine::store::outbox::nothing,
         )
         .await
         .unwrap();
