@@ -24,7 +24,7 @@ struct Args {
     #[command(subcommand)]
     mode: Option<Mode>,
     /// Which scenarios (1-8), comma-separated; all by default.
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=7))]
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=8))]
     only: Vec<u8>,
     /// Small sizes and short runs: a smoke run, not figures to report.
     #[arg(long)]

@@ -163,6 +163,29 @@ impl Store {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Due>, EngineError> {
+        self.due_of(now, limit, None).await
+    }
+
+    /// The next delivery of one queue (endpoint and station), if one is due at `now`.
+    pub async fn next_due(
+        &self,
+        now: OffsetDateTime,
+        (webhook, station): (i64, &str),
+    ) -> Result<Option<Due>, EngineError> {
+        Ok(self
+            .due_of(now, 1, Some((webhook, station)))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// [`Store::due_deliveries`], of one queue only when `only` says which.
+    async fn due_of(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+        only: Option<(i64, &str)>,
+    ) -> Result<Vec<Due>, EngineError> {
         on!(&self.reads, |db| {
             sqlx::query(
                 "SELECT d.id, d.webhook_id, w.url, w.secret, d.station_id, d.kind, d.data, \
@@ -172,10 +195,13 @@ impl Store {
                  WHERE o.webhook_id = q.webhook_id AND o.station_id = q.station_id \
                  AND o.delivered_at IS NULL AND o.failed_at IS NULL) \
                  WHERE q.waiting > 0 AND q.next_attempt_at <= $1 AND w.enabled = TRUE \
+                 AND ($3 IS NULL OR (q.webhook_id = $3 AND q.station_id = $4)) \
                  ORDER BY q.next_attempt_at LIMIT $2",
             )
             .bind(now)
             .bind(i64::from(limit))
+            .bind(only.map(|(webhook, _)| webhook))
+            .bind(only.map(|(_, station)| station))
             .fetch_all(db)
             .await?
             .iter()

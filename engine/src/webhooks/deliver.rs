@@ -18,6 +18,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const IN_FLIGHT: usize = 256;
 /// How often the outbox is read when nothing wakes the task.
 const POLL: Duration = Duration::from_secs(1);
+/// The shortest time between two reads of the outbox.
+const READ_EVERY: Duration = Duration::from_millis(20);
 
 /// The body of a delivery: the event id, its kind and time, the station, and the event as the
 /// live feed has it (`data`).
@@ -75,17 +77,18 @@ pub fn start(store: Store, shutdown: CancellationToken, tasks: &TaskTracker) {
             return;
         }
     };
-    // Deliveries being sent. One that ends is noted in `finished` and leaves `in_flight` only
-    // at the top of the loop, before the next read of the outbox: a read that began before its
-    // outcome was committed cannot have it sent again.
-    let mut in_flight: HashSet<i64> = HashSet::new();
-    let finished: Arc<Mutex<Vec<i64>>> = Arc::default();
+    // The queues (endpoint, station) a task is sending from: it sends their deliveries one
+    // after the other, in order, as long as one is due. A queue whose task ended is noted in
+    // `finished` and leaves `sending` only at the top of the loop, before the next read of the
+    // outbox: a read that began before an outcome was committed cannot have it sent again.
+    let mut sending: HashSet<Queue> = HashSet::new();
+    let finished: Arc<Mutex<Vec<Queue>>> = Arc::default();
     let spawner = tasks.clone();
     tasks.spawn(async move {
         let mut counted: Option<std::time::Instant> = None;
         loop {
-            for id in lock(&finished).drain(..) {
-                in_flight.remove(&id);
+            for queue in lock(&finished).drain(..) {
+                sending.remove(&queue);
             }
             if store.any_wanted() && counted.is_none_or(|at| at.elapsed() >= POLL) {
                 counted = Some(std::time::Instant::now());
@@ -94,15 +97,14 @@ pub fn start(store: Store, shutdown: CancellationToken, tasks: &TaskTracker) {
                     Err(e) => tracing::warn!(error = %e, "could not count the webhook backlog"),
                 }
             }
-            let now = OffsetDateTime::now_utc();
-            let busy = in_flight.len();
+            let busy = sending.len();
             let room = IN_FLIGHT.saturating_sub(busy);
             let due = if room == 0 || !store.any_wanted() {
                 Vec::new()
             } else {
-                // Those in flight are among the oldest waiting: read past them.
+                // The queues being sent from are among those due: read past them.
                 let limit = u32::try_from(room + busy).unwrap_or(u32::MAX);
-                match store.due_deliveries(now, limit).await {
+                match store.due_deliveries(OffsetDateTime::now_utc(), limit).await {
                     Ok(due) => due,
                     Err(e) => {
                         tracing::warn!(error = %e, "could not read the webhook outbox");
@@ -111,7 +113,8 @@ pub fn start(store: Store, shutdown: CancellationToken, tasks: &TaskTracker) {
                 }
             };
             for due in due {
-                if in_flight.len() >= IN_FLIGHT || !in_flight.insert(due.id) {
+                let queue = (due.webhook_id, due.station_id.clone());
+                if sending.len() >= IN_FLIGHT || !sending.insert(queue.clone()) {
                     continue;
                 }
                 let (client, store, finished) = (client.clone(), store.clone(), finished.clone());
@@ -119,10 +122,9 @@ pub fn start(store: Store, shutdown: CancellationToken, tasks: &TaskTracker) {
                 spawner.spawn(async move {
                     tokio::select! {
                         () = stop.cancelled() => {}
-                        () = deliver(&client, &store, &due) => {}
+                        () = send_queue(&client, &store, due) => {}
                     }
-                    lock(&finished).push(due.id);
-                    // The station's next event may be due now.
+                    lock(&finished).push(queue);
                     store.outbox_written();
                 });
             }
@@ -137,12 +139,39 @@ pub fn start(store: Store, shutdown: CancellationToken, tasks: &TaskTracker) {
                 () = store.outbox_waits() => {}
                 () = tokio::time::sleep(poll) => {}
             }
+            // Events come by the thousand a second: the outbox is read at most every
+            // READ_EVERY (a queue being sent from follows on by itself).
+            tokio::time::sleep(READ_EVERY).await;
         }
     });
 }
 
-fn lock(ids: &Mutex<Vec<i64>>) -> std::sync::MutexGuard<'_, Vec<i64>> {
-    ids.lock()
+/// An endpoint and a station: what is delivered in order.
+type Queue = (i64, String);
+
+/// Sends `first`, then the queue's next deliveries while one is due (each after the one before
+/// it is answered).
+async fn send_queue(client: &reqwest::Client, store: &Store, first: Due) {
+    let mut due = first;
+    loop {
+        deliver(client, store, &due).await;
+        match store
+            .next_due(OffsetDateTime::now_utc(), (due.webhook_id, &due.station_id))
+            .await
+        {
+            Ok(Some(next)) => due = next,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the webhook outbox");
+                return;
+            }
+        }
+    }
+}
+
+fn lock(queues: &Mutex<Vec<Queue>>) -> std::sync::MutexGuard<'_, Vec<Queue>> {
+    queues
+        .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
