@@ -12,7 +12,7 @@ mod admin;
 mod deliver;
 
 pub use admin::{AddedWebhook, WebhookError};
-pub use deliver::{WebhookBody, body, start};
+pub use deliver::{WebhookBody, start};
 
 use hmac::{Hmac, Mac};
 use serde::Serialize;

@@ -80,6 +80,16 @@ impl Store {
 
     /// Every endpoint, by id.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>, EngineError> {
+        self.webhooks_of(None).await
+    }
+
+    /// One endpoint, with how its deliveries stand.
+    pub async fn webhook(&self, id: i64) -> Result<Option<Webhook>, EngineError> {
+        Ok(self.webhooks_of(Some(id)).await?.into_iter().next())
+    }
+
+    /// Every endpoint, or only the one `only` names.
+    async fn webhooks_of(&self, only: Option<i64>) -> Result<Vec<Webhook>, EngineError> {
         on!(&self.reads, |db| {
             sqlx::query(
                 "SELECT w.id, w.url, w.kinds, w.enabled, w.created_at, \
@@ -92,8 +102,9 @@ impl Store {
                  (SELECT d.last_error FROM webhook_deliveries d WHERE d.webhook_id = w.id \
                   AND d.delivered_at IS NULL AND d.failed_at IS NULL \
                   AND d.last_error IS NOT NULL ORDER BY d.id LIMIT 1) AS last_error \
-                 FROM webhooks w ORDER BY w.id",
+                 FROM webhooks w WHERE ($1 IS NULL OR w.id = $1) ORDER BY w.id",
             )
+            .bind(only)
             .fetch_all(db)
             .await?
             .iter()

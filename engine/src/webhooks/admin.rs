@@ -85,7 +85,7 @@ impl Engine {
 
     /// One endpoint.
     pub async fn webhook(&self, id: i64) -> Result<Option<Webhook>, EngineError> {
-        Ok(self.webhooks().await?.into_iter().find(|w| w.id == id))
+        self.inner.store.webhook(id).await
     }
 
     /// Turns an endpoint on or off; whether it exists.

@@ -44,7 +44,7 @@ pub struct WebhookBody<'a> {
 }
 
 /// The body `due` is delivered with.
-pub fn body(due: &Due) -> String {
+fn body(due: &Due) -> String {
     let data =
         serde_json::value::RawValue::from_string(due.data.clone()).unwrap_or_else(|_| raw_null());
     let body = WebhookBody {
