@@ -15,7 +15,7 @@ mod webhooks;
 pub use device::{AlertRow, DeviationRow, EvseConnectorRow, VariableRow};
 pub use events::LiveEvent;
 pub use fleet::{
-    DayTotal, FaultRow, FleetCounters, OfflineRow, Overview, PAGE_SIZE, StationListQuery,
+    DayTotal, FaultRow, FleetCounters, NodeRow, OfflineRow, Overview, PAGE_SIZE, StationListQuery,
     StationListing, page_number, page_params, url_params,
 };
 pub use history::{DayUptime, StationHistory, StatusChangeRow};
@@ -46,6 +46,8 @@ pub struct StationRow {
     pub connectors: Vec<ConnectorBadge>,
     /// The OCPP version of its last connection (`ocpp1.6`, `ocpp2.0.1`).
     pub protocol: Option<String>,
+    /// The node whose connection holds it, while it is connected.
+    pub node: Option<String>,
 }
 
 /// A connector's status as a badge shows it.
@@ -504,6 +506,7 @@ mod tests {
             last_seen: None,
             connectors: vec![],
             protocol: None,
+            node: None,
         };
         let status = |id: &str, connector_id, status: &str| LiveEvent::ConnectorStatusChanged {
             station_id: id.into(),

@@ -23,6 +23,12 @@ test('overview is rendered on the server, hydrates, and follows stations live', 
   await expect(page.getByTestId('stat-stations')).toHaveText('1');
   await expect(page.getByTestId('feed')).toContainText('E2E-CP-1 connected (ocpp1.6)');
   test.info().annotations.push({ type: 'connect-to-screen', description: `${latencyMs} ms` });
+  // The node serving the fleet (one, on SQLite), alive, holding the station.
+  const nodes = page.getByTestId('nodes');
+  await expect(nodes.locator('tbody tr')).toHaveCount(1);
+  await expect(nodes).toContainText('(this node)');
+  await expect(nodes).toContainText('alive');
+  await expect(nodes.locator('td.num')).toHaveText('1');
   console.log(`station connect -> shown on the overview: ${latencyMs} ms`);
 
   // A registration decision and a command's answer show in the feed with their time, as every

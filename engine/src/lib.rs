@@ -11,6 +11,7 @@
 //! The engine knows OCPP only through the `protocol` crate's types; it has no axum or leptos.
 
 pub mod calls;
+pub mod cluster;
 mod effects;
 pub mod event;
 pub mod fleet;
@@ -80,6 +81,8 @@ pub struct EngineConfig {
     pub max_message_rate: Option<RateLimit>,
     /// The CA that signs the CSRs stations send (SignCertificate); none: they are refused.
     pub station_ca: Option<Arc<pki::StationCa>>,
+    /// This node's name in its cluster (PostgreSQL), unique there.
+    pub node_name: String,
 }
 
 /// How long the data that grows without end is kept; transactions are always kept.
@@ -126,6 +129,7 @@ impl Default for EngineConfig {
             security_profile: security::SecurityProfile::Unsecured,
             max_message_rate: None,
             station_ca: None,
+            node_name: "centrale".to_owned(),
         }
     }
 }
@@ -160,6 +164,11 @@ pub enum EngineError {
     GroupCommit(String),
     #[error("could not hash or check a secret: {0}")]
     Secret(String),
+    #[error(
+        "another running node is named {0:?}: give each node its own --node-name \
+         (the default is the host name and port)"
+    )]
+    NodeNameTaken(String),
     #[error("the database holds a value this version does not know: {0}")]
     Corrupt(#[from] model::UnknownValue),
 }
@@ -185,6 +194,7 @@ pub struct Engine {
 #[derive(Debug)]
 struct Inner {
     config: EngineConfig,
+    node: cluster::Node,
     store: Store,
     message_log: message_log::MessageLog,
     events: broadcast::Sender<Event>,
@@ -209,19 +219,10 @@ impl Engine {
         let engine = Engine::open(config).await?;
         // No connection outlives a server: a station still marked online was held by a
         // process that stopped (or died) before it could say so.
-        engine.inner.store.all_offline().await?;
-        engine
-            .inner
-            .store
-            .outbox_restarted(time::OffsetDateTime::now_utc())
-            .await?;
-        webhooks::start(
-            engine.inner.store.clone(),
-            engine.inner.shutdown.clone(),
-            &engine.inner.tasks,
-        );
-        engine.start_retention();
-        engine.start_power_samples();
+        engine.join().await?;
+        engine.inner.store.refresh_wanted().await?;
+        engine.start_beat();
+        engine.start_lead();
         Ok(engine)
     }
 
@@ -241,6 +242,7 @@ impl Engine {
         );
         Ok(Engine {
             inner: Arc::new(Inner {
+                node: cluster::Node::new(config.node_name.clone()),
                 config,
                 store,
                 message_log,
@@ -258,15 +260,15 @@ impl Engine {
         })
     }
 
-    /// Prunes, every [`RETENTION_EVERY`], what is older than the configured retention.
-    fn start_retention(&self) {
+    /// Prunes, every [`RETENTION_EVERY`], what is older than the configured retention, until
+    /// `shutdown`.
+    fn start_retention(&self, shutdown: CancellationToken, tasks: &TaskTracker) {
         let retention = self.inner.config.retention;
         if retention.meter_values.is_none() && retention.message_log.is_none() {
             return;
         }
         let engine = self.clone();
-        let shutdown = self.inner.shutdown.clone();
-        self.inner.tasks.spawn(async move {
+        tasks.spawn(async move {
             let first = tokio::time::Instant::now() + Duration::from_secs(60);
             let mut every = tokio::time::interval_at(first, RETENTION_EVERY);
             loop {
@@ -406,6 +408,7 @@ impl Engine {
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
+        self.leave().await;
         self.inner.store.close().await;
     }
 

@@ -404,6 +404,9 @@ pub struct StationView {
     pub id: String,
     pub registration: Registration,
     pub connected: bool,
+    /// The node whose connection holds it (a cluster's; one node's name on SQLite), while
+    /// it is connected.
+    pub node: Option<String>,
     /// The OCPP version of its last connection.
     pub protocol: Option<String>,
     pub vendor: Option<String>,

@@ -135,7 +135,15 @@ impl Engine {
             let live = StationId::parse(view.id.as_str())
                 .ok()
                 .and_then(|id| registry.get(&id));
-            view.connected = live.is_some();
+            // Held here as the registry says; held by another node of the cluster as the
+            // database says (that node keeps it right, and its death is swept).
+            if live.is_none() && view.node.as_deref() == Some(self.node_name()) {
+                view.node = None;
+            }
+            view.connected = live.is_some() || view.node.is_some();
+            if live.is_some() {
+                view.node = Some(self.node_name().to_owned());
+            }
             let heard = live
                 .map(|l| l.heard.load(std::sync::atomic::Ordering::Relaxed))
                 .filter(|ms| *ms > 0)

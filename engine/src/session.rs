@@ -116,11 +116,17 @@ impl Engine {
             at,
         };
         let reports = |(): &()| vec![connected.clone()];
-        let (registration, lenient) = match Box::pin(
-            self.inner
-                .store
-                .station_connected(&station, connection, version, at, initial, &reports),
-        )
+        let (registration, lenient) = match Box::pin(self.inner.store.station_connected(
+            &station,
+            crate::store::Holder {
+                connection,
+                node: &self.inner.node.name,
+            },
+            version,
+            at,
+            initial,
+            &reports,
+        ))
         .await
         {
             Ok(connected) => connected,

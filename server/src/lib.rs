@@ -177,6 +177,12 @@ pub struct Config {
     #[arg(long, env = "CENTRALE_TLS_ONLY", requires = "tls_cert")]
     pub tls_only: bool,
 
+    /// This node's name in a cluster (several Centrale processes on one PostgreSQL database),
+    /// unique there; shown on the dashboard beside the stations it holds. Default: the host
+    /// name and the port (`host:8080`). PostgreSQL only: SQLite serves one node.
+    #[arg(long, env = "CENTRALE_NODE_NAME")]
+    pub node_name: Option<String>,
+
     /// Also serve Prometheus metrics (`/metrics`) on this address, without credentials: bind
     /// it where only the scraper reaches (e.g. `127.0.0.1:9464`). On the main port `/metrics`
     /// always needs a session or an API token.
@@ -254,6 +260,32 @@ impl Config {
             station_ca_key: None,
             station_cert_days: 365,
             metrics_listen: None,
+            node_name: None,
+        }
+    }
+}
+
+/// The node name `config` gives, or the default: this host's name and the port of `addr`
+/// (the address stations connect to). A name with SQLite is refused: it serves one node.
+fn node_name(config: &Config, addr: SocketAddr) -> anyhow::Result<String> {
+    let backend = engine::store::backend::Backend::of(&config.database)?;
+    match &config.node_name {
+        Some(_) if backend == engine::store::backend::Backend::Sqlite => anyhow::bail!(
+            "--node-name is for a cluster on PostgreSQL (--database postgres://...); \
+             a SQLite database serves one node"
+        ),
+        Some(name) if name.trim().is_empty() || name.len() > 100 => {
+            anyhow::bail!("--node-name must be 1 to 100 characters, not {name:?}")
+        }
+        Some(name) => Ok(name.trim().to_owned()),
+        None => {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "localhost".to_owned());
+            Ok(format!("{host}:{}", addr.port()))
         }
     }
 }
@@ -318,31 +350,6 @@ impl Server {
             }
             _ => None,
         };
-        let engine = Engine::start(EngineConfig {
-            database_url: config.database.clone(),
-            registration: config.registration,
-            heartbeat_interval: Duration::from_secs(config.heartbeat_interval),
-            call_timeout: Duration::from_secs(config.call_timeout),
-            ping_interval: Duration::from_secs(config.ping_interval),
-            message_log_retention: config.message_log_retention,
-            retention: engine::Retention {
-                meter_values: days(config.meter_values_retention_days),
-                message_log: days(config.message_log_retention_days),
-            },
-            max_stations: config
-                .max_stations
-                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            security_profile: config.security_profile,
-            max_message_rate: (config.max_message_rate > 0.0).then(|| engine::RateLimit {
-                per_second: config.max_message_rate,
-                burst: config.max_message_rate.max(20.0),
-            }),
-            station_ca,
-            ..EngineConfig::default()
-        })
-        .await
-        .with_context(|| format!("could not open the database {}", redact(&config.database)))?;
-
         let tls_config = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {
                 let mut certificates = vec![(cert.as_path(), key.as_path())];
@@ -391,6 +398,32 @@ impl Server {
             .map(|at| listen(at).with_context(|| format!("could not listen on {at}")))
             .transpose()?;
         let metrics_addr = metrics.as_ref().map(TcpListener::local_addr).transpose()?;
+
+        let engine = Engine::start(EngineConfig {
+            database_url: config.database.clone(),
+            registration: config.registration,
+            heartbeat_interval: Duration::from_secs(config.heartbeat_interval),
+            call_timeout: Duration::from_secs(config.call_timeout),
+            ping_interval: Duration::from_secs(config.ping_interval),
+            message_log_retention: config.message_log_retention,
+            retention: engine::Retention {
+                meter_values: days(config.meter_values_retention_days),
+                message_log: days(config.message_log_retention_days),
+            },
+            max_stations: config
+                .max_stations
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            security_profile: config.security_profile,
+            max_message_rate: (config.max_message_rate > 0.0).then(|| engine::RateLimit {
+                per_second: config.max_message_rate,
+                burst: config.max_message_rate.max(20.0),
+            }),
+            station_ca,
+            node_name: node_name(&config, addr)?,
+            ..EngineConfig::default()
+        })
+        .await
+        .with_context(|| format!("could not open the database {}", redact(&config.database)))?;
 
         let embedded = config.site_root.is_none() && site::embedded();
         let site_root = config.site_root.as_deref().unwrap_or("target/site");

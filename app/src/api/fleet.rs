@@ -13,7 +13,22 @@ pub async fn load_overview() -> Result<Overview, AppError> {
         .fleet_overview(now)
         .await
         .map_err(ssr::unavailable("Could not read the fleet's figures."))?;
+    let nodes = engine
+        .nodes()
+        .await
+        .map_err(ssr::unavailable("Could not read the nodes."))?;
     Ok(Overview {
+        nodes: nodes
+            .into_iter()
+            .map(|n| crate::dto::NodeRow {
+                name: n.name,
+                alive: n.alive,
+                this_node: n.this_node,
+                stations: n.stations,
+                started_at: ssr::rfc3339(n.started_at),
+                last_seen_at: ssr::rfc3339(n.last_seen_at),
+            })
+            .collect(),
         counters: ssr::counters(o.counters),
         power_w: o.power_w,
         charging_connectors: o.charging_connectors,

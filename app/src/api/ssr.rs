@@ -66,6 +66,7 @@ pub fn station_row(s: engine::model::StationView) -> crate::dto::StationRow {
         firmware_version: s.firmware_version,
         last_seen: s.last_seen.map(rfc3339),
         protocol: s.protocol.clone(),
+        node: s.node,
         connectors: s
             .connectors
             .into_iter()

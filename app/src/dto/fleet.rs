@@ -182,6 +182,8 @@ pub struct Overview {
     pub faults: Vec<FaultRow>,
     /// The stations offline longest.
     pub offline: Vec<OfflineRow>,
+    /// The nodes serving the fleet (one on SQLite), by name.
+    pub nodes: Vec<NodeRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +212,21 @@ pub struct OfflineRow {
     pub station_id: String,
     /// RFC 3339.
     pub last_seen: String,
+}
+
+/// A node of the cluster, as the overview lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeRow {
+    pub name: String,
+    pub alive: bool,
+    /// The node that served this page.
+    pub this_node: bool,
+    pub stations: u64,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
 }
 
 #[cfg(test)]

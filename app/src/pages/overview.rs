@@ -135,11 +135,49 @@ fn Figures(o: Overview) -> AnyView {
             </div>
             <div>
                 <h2>"Offline longest"</h2>
-                <LongestOffline o />
+                <LongestOffline o=o.clone() />
             </div>
         </div>
+        <h2>"Nodes"</h2>
+        <Nodes o />
     }
     .into_any()
+}
+
+/// The nodes serving the fleet: alive or not, the stations each holds, when last seen.
+#[component]
+fn Nodes(o: Overview) -> AnyView {
+    let rows = o
+        .nodes
+        .iter()
+        .map(|n| {
+            let name = if n.this_node {
+                format!("{} (this node)", n.name)
+            } else {
+                n.name.clone()
+            };
+            view! {
+                <tr data-node=n.name.clone()>
+                    <td>{name}</td>
+                    <td>
+                        <span class="online" data-online=n.alive.to_string()>
+                            <span class="dot"></span>
+                            {if n.alive { "alive" } else { "not seen" }}
+                        </span>
+                    </td>
+                    <td class="num">{n.stations.to_string()}</td>
+                    {time_cell(&n.started_at)}
+                    {time_cell(&n.last_seen_at)}
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    table(
+        "nodes",
+        &["Node", "State", "Stations", "Started", "Last seen"],
+        rows,
+    )
 }
 
 /// The connectors faulted now, with their error codes.

@@ -173,6 +173,7 @@ fn Identity(detail: Signal<StationDetail>) -> AnyView {
                             </span>
                         </dd>
                     </div>
+                    {fact("Node", s.node.clone())}
                     <div class="fact">
                         <dt>"Registration"</dt>
                         <dd>

@@ -141,11 +141,14 @@ impl Engine {
     /// Writes the fleet's power down every [`SAMPLE_EVERY`] until shutdown; not in the first
     /// [`FRESH`] after it started: until every charging station has reported once, the
     /// meter says less than the fleet draws (the chart shows a gap, not a false dip).
-    pub(crate) fn start_power_samples(&self) {
+    pub(crate) fn start_power_samples(
+        &self,
+        shutdown: tokio_util::sync::CancellationToken,
+        tasks: &tokio_util::task::TaskTracker,
+    ) {
         let engine = self.clone();
-        let shutdown = self.inner.shutdown.clone();
         let started = OffsetDateTime::now_utc();
-        self.inner.tasks.spawn(async move {
+        tasks.spawn(async move {
             let mut every = tokio::time::interval(SAMPLE_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {

@@ -425,6 +425,7 @@ migrations!(
     (15, "fleet power", "0015_fleet_power.sql"),
     (16, "station history", "0016_station_history.sql"),
     (17, "webhooks", "0017_webhooks.sql"),
+    (18, "nodes", "0018_nodes.sql"),
 );
 
 /// Migrations compiled into the binary (no files needed at run time).

@@ -40,6 +40,7 @@ mod fleet;
 mod history;
 mod id_tags;
 mod messages;
+pub mod nodes;
 mod operators;
 pub mod outbox;
 mod reservations;
@@ -47,6 +48,7 @@ pub mod retention;
 mod samples;
 mod security;
 mod stations;
+pub use stations::Holder;
 #[doc(hidden)]
 pub mod testing;
 mod transaction_events;
@@ -166,7 +168,10 @@ mod tests {
         let (first, _) = store
             .station_connected(
                 &id,
-                uuid::Uuid::new_v4(),
+                Holder {
+                    connection: uuid::Uuid::new_v4(),
+                    node: "test",
+                },
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
@@ -185,7 +190,10 @@ mod tests {
         let (again, _) = store
             .station_connected(
                 &id,
-                uuid::Uuid::new_v4(),
+                Holder {
+                    connection: uuid::Uuid::new_v4(),
+                    node: "test",
+                },
                 OcppVersion::V16,
                 now,
                 Registration::Pending,
@@ -251,7 +259,10 @@ mod tests {
         store
             .station_connected(
                 &id,
-                uuid::Uuid::new_v4(),
+                Holder {
+                    connection: uuid::Uuid::new_v4(),
+                    node: "test",
+                },
                 OcppVersion::V16,
                 now,
                 Registration::Pending,

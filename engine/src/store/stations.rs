@@ -18,17 +18,24 @@ pub(super) const CONNECTOR_VIEW_COLUMNS: &str = "station_id, connector_id, statu
 pub(super) const STATION_COLUMNS: &str = "s.id, s.registration, s.protocol, s.vendor, s.model, \
      s.serial_number, s.firmware_version, s.last_seen_at, s.firmware_status, \
      s.diagnostics_status, s.local_list_version, s.security_profile, \
-     s.password_hash IS NOT NULL AS has_password, s.lenient";
+     s.password_hash IS NOT NULL AS has_password, s.lenient, s.online_node";
+
+/// What holds a station while it is connected: a connection, on a node.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    pub connection: Uuid,
+    pub node: &'a str,
+}
 
 impl Store {
-    /// Records that `station` connected now over `connection`, creating it (with registration
+    /// Records that `station` connected now, `held` by a connection of a node, creating it (with registration
     /// `initial`) on its first connection. Returns its registration and whether it is in
     /// lenient mode. A connection that replaces one still holding the station keeps its
     /// `online_since`: the station was online all along.
     pub async fn station_connected(
         &self,
         station: &StationId,
-        connection: Uuid,
+        held: Holder<'_>,
         protocol: OcppVersion,
         at: OffsetDateTime,
         initial: Registration,
@@ -41,10 +48,12 @@ impl Store {
                 |c| row = {
                     let row: (String, bool) = sqlx::query_as(
                     "INSERT INTO stations (id, protocol, created_at, last_seen_at, registration, \
-                     online_session, online_since) VALUES ($1, $2, $3, $3, $4, $5, $3) \
+                     online_session, online_since, online_node) \
+                     VALUES ($1, $2, $3, $3, $4, $5, $3, $6) \
                      ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol, \
                      last_seen_at = excluded.last_seen_at, \
                      online_session = excluded.online_session, \
+                     online_node = excluded.online_node, \
                      online_since = CASE WHEN stations.online_session IS NULL \
                      THEN excluded.online_since \
                      ELSE COALESCE(stations.online_since, excluded.online_since) END \
@@ -54,7 +63,8 @@ impl Store {
                 .bind(protocol.subprotocol())
                 .bind(at)
                 .bind(initial.as_str())
-                .bind(connection.to_string())
+                .bind(held.connection.to_string())
+                .bind(held.node)
                 .fetch_one(c)
                 .await?;
                     row
@@ -333,6 +343,7 @@ impl Store {
             sqlx::query(
                 "UPDATE stations SET last_seen_at = $2, \
                  online_since = CASE WHEN online_session = $3 THEN NULL ELSE online_since END, \
+                 online_node = CASE WHEN online_session = $3 THEN NULL ELSE online_node END, \
                  online_session = CASE WHEN online_session = $3 THEN NULL ELSE online_session END \
                  WHERE id = $1",
             )
@@ -368,8 +379,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "UPDATE stations SET online_session = NULL, online_since = NULL \
-                 WHERE online_session IS NOT NULL",
+                "UPDATE stations SET online_session = NULL, online_since = NULL, \
+                 online_node = NULL WHERE online_session IS NOT NULL",
             )
             .execute(&mut *tx)
             .await?;
@@ -442,6 +453,7 @@ fn station_from_row(
         id,
         registration: registration.parse()?,
         connected: false,
+        node: row.get("online_node")?,
         protocol: row.get("protocol")?,
         vendor: row.get("vendor")?,
         model: row.get("model")?,

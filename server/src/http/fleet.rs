@@ -1,6 +1,6 @@
 //! The fleet at scale: `GET /api/stations` a page at a time, `GET /api/fleet` the counters,
-//! `GET /api/fleet/overview` the overview's figures, `GET /api/stations/{id}/history` one
-//! station's history.
+//! `GET /api/fleet/overview` the overview's figures, `GET /api/nodes` the cluster's nodes,
+//! `GET /api/stations/{id}/history` one station's history.
 
 use super::api::StationPath;
 use super::api::{station_id, unavailable};
@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use engine::cluster::NodeView;
 use engine::fleet::overview::FleetOverview;
 use engine::fleet::{FleetCounters, StationQuery};
 use engine::history::StationHistory;
@@ -65,6 +66,18 @@ pub async fn stations(
 pub async fn counters(State(state): State<AppState>) -> Result<Response, ApiError> {
     let counters = state.engine.fleet_counters().await.map_err(unavailable)?;
     Ok(Json(counters).into_response())
+}
+
+/// The nodes of the cluster.
+///
+/// Every Centrale process on this database (PostgreSQL), with when it started, when it was
+/// last seen (each says so every second; one unseen for 5 s is dead and its stations offline)
+/// and how many stations it holds. On SQLite, the one node.
+#[utoipa::path(get, path = "/nodes", tag = "Fleet",
+    responses((status = 200, description = "The nodes, by name", body = Vec<NodeView>)))]
+pub async fn nodes(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let nodes = state.engine.nodes().await.map_err(unavailable)?;
+    Ok(Json(nodes).into_response())
 }
 
 /// The overview's figures.

@@ -124,6 +124,7 @@ pub fn web() -> OpenApiRouter<AppState> {
         .routes(routes!(fleet::stations, api::add_station))
         .routes(routes!(fleet::counters))
         .routes(routes!(fleet::overview))
+        .routes(routes!(fleet::nodes))
         .routes(routes!(
             api::station,
             api::change_station,

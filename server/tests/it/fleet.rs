@@ -180,7 +180,10 @@ async fn a_station_a_dead_process_left_online_is_offline_after_a_restart() {
     store
         .station_connected(
             &ghost,
-            uuid::Uuid::new_v4(),
+            engine::store::Holder {
+                connection: uuid::Uuid::new_v4(),
+                node: "gone",
+            },
             protocol::OcppVersion::V16,
             now - Duration::minutes(10),
             engine::model::Registration::Accepted,

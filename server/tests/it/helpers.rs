@@ -43,6 +43,11 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = fresh_database(dir.path()).await;
+        TestApp::start_on(dir, database, adjust).await
+    }
+
+    /// A server on `database`, with `dir` as its folder.
+    async fn start_on(dir: TempDir, database: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = config_on(&database);
         adjust(&mut config);
         let server = Server::start(config).await.expect("server starts");
@@ -53,6 +58,13 @@ impl TestApp {
             database,
             token,
         }
+    }
+
+    /// Another node of a cluster: a server on `database` (PostgreSQL), with its own folder
+    /// and token; `adjust` changes its configuration first.
+    pub async fn join(database: &str, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::start_on(dir, database.to_owned(), adjust).await
     }
 
     /// Stops the server and starts a new one on the same database.
@@ -123,6 +135,16 @@ impl TestApp {
             "expected {n} connected stations, have {:?}",
             self.server.engine().connected_stations()
         );
+    }
+}
+
+/// A `centrale` process, killed (SIGKILL) when dropped: a failing test leaves none behind.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

@@ -40,7 +40,7 @@ async fn a_bad_database_url_is_a_clear_startup_error() {
 }
 
 /// The one line the binary printed on stderr, and that it failed.
-fn failed_with_one_line(output: &std::process::Output) -> String {
+pub(crate) fn failed_with_one_line(output: &std::process::Output) -> String {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();

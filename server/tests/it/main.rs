@@ -5,6 +5,7 @@ mod api;
 mod api_commands;
 mod api_commands_v201;
 mod calls;
+mod cluster;
 mod fleet;
 mod helpers;
 mod http;

@@ -2,9 +2,9 @@
 //! REST API, and the `centrale` binary killed with SIGKILL. Signatures are checked here with
 //! the `hmac` crate, independently of the server's code.
 
-mod receiver;
+pub(crate) mod receiver;
 
-use crate::helpers::{TestApp, fresh_database, http_with};
+use crate::helpers::{Killed, TestApp, fresh_database, http_with};
 use crate::lifecycle::{admin_token_header, start_binary};
 use crate::ocpp16::result;
 use engine::model::RegistrationPolicy;
@@ -347,16 +347,6 @@ async fn a_receiver_that_hangs_does_not_delay_the_stations() {
     assert_eq!(kinds.len(), 21);
     assert!(kinds[1..].iter().all(|k| k == "connectorStatusChanged"));
     app.server.stop().await.unwrap();
-}
-
-/// A `centrale` process, killed (SIGKILL) when dropped: a failing test leaves none behind.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
