@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Centrale and the benchmark in release mode and runs `centrale-bench` (all eight
+# Builds Centrale and the benchmark in release mode and runs `centrale-bench` (all nine
 # scenarios, or those given: `make bench ARGS="--only 2,7"`). The server runs pinned to core 0,
 # the load generator to the other cores. Scenarios 3 and 4 run on SQLite and on PostgreSQL: a
 # throwaway cluster with durable commits, pinned to the last core (on two cores it shares it
@@ -7,6 +7,7 @@
 source "$(dirname "$0")/common.sh"
 ensure_npm_packages
 ensure_postgres
+ensure_haproxy
 "$ROOT/scripts/build.sh"
 step "building Centrale and centrale-bench in release mode (a few minutes the first time)"
 cargo build --locked --release -p server -p bench --bin centrale --bin centrale-bench

@@ -78,6 +78,16 @@ ensure_promtool() {
   fi
 }
 
+# The cluster test puts three nodes behind HAProxy, from Debian's haproxy package (run as the
+# test's own process: the package's service is not used).
+ensure_haproxy() {
+  if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+    step "installing haproxy from Debian (the cluster test's load balancer)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy
+  fi
+}
+
 # The debug binaries: `centrale`, with the dashboard's files in target/site compiled in (it runs
 # from any folder), and the simulator `centrale-sim`. `cargo test` builds `centrale` again
 # without them (a package's tests get its binaries), so the tests call this again before the

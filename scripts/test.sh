@@ -7,9 +7,11 @@ ensure_chromium
 ensure_npm_packages
 ensure_postgres
 ensure_promtool
+ensure_haproxy
 ensure_systemd_analyze
-# The metrics test must run promtool, not skip it.
+# The metrics test must run promtool, not skip it; the cluster test HAProxy.
 export CENTRALE_REQUIRE_PROMTOOL=1
+export CENTRALE_REQUIRE_HAPROXY=1
 "$ROOT/scripts/build.sh"
 
 started=$SECONDS

@@ -23,8 +23,8 @@ use std::time::Duration;
 struct Args {
     #[command(subcommand)]
     mode: Option<Mode>,
-    /// Which scenarios (1-8), comma-separated; all by default.
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=8))]
+    /// Which scenarios (1-9), comma-separated; all by default.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u8).range(1..=9))]
     only: Vec<u8>,
     /// Small sizes and short runs: a smoke run, not figures to report.
     #[arg(long)]
@@ -85,6 +85,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if wanted(8) {
         scenarios::webhooks(&root, scale).await?;
+    }
+    if wanted(9) {
+        scenarios::cluster(&root, scale).await?;
     }
     Ok(())
 }

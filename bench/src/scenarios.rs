@@ -1,4 +1,4 @@
-//! The eight scenarios. Each starts the system under test fresh, drives it from this process
+//! The nine scenarios. Each starts the system under test fresh, drives it from this process
 //! (pinned to other cores than the server), measures from outside, and prints a table.
 
 use crate::client::{BenchStation, EventReader, Http, Ocpp, payloads};
@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+mod cluster;
 mod storage;
 mod webhooks;
+pub use cluster::cluster;
 pub use storage::{ingestion, storm};
 pub use webhooks::webhooks;
 
@@ -397,41 +399,11 @@ pub async fn rest_commands(root: &Path, scale: Scale) -> anyhow::Result<()> {
         .map(|s| tokio::spawn(s.serve()))
         .collect();
     for concurrent in [1usize, 100] {
-        let end = Instant::now() + scale.run;
         let cpu_before = target.cpu();
         let began = Instant::now();
-        let workers = (0..concurrent).map(|i| {
-            let addr = target.addr.clone();
-            let auth = target.auth();
-            tokio::spawn(async move {
-                let mut http = Http::connect(&addr, &auth).await?;
-                let path = format!("/api/stations/REST-{i:05}/commands/RemoteStartTransaction");
-                let body = r#"{"idTag":"BENCH","connectorId":1}"#;
-                let mut latencies = Latencies::default();
-                let mut failed = 0u64;
-                while Instant::now() < end {
-                    let sent = Instant::now();
-                    let (status, _) = http.post(&path, body).await?;
-                    if status == 200 {
-                        latencies.record(sent.elapsed());
-                    } else {
-                        failed += 1;
-                    }
-                }
-                Ok::<_, anyhow::Error>((latencies, failed))
-            })
-        });
-        let mut all = Latencies::default();
-        let mut failed = errors;
-        for outcome in join_all(workers).await {
-            match outcome {
-                Ok(Ok((latencies, f))) => {
-                    all.extend(latencies);
-                    failed += f;
-                }
-                _ => failed += 1,
-            }
-        }
+        let (mut all, failed) =
+            remote_starts(&target.addr, &target.auth(), "REST-", concurrent, scale.run).await;
+        let failed = failed + errors;
         let elapsed = began.elapsed();
         let cpu = target.cpu().saturating_sub(cpu_before);
         let n = all.len() as u64;
@@ -451,6 +423,50 @@ pub async fn rest_commands(root: &Path, scale: Scale) -> anyhow::Result<()> {
     table.print();
     println!("target: p99 <= 5 ms");
     Ok(())
+}
+
+/// `concurrent` API clients of `addr`, each sending RemoteStartTransaction to station
+/// `{prefix}{i}` in a closed loop for `run`: the round trips of the 200s, and how many were not.
+async fn remote_starts(
+    addr: &str,
+    auth: &str,
+    prefix: &str,
+    concurrent: usize,
+    run: Duration,
+) -> (Latencies, u64) {
+    let end = Instant::now() + run;
+    let workers = (0..concurrent).map(|i| {
+        let (addr, auth) = (addr.to_owned(), auth.to_owned());
+        let path = format!("/api/stations/{prefix}{i:05}/commands/RemoteStartTransaction");
+        tokio::spawn(async move {
+            let mut http = Http::connect(&addr, &auth).await?;
+            let body = r#"{"idTag":"BENCH","connectorId":1}"#;
+            let mut latencies = Latencies::default();
+            let mut failed = 0u64;
+            while Instant::now() < end {
+                let sent = Instant::now();
+                let (status, _) = http.post(&path, body).await?;
+                if status == 200 {
+                    latencies.record(sent.elapsed());
+                } else {
+                    failed += 1;
+                }
+            }
+            Ok::<_, anyhow::Error>((latencies, failed))
+        })
+    });
+    let mut all = Latencies::default();
+    let mut failed = 0;
+    for outcome in join_all(workers).await {
+        match outcome {
+            Ok(Ok((latencies, f))) => {
+                all.extend(latencies);
+                failed += f;
+            }
+            _ => failed += 1,
+        }
+    }
+    (all, failed)
 }
 
 #[derive(Debug, Clone, Copy)]

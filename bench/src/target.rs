@@ -136,12 +136,34 @@ impl Target {
                 engine::store::testing::fresh_postgres_database(admin).await?
             }
         };
+        Target::centrale_at(root, extra, on, &db, dir).await
+    }
+
+    /// Node `name` of a cluster on the PostgreSQL database `db` (of `on`): [`Target::centrale`]
+    /// there.
+    pub async fn centrale_node(
+        root: &Path,
+        on: &Db,
+        db: &str,
+        name: &str,
+    ) -> anyhow::Result<Target> {
+        let dir = tempfile::tempdir()?;
+        Target::centrale_at(root, &["--node-name", name], on, db, dir).await
+    }
+
+    async fn centrale_at(
+        root: &Path,
+        extra: &[&str],
+        on: &Db,
+        db: &str,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Target> {
         let bin = root.join("target/release/centrale");
         let mut args = vec![
             "--listen",
             "127.0.0.1:0",
             "--database",
-            &db,
+            db,
             "--registration",
             "open",
             "--heartbeat-interval",
@@ -156,7 +178,7 @@ impl Target {
         let site = root.join("target/site");
         let site = site.to_string_lossy().into_owned();
         args.extend_from_slice(&["--site-root", &site]);
-        let token = api_token(&bin, &db).await?;
+        let token = api_token(&bin, db).await?;
         let (child, line) = spawn(&bin, &args, &[("RUST_LOG", "warn")], "open http://").await?;
         let addr =
             between(&line, "open http://", "/").context("no address in Centrale's output")?;
@@ -243,6 +265,7 @@ impl Target {
         rss_of(self.pid).unwrap_or_default()
     }
 
+    /// Stops the process with SIGKILL (no shutdown: what a crash or power loss leaves).
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
@@ -279,7 +302,12 @@ async fn api_token(bin: &Path, db: &str) -> anyhow::Result<String> {
         }
         Ok(String::from_utf8(out.stdout)?)
     };
-    run(&["user", "add", "bench", "--role", "admin"]).await?;
+    // A second node of a cluster finds the user made by the first.
+    if let Err(e) = run(&["user", "add", "bench", "--role", "admin"]).await
+        && !e.to_string().contains("exists")
+    {
+        return Err(e);
+    }
     let printed = run(&[
         "token", "add", "--user", "bench", "--name", "bench", "--role", "admin",
     ])

@@ -134,7 +134,7 @@ impl Request {
         }
     }
 
-    fn decode_response(&self, text: &str) -> Result<Response, PayloadError> {
+    pub(crate) fn decode_response(&self, text: &str) -> Result<Response, PayloadError> {
         match self {
             Request::V16(r) => CentralResponse::decode(r.action(), text).map(Response::V16),
             Request::V201(r) => v201::CentralResponse::decode(r.action(), text).map(Response::V201),
@@ -269,7 +269,7 @@ pub(crate) struct Pending {
 }
 
 /// A call's outcome as the event feed and the API show it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
 pub enum CallOutcome {
     Answered { payload: serde_json::Value },
@@ -306,8 +306,28 @@ impl Engine {
     }
 
     /// Sends a request of either version to a connected station speaking it, and waits for its
-    /// answer (see [`Engine::call`]).
+    /// answer (see [`Engine::call`]). A station another node of the cluster holds gets it
+    /// through that node, which audits it and sends it as its own.
     pub async fn send(
+        &self,
+        by: &str,
+        station: &StationId,
+        request: Request,
+    ) -> Result<Response, CallError> {
+        if self.clustered()
+            && !self.registry().contains_key(station)
+            && let Some(node) = self.held_elsewhere(station).await
+        {
+            let answer = self.forward(node, by, station, &request).await?;
+            return request
+                .decode_response(&answer.to_string())
+                .map_err(CallError::InvalidResponse);
+        }
+        self.send_here(by, station, request).await
+    }
+
+    /// [`Engine::send`] to a station this node holds.
+    pub(crate) async fn send_here(
         &self,
         by: &str,
         station: &StationId,

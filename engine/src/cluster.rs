@@ -16,6 +16,9 @@
 //!
 //! SQLite serves one node: no row, no beat; a start marks every station offline.
 
+pub(crate) mod bus;
+mod wire;
+
 use crate::store::backend::Backend;
 use crate::store::nodes::{Lead, NodeRow, Orphaned};
 use crate::{Engine, EngineError, Event};
@@ -27,6 +30,8 @@ use tokio_util::task::TaskTracker;
 pub const BEAT: Duration = Duration::from_secs(1);
 /// How long a node may go unseen before it is taken for dead.
 pub const DEAD_AFTER: Duration = Duration::from_secs(5);
+/// How long a message between nodes too long to notify is kept.
+const KEPT: Duration = Duration::from_secs(60);
 
 /// This process as a node of its cluster.
 #[derive(Debug, Clone)]
@@ -75,7 +80,7 @@ impl Engine {
         &self.inner.node.name
     }
 
-    fn clustered(&self) -> bool {
+    pub(crate) fn clustered(&self) -> bool {
         self.inner.store.backend() == Backend::Postgres
     }
 
@@ -186,8 +191,19 @@ impl Engine {
         }
         let nodes = store.nodes().await?;
         let stale = ago(now, DEAD_AFTER);
+        self.inner.bus.set_others(
+            nodes
+                .iter()
+                .filter(|n| n.name != node.name && n.last_seen_at >= stale)
+                .map(|n| n.name.clone())
+                .collect(),
+        );
         if nodes.iter().any(|n| n.last_seen_at < stale) {
             self.sweep().await?;
+        }
+        // Messages kept for being too long to notify were read within a second.
+        if now.second() == 0 {
+            store.prune_node_messages(ago(now, KEPT)).await?;
         }
         store.refresh_wanted().await
     }
@@ -270,6 +286,19 @@ impl Engine {
             .await
         {
             tracing::warn!(error = %e, "could not tell the cluster this node stopped");
+        }
+    }
+
+    /// The other node alive that holds `station`, as the database says; `None` if this node
+    /// holds it, or none alive does (it is not connected).
+    pub(crate) async fn held_elsewhere(&self, station: &protocol::StationId) -> Option<String> {
+        match self.inner.store.station_holder(station).await {
+            Ok(Some((node, _))) if self.inner.bus.alive(&node) => Some(node),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read which node holds a station");
+                None
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 /// Something that happened. Serialised as `{"type": "<kind>", ...fields in camelCase}`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -152,7 +152,7 @@ pub enum Event {
 }
 
 /// A sampled value as the event feed shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SampleView {
     #[serde(with = "time::serde::rfc3339")]

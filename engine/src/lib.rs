@@ -195,6 +195,8 @@ pub struct Engine {
 struct Inner {
     config: EngineConfig,
     node: cluster::Node,
+    /// What this node tells the other nodes, and hears from them.
+    bus: cluster::bus::Bus,
     store: Store,
     message_log: message_log::MessageLog,
     events: broadcast::Sender<Event>,
@@ -220,6 +222,7 @@ impl Engine {
         // No connection outlives a server: a station still marked online was held by a
         // process that stopped (or died) before it could say so.
         engine.join().await?;
+        engine.start_bus().await?;
         engine.inner.store.refresh_wanted().await?;
         engine.start_beat();
         engine.start_lead();
@@ -243,6 +246,7 @@ impl Engine {
         Ok(Engine {
             inner: Arc::new(Inner {
                 node: cluster::Node::new(config.node_name.clone()),
+                bus: cluster::bus::Bus::default(),
                 config,
                 store,
                 message_log,
@@ -421,6 +425,12 @@ impl Engine {
     }
 
     fn emit(&self, event: Event) {
+        self.inner.bus.tell(&event);
+        self.emit_here(event);
+    }
+
+    /// Emits `event` on this node only (one another node emitted, or told here).
+    fn emit_here(&self, event: Event) {
         self.inner
             .meter
             .observe(&event, time::OffsetDateTime::now_utc);

@@ -34,7 +34,7 @@ const BACKLOG: usize = 65_536;
 const PRUNE_EVERY: u64 = 20_000;
 
 /// Which way a frame went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Direction {
     /// From the station.
@@ -61,7 +61,7 @@ impl Direction {
 }
 
 /// One logged frame.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedFrame {
     /// Its id once stored (0 before): a row's CALL has twice the row's id, its answer one more.

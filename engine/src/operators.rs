@@ -347,7 +347,7 @@ impl Engine {
             .store
             .change_user(username, role, phc.as_deref())
             .await?;
-        self.inner.principals.clear();
+        self.forget_principals().await;
         Ok(Ok(()))
     }
 
@@ -360,7 +360,7 @@ impl Engine {
             return Ok(Err(UserError::LastAdmin));
         }
         self.inner.store.delete_user(username).await?;
-        self.inner.principals.clear();
+        self.forget_principals().await;
         Ok(Ok(()))
     }
 
@@ -441,7 +441,7 @@ impl Engine {
 
     /// Ends a login session.
     pub async fn logout(&self, token: &str) -> Result<(), EngineError> {
-        self.inner.principals.clear();
+        self.forget_principals().await;
         self.inner
             .store
             .delete_login_session(&token_digest(token))
@@ -502,7 +502,7 @@ impl Engine {
     /// Revokes an API token; false if there is none with this id.
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool, EngineError> {
         let revoked = self.inner.store.delete_api_token(id).await?;
-        self.inner.principals.clear();
+        self.forget_principals().await;
         Ok(revoked)
     }
 

@@ -233,7 +233,7 @@ impl VerifiedPasswords {
             .insert(station.clone(), (phc.to_owned(), digest(password)));
     }
 
-    fn forget(&self, station: &StationId) {
+    pub(crate) fn forget(&self, station: &StationId) {
         self.lock().remove(station);
     }
 }
@@ -390,7 +390,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let phc = secret::hash(password.to_owned()).await?;
         self.inner.store.set_station_password(station, &phc).await?;
-        self.inner.verified_passwords.forget(station);
+        self.forget_station_password(station).await;
         self.central_security_event(
             station,
             "StationPasswordChanged",
@@ -445,7 +445,7 @@ impl Engine {
             .store
             .set_station_security(station, profile, phc.as_deref(), OffsetDateTime::now_utc())
             .await?;
-        self.inner.verified_passwords.forget(station);
+        self.forget_station_password(station).await;
         Ok(Ok(generated))
     }
 }

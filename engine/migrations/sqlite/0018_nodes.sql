@@ -16,6 +16,14 @@ CREATE TABLE nodes (
 ALTER TABLE stations ADD COLUMN online_node TEXT;
 CREATE INDEX stations_online_node ON stations (online_node) WHERE online_node IS NOT NULL;
 
+-- What nodes tell each other travels by NOTIFY; a message too long for a notification (8000
+-- bytes) is kept here and its id notified. Pruned after a minute.
+CREATE TABLE node_messages (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+
 -- Stations a server of an older version left online: held by a node nobody knows, so the next
 -- node to start marks them offline.
 UPDATE stations SET online_node = '(before nodes)' WHERE online_session IS NOT NULL;

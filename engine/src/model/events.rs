@@ -124,7 +124,7 @@ pub struct DeviceVariable {
 }
 
 /// An event a station's monitors saw (2.0.1 NotifyEvent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorEvent {
     pub event_id: i64,

@@ -13,9 +13,10 @@ use crate::EngineError;
 use sqlx::postgres::Postgres;
 use time::OffsetDateTime;
 
-/// The tables not copied: the nodes of a cluster running on the source are processes, not
-/// data (stations they held are marked offline by the first node started on the target).
-pub const NOT_COPIED: &[&str] = &["nodes"];
+/// The tables not copied: the nodes of a cluster running on the source, and what they tell
+/// each other, are processes, not data (stations they held are marked offline by the first
+/// node started on the target).
+pub const NOT_COPIED: &[&str] = &["nodes", "node_messages"];
 
 /// Every table, parents before the tables that refer to them.
 pub const TABLES: &[&str] = &[

@@ -264,3 +264,85 @@ impl Store {
         Ok(locked.then_some(Lead::Postgres(c)))
     }
 }
+
+/// The channel nodes notify each other on (NOTIFY is scoped to the database).
+const CHANNEL: &str = "centrale";
+
+/// A notification's payload must stay under PostgreSQL's 8000 bytes.
+pub const NOTIFY_LIMIT: usize = 7_900;
+
+impl Store {
+    /// A listener on the nodes' channel; `None` on SQLite.
+    pub async fn listen(&self) -> Result<Option<sqlx::postgres::PgListener>, EngineError> {
+        let super::backend::Pool::Postgres(pool) = &self.writes else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Some(listener))
+    }
+
+    /// Tells every node `payload` (at most [`NOTIFY_LIMIT`] bytes); nothing on SQLite.
+    pub async fn notify(&self, payload: &str) -> Result<(), EngineError> {
+        if let super::backend::Pool::Postgres(pool) = &self.writes {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a message too long to notify; its id.
+    pub async fn put_node_message(
+        &self,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, EngineError> {
+        Ok(on!(&self.writes, |db| {
+            sqlx::query_scalar(
+                "INSERT INTO node_messages (body, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(body)
+            .bind(at)
+            .fetch_one(db)
+            .await?
+        }))
+    }
+
+    /// A message kept by [`Store::put_node_message`].
+    pub async fn node_message(&self, id: i64) -> Result<Option<String>, EngineError> {
+        Ok(on!(&self.writes, |db| {
+            sqlx::query_scalar("SELECT body FROM node_messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(db)
+                .await?
+        }))
+    }
+
+    /// Deletes the messages kept before `before` (every node has read them by then).
+    pub async fn prune_node_messages(&self, before: OffsetDateTime) -> Result<(), EngineError> {
+        on!(&self.writes, |db| {
+            sqlx::query("DELETE FROM node_messages WHERE created_at < $1")
+                .bind(before)
+                .execute(db)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The node and connection that hold `station` as the database says; `None` if offline.
+    pub async fn station_holder(
+        &self,
+        station: &protocol::StationId,
+    ) -> Result<Option<(String, String)>, EngineError> {
+        let found: Option<(Option<String>, Option<String>)> = on!(&self.reads, |db| {
+            sqlx::query_as("SELECT online_node, online_session FROM stations WHERE id = $1")
+                .bind(station.as_str())
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(found.and_then(|(node, session)| node.zip(session)))
+    }
+}

@@ -70,7 +70,7 @@ impl Engine {
         let id = store
             .add_webhook(url, &secret, &kinds, OffsetDateTime::now_utc())
             .await?;
-        store.refresh_wanted().await?;
+        self.webhooks_changed().await?;
         let webhook = self
             .webhook(id)
             .await?
@@ -91,14 +91,14 @@ impl Engine {
     /// Turns an endpoint on or off; whether it exists.
     pub async fn set_webhook_enabled(&self, id: i64, enabled: bool) -> Result<bool, EngineError> {
         let found = self.inner.store.set_webhook_enabled(id, enabled).await?;
-        self.inner.store.refresh_wanted().await?;
+        self.webhooks_changed().await?;
         Ok(found)
     }
 
     /// Removes an endpoint and its deliveries; whether it existed.
     pub async fn delete_webhook(&self, id: i64) -> Result<bool, EngineError> {
         let found = self.inner.store.delete_webhook(id).await?;
-        self.inner.store.refresh_wanted().await?;
+        self.webhooks_changed().await?;
         Ok(found)
     }
 

@@ -2,6 +2,9 @@
 //! servers on one database, stations over WebSocket, SIGTERM and SIGKILL. Run when
 //! `CENTRALE_TEST_POSTGRES` names a server (`make test` starts one); the SQLite refusal always.
 
+mod balanced;
+mod crossing;
+
 use crate::helpers::{Killed, TestApp, http_with};
 use crate::lifecycle::{admin_token_header, failed_with_one_line, start_binary};
 use crate::ocpp16::result;

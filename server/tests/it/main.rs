@@ -21,7 +21,7 @@ mod security;
 mod security_upgrade;
 mod simulated;
 mod simulated_v201;
-mod soak;
+pub(crate) mod soak;
 mod stations;
 mod storage;
 mod tls_suites;

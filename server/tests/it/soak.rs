@@ -7,22 +7,37 @@ use std::time::Duration;
 
 /// What the stations of the soak test were told was done: counted on their side.
 #[derive(Default)]
-struct Acknowledged {
-    boots: Vec<String>,
+pub(crate) struct Acknowledged {
+    pub(crate) boots: Vec<String>,
     /// Transaction id and meter start.
-    started: Vec<(i64, i64)>,
+    pub(crate) started: Vec<(i64, i64)>,
     /// Transaction id and the energy register value sent.
-    samples: Vec<(i64, i64)>,
+    pub(crate) samples: Vec<(i64, i64)>,
     /// Transaction id and meter stop.
-    stopped: Vec<(i64, i64)>,
+    pub(crate) stopped: Vec<(i64, i64)>,
     /// 2.0.1: (station, the station's transaction id, what) of each acknowledged event: the
     /// register value sent with it, and whether it ended the transaction.
-    events: Vec<(String, String, i64, bool)>,
+    pub(crate) events: Vec<(String, String, i64, bool)>,
+}
+
+impl Acknowledged {
+    pub(crate) fn extend(&mut self, more: Acknowledged) {
+        self.boots.extend(more.boots);
+        self.started.extend(more.started);
+        self.samples.extend(more.samples);
+        self.stopped.extend(more.stopped);
+        self.events.extend(more.events);
+    }
 }
 
 /// One station of the fleet: boots, then charges in a loop (start, meter values, stop) until
-/// its link drops; records each message that was answered.
-async fn soak_station(base: String, id: String, round: usize) -> Acknowledged {
+/// its link drops or `until` passes; records each message that was answered.
+pub(crate) async fn soak_station(
+    base: String,
+    id: String,
+    round: usize,
+    until: tokio::time::Instant,
+) -> Acknowledged {
     use serde_json::json;
     use simulator::{Reply, Station};
     let mut acked = Acknowledged::default();
@@ -38,7 +53,7 @@ async fn soak_station(base: String, id: String, round: usize) -> Acknowledged {
     }
     acked.boots.push(id.clone());
     let mut register = (round as i64) * 1_000_000;
-    loop {
+    while tokio::time::Instant::now() < until {
         register += 1;
         let start = json!({"connectorId": 1, "idTag": format!("{id}-TAG"), "meterStart": register, "timestamp": "2026-11-24T10:00:00Z"});
         let Ok(Reply::Result(answer)) = station.call("StartTransaction", start).await else {
@@ -69,12 +84,18 @@ async fn soak_station(base: String, id: String, round: usize) -> Acknowledged {
         };
         acked.stopped.push((tx, register));
     }
+    acked
 }
 
 /// A 2.0.1 station of the fleet: boots, then charges in a loop (TransactionEvent Started, five
-/// Updated, Ended, each with an energy reading) until its link drops; records each event that
-/// was answered.
-async fn soak_station_v201(base: String, id: String, round: usize) -> Acknowledged {
+/// Updated, Ended, each with an energy reading) until its link drops or `until` passes;
+/// records each event that was answered.
+pub(crate) async fn soak_station_v201(
+    base: String,
+    id: String,
+    round: usize,
+    until: tokio::time::Instant,
+) -> Acknowledged {
     use serde_json::json;
     use simulator::{Reply, Station};
     let mut acked = Acknowledged::default();
@@ -92,6 +113,9 @@ async fn soak_station_v201(base: String, id: String, round: usize) -> Acknowledg
     acked.boots.push(id.clone());
     let mut register = (round as i64) * 1_000_000;
     for n in 0.. {
+        if tokio::time::Instant::now() >= until {
+            break;
+        }
         let tx = format!("{id}-R{round}-{n}");
         for seq in 0..7 {
             register += 7;
@@ -138,10 +162,12 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
         let fleet: Vec<_> = (0..STATIONS)
             .map(|n| {
                 let id = format!("SOAK-{n:02}");
+                // Until the kill below ends their links.
+                let until = tokio::time::Instant::now() + Duration::from_secs(60);
                 if n % 3 == 2 {
-                    tokio::spawn(soak_station_v201(base.clone(), id, round))
+                    tokio::spawn(soak_station_v201(base.clone(), id, round, until))
                 } else {
-                    tokio::spawn(soak_station(base.clone(), id, round))
+                    tokio::spawn(soak_station(base.clone(), id, round, until))
                 }
             })
             .collect();
@@ -150,12 +176,7 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
         child.kill().unwrap();
         child.wait().unwrap();
         for station in fleet {
-            let got = station.await.unwrap();
-            acked.boots.extend(got.boots);
-            acked.started.extend(got.started);
-            acked.samples.extend(got.samples);
-            acked.stopped.extend(got.stopped);
-            acked.events.extend(got.events);
+            acked.extend(station.await.unwrap());
         }
     }
 
@@ -165,6 +186,39 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
         let (addr, auth) = (addr.clone(), auth.clone());
         async move { http_with(&addr, &auth, "GET", &path, None).await }
     };
+    let (lost, lost_events) = lost(&acked, get).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    eprintln!(
+        "kill -9 soak, 2.0.1 stations: {} events acknowledged, {lost_events} lost",
+        acked.events.len()
+    );
+    assert!(!acked.events.is_empty(), "the 2.0.1 stations sent nothing");
+    assert_eq!(lost_events, 0, "2.0.1 events acknowledged but not stored");
+    let acknowledged = (
+        acked.boots.len(),
+        acked.started.len(),
+        acked.samples.len(),
+        acked.stopped.len(),
+    );
+    eprintln!(
+        "kill -9 soak, {ROUNDS} kills under {STATIONS} stations: acknowledged \
+         (boots, starts, meter values, stops) = {acknowledged:?}, lost = {lost:?}"
+    );
+    assert!(acknowledged.2 > 0, "the fleet sent nothing");
+    assert_eq!(lost, (0, 0, 0, 0), "acknowledged but not stored");
+}
+
+/// What of `acked` the database lacks, read through the API by `get`: (boots, starts, meter
+/// values, stops) of 1.6 stations, and 2.0.1 events.
+pub(crate) async fn lost<F, Fut>(
+    acked: &Acknowledged,
+    get: F,
+) -> ((usize, usize, usize, usize), usize)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = crate::helpers::HttpResponse>,
+{
     let stations = get("/api/stations".to_owned()).await.json();
     let known: std::collections::HashSet<&str> = stations
         .as_array()
@@ -240,24 +294,5 @@ async fn a_fleet_loses_nothing_acknowledged_across_repeated_kill_9() {
             lost_events += 1;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    eprintln!(
-        "kill -9 soak, 2.0.1 stations: {} events acknowledged, {lost_events} lost",
-        acked.events.len()
-    );
-    assert!(!acked.events.is_empty(), "the 2.0.1 stations sent nothing");
-    assert_eq!(lost_events, 0, "2.0.1 events acknowledged but not stored");
-    let acknowledged = (
-        acked.boots.len(),
-        acked.started.len(),
-        acked.samples.len(),
-        acked.stopped.len(),
-    );
-    eprintln!(
-        "kill -9 soak, {ROUNDS} kills under {STATIONS} stations: acknowledged \
-         (boots, starts, meter values, stops) = {acknowledged:?}, lost = {lost:?}"
-    );
-    assert!(acknowledged.2 > 0, "the fleet sent nothing");
-    assert_eq!(lost, (0, 0, 0, 0), "acknowledged but not stored");
+    (lost, lost_events)
 }
