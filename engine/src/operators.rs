@@ -11,6 +11,7 @@
 //! BLAKE2b digests, so the database never holds a usable secret. A login session also has a
 //! CSRF token that every state-changing request made with its cookie must repeat.
 
+use crate::cluster::bus::SignedIn;
 use crate::{Engine, EngineError, secret};
 use blake2::Digest;
 use serde::{Deserialize, Serialize};
@@ -372,8 +373,7 @@ impl Engine {
         username: &str,
         password: &str,
     ) -> Result<Result<Login, LoginRefused>, EngineError> {
-        let backoff = &self.inner.login_failures;
-        if let Some(wait) = backoff.locked(username) {
+        if let Some(wait) = self.inner.login_failures.locked(username) {
             return Ok(Err(LoginRefused::Locked(wait)));
         }
         let found = self.inner.store.user_secret(username).await?;
@@ -385,12 +385,13 @@ impl Engine {
             }
         };
         let Some((_, role)) = found.filter(|_| right) else {
-            return Ok(Err(match backoff.failed(username) {
+            let locked = self.signed_in(SignedIn::User, username, false).await;
+            return Ok(Err(match locked {
                 Some(wait) => LoginRefused::Locked(wait),
                 None => LoginRefused::Wrong,
             }));
         };
-        backoff.succeeded(username);
+        self.signed_in(SignedIn::User, username, true).await;
         let token = secret::random_secret(TOKEN_LEN);
         let csrf_token = secret::random_secret(TOKEN_LEN);
         let now = OffsetDateTime::now_utc();

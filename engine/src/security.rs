@@ -15,6 +15,7 @@
 //! remembered (as a keyed digest, with its hash) so a reconnecting fleet does not pay argon2 per
 //! connection.
 
+use crate::cluster::bus::SignedIn;
 use crate::{Engine, EngineError, secret};
 use blake2::digest::{FixedOutput, KeyInit, Update};
 use protocol::StationId;
@@ -263,8 +264,7 @@ impl Engine {
             offered = SecurityProfile::TlsClientCertificate;
         }
         if let Some((user, password)) = &credentials.basic {
-            let failures = &self.inner.station_failures;
-            if let Some(wait) = failures.locked(station.as_str()) {
+            if let Some(wait) = self.inner.station_failures.locked(station.as_str()) {
                 return Ok(Some(Refusal::Locked(wait)));
             }
             let right = match &phc {
@@ -280,11 +280,13 @@ impl Engine {
                 // A wrong password is refused even where none is needed: whoever sent it is
                 // not who they claim to be.
                 if phc.is_some() || required > SecurityProfile::Unsecured {
-                    failures.failed(station.as_str());
+                    self.signed_in(SignedIn::Station, station.as_str(), false)
+                        .await;
                     return Ok(Some(Refusal::WrongPassword));
                 }
             } else {
-                failures.succeeded(station.as_str());
+                self.signed_in(SignedIn::Station, station.as_str(), true)
+                    .await;
                 offered = offered.max(if credentials.tls {
                     SecurityProfile::TlsBasic
                 } else {

@@ -7,6 +7,7 @@
 //! lost and made again) misses those events, and a call it forwarded times out as a station's
 //! silence would.
 
+pub(crate) use super::wire::SignedIn;
 use super::wire::{Failure, Forget, Message};
 use crate::calls::{CallError, Request};
 use crate::{Engine, EngineError, Event};
@@ -159,6 +160,38 @@ impl Engine {
                     tracing::warn!(error = %e, "could not read the webhook endpoints again");
                 }
             }
+        }
+    }
+
+    /// Counts a sign-in of `name` (failed or not) here and on every node: failures lock a name
+    /// cluster-wide (see [`crate::secret::Backoff`]). Answers how long it is locked here, if
+    /// it is.
+    pub(crate) async fn signed_in(&self, who: SignedIn, name: &str, ok: bool) -> Option<Duration> {
+        let locked = self.count_sign_in(who, name, ok);
+        if self.clustered() && self.bus().any_others.load(Ordering::Relaxed) {
+            let message = Message::SignIn {
+                from: self.node_name().to_owned(),
+                who,
+                name: name.to_owned(),
+                ok,
+            };
+            if let Err(e) = self.publish(&message).await {
+                tracing::warn!(error = %e, "could not tell the other nodes of a sign-in");
+            }
+        }
+        locked
+    }
+
+    fn count_sign_in(&self, who: SignedIn, name: &str, ok: bool) -> Option<Duration> {
+        let backoff = match who {
+            SignedIn::User => &self.inner.login_failures,
+            SignedIn::Station => &self.inner.station_failures,
+        };
+        if ok {
+            backoff.succeeded(name);
+            None
+        } else {
+            backoff.failed(name)
         }
     }
 
@@ -361,6 +394,14 @@ impl Engine {
             }
             Ok(Message::Forget { from, what }) if from != me => self.forget_here(&what).await,
             Ok(Message::Joined { node }) if node != me => self.bus().joined(node),
+            Ok(Message::SignIn {
+                from,
+                who,
+                name,
+                ok,
+            }) if from != me => {
+                self.count_sign_in(who, &name, ok);
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "a message from another node is unreadable"),
         }

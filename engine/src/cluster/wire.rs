@@ -39,6 +39,24 @@ pub(super) enum Message {
     /// Node `node` joined: the others tell it their events from now on (not from their next
     /// beat).
     Joined { node: String },
+    /// A sign-in on node `from` failed or succeeded: every node counts it, so a lockout holds
+    /// whichever node the balancer picks.
+    SignIn {
+        from: String,
+        who: SignedIn,
+        name: String,
+        ok: bool,
+    },
+}
+
+/// Who signed in, for [`Message::SignIn`].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum SignedIn {
+    /// An operator, by user name.
+    User,
+    /// A station, by its id (HTTP Basic).
+    Station,
 }
 
 /// A cache every node keeps, to forget when what it holds changed on one.

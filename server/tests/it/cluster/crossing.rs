@@ -2,7 +2,7 @@
 //! events to an event stream on another node, a newer connection on another node, a revoked
 //! token.
 
-use super::{booted, cluster_database, node, node_here, online};
+use super::{booted, cluster_database, node, node_here, online, wait_for};
 use crate::helpers::{http_with, read_until};
 use protocol::Frame;
 use serde_json::json;
@@ -166,6 +166,55 @@ async fn a_newer_connection_on_another_node_replaces_the_older_one() {
     assert_eq!(online(&a).await, held);
     assert_eq!(online(&b).await, held);
     assert_eq!(a.server.engine().connected_stations(), []);
+    a.server.stop().await.unwrap();
+    b.server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_lock_a_name_on_every_node() {
+    use engine::operators::LoginRefused;
+    let Some(database) = cluster_database().await else {
+        return;
+    };
+    let a = node_here(&database, "node-a").await;
+    let b = node_here(&database, "node-b").await;
+    // node-a heard of node-b (its arrival, or its first beat).
+    wait_for(
+        Duration::from_secs(5),
+        async || a.get("/api/nodes").await.json(),
+        |nodes| nodes.as_array().is_some_and(|n| n.len() == 2),
+    )
+    .await;
+    let (name, right) = crate::helpers::ADMIN;
+    let login = async |app: &crate::helpers::TestApp, password: &str| {
+        app.server
+            .engine()
+            .login(name, password)
+            .await
+            .unwrap()
+            .map(|_| ())
+    };
+    for _ in 0..engine::secret::Backoff::FREE + 1 {
+        assert!(login(&a, "wrong").await.is_err());
+    }
+    assert!(matches!(
+        login(&a, right).await,
+        Err(LoginRefused::Locked(_))
+    ));
+    // node-b counted them: locked there too, within three tries of its own (five would lock
+    // it alone).
+    let mut refused = login(&b, "wrong").await;
+    for _ in 0..2 {
+        if matches!(refused, Err(LoginRefused::Locked(_))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        refused = login(&b, "wrong").await;
+    }
+    assert!(
+        matches!(refused, Err(LoginRefused::Locked(_))),
+        "{refused:?}"
+    );
     a.server.stop().await.unwrap();
     b.server.stop().await.unwrap();
 }
