@@ -11,7 +11,7 @@
 //!   [`DEAD_AFTER`]) finds its row gone at its next beat: it closes all its stations'
 //!   connections (another node may hold them by now), then joins again.
 //! - **One node runs the cluster's background work** (webhook delivery, retention, the fleet's
-//!   power samples): the one holding an advisory lock on a connection of its own, which
+//!   power samples, pruning the messages between nodes): the one holding an advisory lock on a connection of its own, which
 //!   PostgreSQL releases when that connection ends, a dead node's included ([`Lead`]).
 //!
 //! SQLite serves one node: no row, no beat; a start marks every station offline.
@@ -140,8 +140,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Every [`BEAT`] on PostgreSQL: this node is alive; dead nodes are swept; the kinds
-    /// webhook endpoints want are read again (an admin may have changed them on another node).
+    /// Every [`BEAT`] on PostgreSQL: this node is alive, and dead nodes are swept.
     pub(crate) fn start_beat(&self) {
         if !self.clustered() {
             return;
@@ -201,11 +200,7 @@ impl Engine {
         if nodes.iter().any(|n| n.last_seen_at < stale) {
             self.sweep().await?;
         }
-        // Messages kept for being too long to notify were read within a second.
-        if now.second() == 0 {
-            store.prune_node_messages(ago(now, KEPT)).await?;
-        }
-        store.refresh_wanted().await
+        Ok(())
     }
 
     /// Runs the cluster's background work while this node holds the lead (always, on SQLite):
@@ -228,6 +223,7 @@ impl Engine {
                 crate::webhooks::start(engine.inner.store.clone(), stop.clone(), &tasks);
                 engine.start_retention(stop.clone(), &tasks);
                 engine.start_power_samples(stop.clone(), &tasks);
+                let mut beats = 0u64;
                 loop {
                     tokio::select! {
                         () = shutdown.cancelled() => break,
@@ -236,6 +232,10 @@ impl Engine {
                     if !lead.holds().await {
                         tracing::warn!("lost the lead of the cluster's background work");
                         break;
+                    }
+                    beats += 1;
+                    if beats.is_multiple_of(KEPT.as_secs()) {
+                        engine.prune_node_messages().await;
                     }
                 }
                 stop.cancel();
@@ -247,6 +247,15 @@ impl Engine {
                 }
             }
         });
+    }
+
+    /// Deletes the messages between nodes kept longer than [`KEPT`] (each was read within a
+    /// second of being kept).
+    async fn prune_node_messages(&self) {
+        let before = ago(OffsetDateTime::now_utc(), KEPT);
+        if let Err(e) = self.inner.store.prune_node_messages(before).await {
+            tracing::warn!(error = %e, "could not prune the messages between nodes");
+        }
     }
 
     /// Waits until this node holds the lead; `None` at shutdown.

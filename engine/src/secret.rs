@@ -145,9 +145,9 @@ impl Backoff {
         Some(wait)
     }
 
-    /// A success: `name` starts afresh.
-    pub fn succeeded(&self, name: &str) {
-        self.lock().remove(name);
+    /// A success: `name` starts afresh. Whether it had failures counted.
+    pub fn succeeded(&self, name: &str) -> bool {
+        self.lock().remove(name).is_some()
     }
 }
 

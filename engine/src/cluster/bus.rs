@@ -127,15 +127,19 @@ impl Engine {
 
     /// Forgets the principals found by token, on every node.
     pub(crate) async fn forget_principals(&self) {
-        self.forget_here(&Forget::Principals).await;
-        self.forget_everywhere(Forget::Principals).await;
+        self.forget(Forget::Principals).await;
     }
 
     /// Forgets the verified password of `station`, on every node.
     pub(crate) async fn forget_station_password(&self, station: &StationId) {
-        let what = Forget::StationPassword {
+        self.forget(Forget::StationPassword {
             station: station.to_string(),
-        };
+        })
+        .await;
+    }
+
+    /// Forgets what `what` names here, then on every other node.
+    async fn forget(&self, what: Forget) {
         self.forget_here(&what).await;
         self.forget_everywhere(what).await;
     }
@@ -165,10 +169,11 @@ impl Engine {
 
     /// Counts a sign-in of `name` (failed or not) here and on every node: failures lock a name
     /// cluster-wide (see [`crate::secret::Backoff`]). Answers how long it is locked here, if
-    /// it is.
+    /// it is. A success crosses only when it clears failures (every node counted the same
+    /// ones), so a station's every connection is not a notification.
     pub(crate) async fn signed_in(&self, who: SignedIn, name: &str, ok: bool) -> Option<Duration> {
-        let locked = self.count_sign_in(who, name, ok);
-        if self.clustered() && self.bus().any_others.load(Ordering::Relaxed) {
+        let (locked, changed) = self.count_sign_in(who, name, ok);
+        if changed && self.clustered() && self.bus().any_others.load(Ordering::Relaxed) {
             let message = Message::SignIn {
                 from: self.node_name().to_owned(),
                 who,
@@ -182,16 +187,17 @@ impl Engine {
         locked
     }
 
-    fn count_sign_in(&self, who: SignedIn, name: &str, ok: bool) -> Option<Duration> {
+    /// Counts a sign-in here: how long `name` is locked now, if it is, and whether the count
+    /// changed.
+    fn count_sign_in(&self, who: SignedIn, name: &str, ok: bool) -> (Option<Duration>, bool) {
         let backoff = match who {
             SignedIn::User => &self.inner.login_failures,
             SignedIn::Station => &self.inner.station_failures,
         };
         if ok {
-            backoff.succeeded(name);
-            None
+            (None, backoff.succeeded(name))
         } else {
-            backoff.failed(name)
+            (backoff.failed(name), true)
         }
     }
 
@@ -268,8 +274,12 @@ impl Engine {
                     Ok(None) => {
                         tracing::warn!(
                             "lost the connection the other nodes' messages come by; listening \
-                             again (what they said meanwhile is lost)"
+                             again (what they said meanwhile is lost; caches are forgotten)"
                         );
+                        // What a lost message may have said to forget, forgotten anyway.
+                        for what in [Forget::Principals, Forget::WebhookKinds] {
+                            engine.forget_here(&what).await;
+                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "could not listen to the other nodes");

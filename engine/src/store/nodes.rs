@@ -11,7 +11,6 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeRow {
     pub name: String,
-    pub incarnation: String,
     pub started_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
 }
@@ -26,18 +25,15 @@ pub struct Orphaned {
 impl Store {
     /// Every node's row, by name.
     pub async fn nodes(&self) -> Result<Vec<NodeRow>, EngineError> {
-        let rows: Vec<(String, String, OffsetDateTime, OffsetDateTime)> = on!(&self.reads, |db| {
-            sqlx::query_as(
-                "SELECT name, incarnation, started_at, last_seen_at FROM nodes ORDER BY name",
-            )
-            .fetch_all(db)
-            .await?
+        let rows: Vec<(String, OffsetDateTime, OffsetDateTime)> = on!(&self.reads, |db| {
+            sqlx::query_as("SELECT name, started_at, last_seen_at FROM nodes ORDER BY name")
+                .fetch_all(db)
+                .await?
         });
         Ok(rows
             .into_iter()
-            .map(|(name, incarnation, started_at, last_seen_at)| NodeRow {
+            .map(|(name, started_at, last_seen_at)| NodeRow {
                 name,
-                incarnation,
                 started_at,
                 last_seen_at,
             })
