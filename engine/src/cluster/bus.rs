@@ -92,7 +92,8 @@ impl Bus {
         {
             return;
         }
-        if self.events.try_send(event.clone()).is_err() {
+        // Closed: this node is stopping, and nothing waits for its events any more.
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event.clone()) {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             // Said once, then at each power of two: a flood must not flood the log too.
             if dropped.is_power_of_two() {
