@@ -265,8 +265,23 @@ impl Target {
         rss_of(self.pid).unwrap_or_default()
     }
 
-    /// Stops the process with SIGKILL (no shutdown: what a crash or power loss leaves).
+    /// Stops the process with SIGKILL (no shutdown: what a crash or power loss leaves). A
+    /// profiler wrapping it (`CENTRALE_BENCH_WRAP`) gets SIGTERM first and up to 30 s to write
+    /// its profile (`perf record` killed leaves an unreadable file).
     pub async fn stop(mut self) {
+        if std::env::var_os("CENTRALE_BENCH_WRAP").is_some() {
+            // The whole group: a wrapper that is a shell script does not pass signals on.
+            let group = format!("-{}", self.pid);
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &group])
+                .status()
+                .await;
+            let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .status()
+                .await;
+        }
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
@@ -326,8 +341,13 @@ async fn spawn(
     ready: &str,
 ) -> anyhow::Result<(Child, String)> {
     // A profiler may wrap the server under test: `CENTRALE_BENCH_WRAP="heaptrack -o /tmp/h"`
-    // (the figures of such a run are the profiler's, not to report).
-    let wrap = std::env::var("CENTRALE_BENCH_WRAP").unwrap_or_default();
+    // (the figures of such a run are the profiler's, not to report). `{n}` in it is the number
+    // of the server started (1, 2, ...), so that each row of a scenario gets its own profile.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let wrap = std::env::var("CENTRALE_BENCH_WRAP")
+        .unwrap_or_default()
+        .replace("{n}", &n.to_string());
     let mut words: Vec<&std::ffi::OsStr> = Vec::new();
     if can_pin() {
         words.extend(["taskset", "-c", SERVER_CORE].map(std::ffi::OsStr::new));
@@ -335,6 +355,10 @@ async fn spawn(
     words.extend(wrap.split_whitespace().map(std::ffi::OsStr::new));
     words.push(bin.as_os_str());
     let mut command = Command::new(words[0]);
+    if !wrap.is_empty() {
+        // Its own process group, so that stopping it reaches the server under the profiler.
+        command.process_group(0);
+    }
     command
         .args(&words[1..])
         .args(args)

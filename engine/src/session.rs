@@ -74,31 +74,35 @@ impl Engine {
     ///
     /// The caller has already chosen `version` from the subprotocols the station offered.
     /// `url` is the URL the station connected to, as `/connect` shows it.
-    pub async fn serve_station<Tx, Rx>(
+    ///
+    /// Every connected station keeps this future, so it is one async fn deep: an async fn
+    /// keeps its arguments for as long as it runs, and each layer that passed `tx` and `rx` on
+    /// by value kept another copy of them (hundreds of bytes each for a WebSocket's halves).
+    pub fn serve_station<Tx, Rx>(
         &self,
         station: StationId,
         version: OcppVersion,
         url: String,
         tx: Tx,
         rx: Rx,
-    ) -> Result<(), EngineError>
+    ) -> impl Future<Output = Result<(), EngineError>> + use<Tx, Rx>
     where
         Tx: Sink<Outgoing> + Unpin,
         Rx: Stream<Item = Incoming> + Unpin,
     {
         let span = tracing::info_span!("station", station_id = %station, session = Empty);
-        self.serve(station, version, url, tx, rx)
+        self.clone()
+            .serve(station, version, url, tx, rx)
             .instrument(span)
-            .await
     }
 
     async fn serve<Tx, Rx>(
-        &self,
+        self,
         station: StationId,
         version: OcppVersion,
         url: String,
         mut tx: Tx,
-        rx: Rx,
+        mut rx: Rx,
     ) -> Result<(), EngineError>
     where
         Tx: Sink<Outgoing> + Unpin,
@@ -148,8 +152,8 @@ impl Engine {
                 version,
                 registration,
                 &lenient,
-                tx,
-                rx,
+                &mut tx,
+                &mut rx,
                 queue,
                 &cancel,
             )

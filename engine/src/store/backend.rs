@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Decode, PgPool, Postgres, Sqlite, SqlitePool, Type};
+use sqlx::{ConnectOptions, Decode, PgPool, Postgres, Sqlite, SqlitePool, Type};
 use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
@@ -179,7 +179,11 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
         // Statement journals and temporary tables in memory: a multi-row insert inside a
         // transaction would otherwise create, write and delete a temporary file each time.
         .pragma("temp_store", "memory")
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // sqlx would print a slow statement's whole text, which for a group commit is a
+        // statement of thousands of parameters; commit times are in the metrics instead
+        // (`centrale_commit_duration_seconds`). The same on PostgreSQL.
+        .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1));
     let in_memory = url.contains(":memory:");
     // Two processes opening a new file at once (a server starting, `centrale user add` beside
     // it) would both switch it to WAL (which cannot wait for a lock) and apply the first
@@ -191,13 +195,33 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
     // Its page cache holds a whole group commit (the message log writes thousands of rows at
     // once; SQLite's default 2 MB cache would spill to the file mid-transaction and read the
     // pages back).
+    // The checkpointer (see `checkpoints`) copies the WAL into the database file beside it;
+    // the writer checkpoints only past 4 096 pages, and then finds most of the WAL copied
+    // already. With SQLite's default (1 000 pages) the writer did it all itself: the commit
+    // that crossed it copied the pages and waited for the file's sync, and every group commit
+    // behind it waited too.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(CONNECT_TIMEOUT)
-        .connect_with(options.clone().pragma("cache_size", "-32768"))
+        .connect_with(
+            options
+                .clone()
+                .pragma("cache_size", "-32768")
+                .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
+                .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string()),
+        )
         .await
         .map_err(connect_error)?;
     migrate(&Pool::Sqlite(writer.clone())).await?;
+    if !in_memory {
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .map_err(connect_error)?;
+        tokio::spawn(checkpoints(checkpointer, writer.clone()));
+    }
     // An in-memory database lives in one connection: reads share the writer's.
     let reads = if in_memory {
         writer.clone()
@@ -214,6 +238,45 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
         reads: Pool::Sqlite(reads),
         writes: Pool::Sqlite(writer),
     })
+}
+
+/// How many pages the WAL may grow to before the writer checkpoints it itself (16 MiB of 4 KiB
+/// pages). Under writes that never pause, a checkpoint beside the writer never catches up with
+/// the WAL's end, and only a complete one lets the next transaction start the WAL again from
+/// its beginning: the writer's own checkpoint, which copies only what the checkpointer has not
+/// yet, is what bounds the file. A larger value gave more throughput in five-second runs and a
+/// worse ack p99 (BENCHMARKS.md, "third step"), and a WAL readers search through grows with it.
+const WRITER_CHECKPOINT_PAGES: u32 = 4_096;
+
+/// The size a WAL file is cut back to when it starts again (after a burst made it larger).
+const WAL_SIZE_LIMIT: u64 = 32 << 20;
+
+/// How often the checkpointer copies what the WAL holds to the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Copies the WAL's committed pages into the database file, on a connection of its own, so
+/// that commits seldom wait for it: `PRAGMA wal_checkpoint(PASSIVE)` waits for neither readers
+/// nor the writer. Ends when the writer's pool is closed; the last connection to close
+/// checkpoints what is left and removes the WAL.
+async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
+    let closed = writer.close_event();
+    tokio::pin!(closed);
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut closed => break,
+            _ = every.tick() => {}
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&checkpointer)
+            .await
+        {
+            // The writer checkpoints by itself past WRITER_CHECKPOINT_PAGES: nothing is lost.
+            tracing::warn!(error = %e, "checkpoint of the SQLite WAL failed");
+        }
+    }
+    checkpointer.close().await;
 }
 
 /// An exclusive lock (`flock`) on a file beside the database, `PATH-lock`, while a process
@@ -275,7 +338,8 @@ impl Drop for OpenTurn {
 async fn open_postgres(url: &str) -> Result<Opened, EngineError> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| EngineError::BadDatabaseUrl(redact(url), e.to_string()))?
-        .application_name("centrale");
+        .application_name("centrale")
+        .log_slow_statements(log::LevelFilter::Off, Duration::from_secs(1));
     // One connection first, without the pool's retries: a refused connection or a wrong
     // password is then said at once, with its cause.
     match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::ConnectOptions::connect(&options)).await {
@@ -468,6 +532,46 @@ mod tests {
         );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://centrale.db"), "sqlite://centrale.db");
+    }
+
+    /// The writer leaves the WAL to the checkpointer: 8 MiB committed (2 000 pages, twice
+    /// SQLite's default threshold, half the writer's own) reach the database file within a
+    /// few checkpoints.
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_wal_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.db");
+        let opened = open(&format!("sqlite://{}", file.display())).await.unwrap();
+        let Pool::Sqlite(writes) = &opened.writes else {
+            panic!("not SQLite");
+        };
+        let (threshold,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
+            .fetch_one(writes)
+            .await
+            .unwrap();
+        assert_eq!(threshold, i64::from(WRITER_CHECKPOINT_PAGES));
+        let before = std::fs::metadata(&file).unwrap().len();
+        sqlx::query("CREATE TABLE scratch (b BLOB)")
+            .execute(writes)
+            .await
+            .unwrap();
+        let mut tx = writes.begin().await.unwrap();
+        for _ in 0..2_000 {
+            sqlx::query("INSERT INTO scratch (b) VALUES (zeroblob(4000))")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut size = before;
+        for _ in 0..100 {
+            size = std::fs::metadata(&file).unwrap().len();
+            if size >= before + 8_000_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(size >= before + 8_000_000, "{before} -> {size} bytes");
     }
 
     #[test]

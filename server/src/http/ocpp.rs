@@ -25,7 +25,7 @@ use engine::operations::Admission;
 use engine::security::Credentials;
 use engine::{Incoming, Outgoing};
 use futures_util::future::ready;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use protocol::{OcppVersion, StationId};
 
 /// How the stations' WebSocket routes answer.
@@ -136,7 +136,10 @@ pub async fn station_socket(
         .max_message_size(state.max_message)
         .max_frame_size(state.max_message);
     let engine = state.engine;
-    ws.on_upgrade(move |socket| async move {
+    // No async block around the session: it would keep the socket it was given (an async
+    // block keeps what it captures) beside the halves the session holds, for as long as the
+    // station stays connected.
+    ws.on_upgrade(move |socket| {
         let (sink, stream) = socket.split();
         let tx = sink.with(|out: Outgoing| {
             ready(Ok::<_, axum::Error>(match out {
@@ -178,9 +181,11 @@ pub async fn station_socket(
                 })
             });
         let session = engine.serve_station(station, version, url, tx, rx);
-        if let Err(e) = engine.track(session).await {
-            tracing::error!(error = %e, "station session failed");
-        }
+        engine.track(session).map(|served| {
+            if let Err(e) = served {
+                tracing::error!(error = %e, "station session failed");
+            }
+        })
     })
 }
 
