@@ -269,7 +269,7 @@ impl Target {
     /// profiler wrapping it (`CENTRALE_BENCH_WRAP`) gets SIGTERM first and up to 30 s to write
     /// its profile (`perf record` killed leaves an unreadable file).
     pub async fn stop(mut self) {
-        if std::env::var_os("CENTRALE_BENCH_WRAP").is_some() {
+        if profiler().is_some() {
             // The whole group: a wrapper that is a shell script does not pass signals on.
             let group = format!("-{}", self.pid);
             let _ = Command::new("kill")
@@ -334,6 +334,13 @@ async fn api_token(bin: &Path, db: &str) -> anyhow::Result<String> {
         .context("centrale token add printed no token")
 }
 
+/// The profiler command `CENTRALE_BENCH_WRAP` names, if it names one.
+fn profiler() -> Option<String> {
+    std::env::var("CENTRALE_BENCH_WRAP")
+        .ok()
+        .filter(|w| !w.trim().is_empty())
+}
+
 async fn spawn(
     bin: &Path,
     args: &[&str],
@@ -345,7 +352,7 @@ async fn spawn(
     // of the server started (1, 2, ...), so that each row of a scenario gets its own profile.
     static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-    let wrap = std::env::var("CENTRALE_BENCH_WRAP")
+    let wrap = profiler()
         .unwrap_or_default()
         .replace("{n}", &n.to_string());
     let mut words: Vec<&std::ffi::OsStr> = Vec::new();

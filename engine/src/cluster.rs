@@ -11,8 +11,9 @@
 //!   [`DEAD_AFTER`]) finds its row gone at its next beat: it closes all its stations'
 //!   connections (another node may hold them by now), then joins again.
 //! - **One node runs the cluster's background work** (webhook delivery, retention, the fleet's
-//!   power samples, pruning the messages between nodes): the one holding an advisory lock on a connection of its own, which
-//!   PostgreSQL releases when that connection ends, a dead node's included ([`Lead`]).
+//!   power samples, pruning the messages between nodes): the one holding an advisory lock on
+//!   a connection of its own, which PostgreSQL releases when that connection ends, a dead
+//!   node's included ([`Lead`]).
 //!
 //! SQLite serves one node: no row, no beat; a start marks every station offline.
 

@@ -195,6 +195,7 @@ async fn open_sqlite(url: &str) -> Result<Opened, EngineError> {
     // Its page cache holds a whole group commit (the message log writes thousands of rows at
     // once; SQLite's default 2 MB cache would spill to the file mid-transaction and read the
     // pages back).
+    //
     // The checkpointer (see `checkpoints`) copies the WAL into the database file beside it;
     // the writer checkpoints only past 4 096 pages, and then finds most of the WAL copied
     // already. With SQLite's default (1 000 pages) the writer did it all itself: the commit

@@ -291,19 +291,11 @@ async fn one_node_delivers_the_webhooks_and_another_takes_over_when_it_dies() {
     // it would rightly send that event again. Kill node-a only once both are noted delivered,
     // so that "each event once" below tests that one node delivers at a time.
     let id = added.json()["id"].as_i64().unwrap_or_default();
-    let mut delivered = 0;
-    for _ in 0..250 {
-        let listed = b
-            .get(&format!("/api/webhooks/{id}/deliveries?limit=10"))
-            .await
-            .json();
-        let rows = listed.as_array().cloned().unwrap_or_default();
-        delivered = rows.iter().filter(|d| d["deliveredAt"].is_string()).count();
-        if delivered == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let delivered = crate::webhooks::noted_delivered(&b, id, 2)
+        .await
+        .iter()
+        .filter(|d| d["deliveredAt"].is_string())
+        .count();
     assert_eq!(delivered, 2, "both deliveries noted within 5 s");
 
     // node-a dies: node-b takes the lead, tells of node-a's station, and delivers its own.

@@ -67,6 +67,26 @@ const SESSION: [&str; 7] = [
     "stationDisconnected",
 ];
 
+/// The deliveries of endpoint `id` (up to 100), once at least `n` are listed and all are noted
+/// delivered (a delivery is noted after the receiver answered), or as they are after 5 s.
+pub(crate) async fn noted_delivered(app: &TestApp, id: i64, n: usize) -> Vec<Value> {
+    let mut deliveries = Vec::new();
+    for _ in 0..250 {
+        deliveries = app
+            .get(&format!("/api/webhooks/{id}/deliveries?limit=100"))
+            .await
+            .json()
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if deliveries.len() >= n && deliveries.iter().all(|d| d["deliveredAt"].is_string()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    deliveries
+}
+
 /// The kinds of the deliveries about `station`, in the order they arrived.
 fn kinds_of(got: &[Got], station: &str) -> Vec<String> {
     got.iter()
@@ -132,20 +152,7 @@ async fn events_arrive_signed_once_each_and_in_order_per_station() {
     assert_eq!(stopped["data"]["reason"], "Local");
 
     // The API shows them delivered (noted once the receiver answered), with nothing waiting.
-    let mut deliveries = Vec::new();
-    for _ in 0..250 {
-        deliveries = app
-            .get(&format!("/api/webhooks/{id}/deliveries?limit=100"))
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .clone();
-        if deliveries.iter().all(|d| d["deliveredAt"].is_string()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let deliveries = noted_delivered(&app, id, got.len()).await;
     assert_eq!(deliveries.len(), got.len());
     assert!(
         deliveries
