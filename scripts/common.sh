@@ -97,6 +97,17 @@ build_binaries() {
     -p simulator --bin centrale-sim
 }
 
+# A cold build and the tests need about 12 GB (the debug build, the test databases): says so
+# before starting rather than failing halfway with a full disk.
+check_free_disk() {
+  local free_kb
+  mkdir -p "$TARGET_DIR"
+  free_kb="$(df -Pk "$TARGET_DIR" | awk 'NR == 2 { print $4 }')"
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((12 * 1024 * 1024)) ]; then
+    echo "warning: only $((free_kb / 1024 / 1024)) GB free under $TARGET_DIR; a cold build and the tests need about 12 GB" >&2
+  fi
+}
+
 ensure_systemd_analyze() {
   if ! command -v systemd-analyze >/dev/null; then
     step "installing systemd from Debian (systemd-analyze checks deploy/centrale.service)"
@@ -165,6 +176,16 @@ start_test_postgres() {
   PG_TEST_RUNAS=("${runas[@]}")
   export CENTRALE_TEST_POSTGRES="postgres://centrale_test:centrale-test-admin@127.0.0.1:$port/postgres"
   step "throwaway PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($PG_TEST_DIR)"
+}
+
+# The end of the throwaway cluster's own log, and the disk it writes to: a suite failing
+# everywhere at once on PostgreSQL is most often the server gone (a crash, a full disk).
+print_test_postgres_log() {
+  if [ -n "${PG_TEST_DIR:-}" ] && [ -f "$PG_TEST_DIR/server.log" ]; then
+    step "the last lines of the test PostgreSQL's log ($PG_TEST_DIR/server.log)"
+    tail -n 40 "$PG_TEST_DIR/server.log"
+  fi
+  df -h "$TARGET_DIR" /tmp 2>/dev/null || true
 }
 
 stop_test_postgres() {

@@ -12,6 +12,7 @@ ensure_systemd_analyze
 # The metrics test must run promtool, not skip it; the cluster test HAProxy.
 export CENTRALE_REQUIRE_PROMTOOL=1
 export CENTRALE_REQUIRE_HAPROXY=1
+check_free_disk
 "$ROOT/scripts/build.sh"
 
 started=$SECONDS
@@ -34,7 +35,8 @@ if [ -z "${CENTRALE_TEST_POSTGRES:-}" ]; then
   start_test_postgres
 fi
 step "Rust tests (engine and server integration), on PostgreSQL"
-cargo test --locked -p engine -p server
+# When they fail, what PostgreSQL itself said (a crash, a full disk) is printed last.
+cargo test --locked -p engine -p server || { print_test_postgres_log; exit 1; }
 
 # A short fuzzing run of the frame decoder and the payload parsers (longer: `make fuzz`).
 if rustup toolchain list | grep -q '^nightly'; then
