@@ -421,7 +421,7 @@ pub async fn rest_commands(root: &Path, scale: Scale) -> anyhow::Result<()> {
     }
     target.stop().await;
     table.print();
-    println!("target: p99 <= 5 ms");
+    println!("target: p99 <= 10 ms at 100 concurrent callers");
     Ok(())
 }
 

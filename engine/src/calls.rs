@@ -11,8 +11,13 @@ use protocol::call::PayloadError;
 use protocol::v16::{CentralRequest, CentralResponse};
 use protocol::{ErrorCode, OcppVersion, StationId, v201};
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+mod queue;
+pub(crate) use queue::{
+    Receiver as QueueReceiver, Sender as QueueSender, channel as command_queue,
+};
 
 /// How many calls may wait for one station before callers are told it is busy.
 pub(crate) const QUEUE_DEPTH: usize = 64;
@@ -460,7 +465,7 @@ impl Engine {
     async fn queue_of(
         &self,
         station: &StationId,
-    ) -> Result<(OcppVersion, mpsc::Sender<Queued>), CallError> {
+    ) -> Result<(OcppVersion, QueueSender<Queued>), CallError> {
         let live = self
             .registry()
             .get(station)
@@ -484,7 +489,7 @@ impl Engine {
 #[allow(clippy::type_complexity)]
 fn enqueue(
     station: &StationId,
-    queue: &mpsc::Sender<Queued>,
+    queue: &QueueSender<Queued>,
     action: &str,
     payload: serde_json::Value,
 ) -> Result<
@@ -503,8 +508,8 @@ fn enqueue(
         ready,
     });
     queue.try_send(command).map_err(|e| match e {
-        mpsc::error::TrySendError::Full(_) => CallError::Busy(station.to_string()),
-        mpsc::error::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),
+        queue::TrySendError::Full(_) => CallError::Busy(station.to_string()),
+        queue::TrySendError::Closed(_) => CallError::NotConnected(station.to_string()),
     })?;
     Ok((go, answer))
 }

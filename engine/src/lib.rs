@@ -456,14 +456,10 @@ impl Engine {
         version: protocol::OcppVersion,
         url: String,
         lenient: &Arc<std::sync::atomic::AtomicBool>,
-    ) -> (
-        u64,
-        CancellationToken,
-        tokio::sync::mpsc::Receiver<calls::Queued>,
-    ) {
+    ) -> (u64, CancellationToken, calls::QueueReceiver<calls::Queued>) {
         let session = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
         let cancel = self.inner.shutdown.child_token();
-        let (commands, queue) = tokio::sync::mpsc::channel(calls::QUEUE_DEPTH);
+        let (commands, queue) = calls::command_queue(calls::QUEUE_DEPTH);
         let previous = self.registry().insert(
             station.clone(),
             Live {

@@ -5,22 +5,23 @@
 //! writes to the station's socket.
 
 mod answers;
+mod frames;
 mod invited;
 mod throttle;
 
-use crate::calls::{Answer, CallError, Pending, Queued};
+use crate::calls::{Answer, CallError, Pending, QueueReceiver, QueueSender, Queued};
 use crate::message_log::Direction;
 use crate::model::Registration;
-use crate::ocpp::{Failure, v16, v201};
 use crate::{Engine, EngineError, Event};
 use answers::RecentAnswers;
+use futures_util::future::Either;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use invited::Invited;
 use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
-use serde_json::value::RawValue;
+use std::pin::Pin;
 use throttle::Throttle;
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -59,7 +60,7 @@ pub(crate) struct Live {
     pub(crate) url: String,
     pub(crate) cancel: CancellationToken,
     pub(crate) version: OcppVersion,
-    pub(crate) commands: mpsc::Sender<Queued>,
+    pub(crate) commands: QueueSender<Queued>,
     /// When the station last sent a Heartbeat (Unix ms; 0: not yet). Kept in memory: a
     /// heartbeat only says the station is alive, which the open connection already shows; the
     /// database gets the last-seen time when the connection ends.
@@ -108,43 +109,23 @@ impl Engine {
         Tx: Sink<Outgoing> + Unpin,
         Rx: Stream<Item = Incoming> + Unpin,
     {
-        // The station exists in the store before anyone can see it online.
-        let at = OffsetDateTime::now_utc();
-        let initial = self.initial_registration();
         let connection = uuid::Uuid::new_v4();
         // The futures of what runs once or once per message are boxed: the session's own
         // future, which every idle station keeps, holds only what waits between messages.
-        let connected = Event::StationConnected {
-            station_id: station.to_string(),
-            protocol: version,
-            at,
-        };
-        let reports = |(): &()| vec![connected.clone()];
-        let (registration, lenient) = match Box::pin(self.inner.store.station_connected(
-            &station,
-            crate::store::Holder {
-                connection,
-                node: &self.inner.node.name,
-            },
-            version,
-            at,
-            initial,
-            &reports,
-        ))
-        .await
-        {
-            Ok(connected) => connected,
+        let OpenSession {
+            registration,
+            lenient,
+            session,
+            cancel,
+            queue,
+        } = match Box::pin(self.open_session(&station, version, url, connection)).await {
+            Ok(opened) => opened,
             Err(e) => {
                 tracing::error!(error = %e, "could not record the connection; closing it");
                 let _ = tx.send(Outgoing::Close).await;
                 return Err(e);
             }
         };
-        let lenient = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(lenient));
-        let (session, cancel, queue) = self.register(&station, connection, version, url, &lenient);
-        tracing::Span::current().record("session", session);
-        tracing::info!(%version, "connected");
-        self.emit_reports(&reports, &());
 
         let result = self
             .run_session(
@@ -183,6 +164,46 @@ impl Engine {
         result
     }
 
+    /// Records the connection (the station exists in the store before anyone can see it
+    /// online), registers the session and tells it.
+    async fn open_session(
+        &self,
+        station: &StationId,
+        version: OcppVersion,
+        url: String,
+        connection: uuid::Uuid,
+    ) -> Result<OpenSession, EngineError> {
+        let at = OffsetDateTime::now_utc();
+        let connected = Event::StationConnected {
+            station_id: station.to_string(),
+            protocol: version,
+            at,
+        };
+        let reports = |(): &()| vec![connected.clone()];
+        let holder = crate::store::Holder {
+            connection,
+            node: &self.inner.node.name,
+        };
+        let initial = self.initial_registration();
+        let (registration, lenient) = self
+            .inner
+            .store
+            .station_connected(station, holder, version, at, initial, &reports)
+            .await?;
+        let lenient = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(lenient));
+        let (session, cancel, queue) = self.register(station, connection, version, url, &lenient);
+        tracing::Span::current().record("session", session);
+        tracing::info!(%version, "connected");
+        self.emit_reports(&reports, &());
+        Ok(OpenSession {
+            registration,
+            lenient,
+            session,
+            cancel,
+            queue,
+        })
+    }
+
     /// The message loop of a registered session: frames from the station, calls toward it
     /// (one outstanding at a time, the rest waiting in `queue`), their timeouts, and pings.
     #[allow(clippy::too_many_arguments)]
@@ -194,7 +215,7 @@ impl Engine {
         lenient: &std::sync::atomic::AtomicBool,
         mut tx: Tx,
         mut rx: Rx,
-        mut queue: mpsc::Receiver<Queued>,
+        mut queue: QueueReceiver<Queued>,
         cancel: &CancellationToken,
     ) -> Result<(), EngineError>
     where
@@ -351,207 +372,11 @@ impl Engine {
             let _ = staged.reply.send(Err(CallError::Closed));
         }
         queue.close();
-        while let Ok(command) = queue.try_recv() {
+        while let Some(command) = queue.try_recv() {
             let _ = command.reply.send(Err(CallError::Closed));
         }
         outcome
     }
-
-    /// Handles one text frame; returns the text to answer with, if any. Logs both.
-    #[allow(clippy::too_many_arguments)]
-    async fn on_text(
-        &self,
-        station: &StationId,
-        version: OcppVersion,
-        registration: &mut Registration,
-        pending: &mut Option<Pending>,
-        answered: &mut RecentAnswers,
-        (invited, lenient): (&Invited, bool),
-        text: &str,
-    ) -> Option<String> {
-        match Frame::parse(text) {
-            Ok(Frame::Call {
-                id,
-                action,
-                payload,
-            }) => {
-                // The CALL is logged with its answer, as one entry, once it is answered.
-                let received = OffsetDateTime::now_utc();
-                // A station that did not get our answer may send the same CALL again: it gets
-                // the same answer, and what it reported is not applied twice.
-                if let Some((kind, reply)) = answered.get(text) {
-                    let reply = reply.to_owned();
-                    tracing::debug!(message_id = %id, %action, "repeated CALL answered again");
-                    self.log_exchange(station, text, received, id.as_str(), &action, kind, &reply);
-                    return Some(reply);
-                }
-                let span = tracing::debug_span!("call", message_id = %id, %action);
-                let reply = self
-                    .on_call(
-                        station,
-                        version,
-                        registration,
-                        (invited, lenient),
-                        &action,
-                        payload.get(),
-                    )
-                    .instrument(span)
-                    .await;
-                let frame = match reply {
-                    Ok(payload) => Frame::CallResult { id, payload },
-                    Err((code, description)) => Frame::call_error(id, code, description, version),
-                };
-                let reply = frame.to_text();
-                self.log_exchange(
-                    station,
-                    text,
-                    received,
-                    frame.id().as_str(),
-                    &action,
-                    frame.message_type(),
-                    &reply,
-                );
-                answered.remember(text, frame.message_type(), &reply);
-                Some(reply)
-            }
-            Ok(frame @ (Frame::CallResult { .. } | Frame::CallError { .. })) => {
-                let action = pending
-                    .as_ref()
-                    .filter(|p| p.id == frame.id().as_str())
-                    .map(|p| p.action.clone());
-                self.log_frame(
-                    station,
-                    Direction::In,
-                    text,
-                    Some(frame.message_type()),
-                    Some(frame.id().as_str()),
-                    action.as_deref(),
-                );
-                match frame {
-                    Frame::CallResult { id, payload } => {
-                        complete(pending, &id, Answer::Result(payload.get().to_owned()));
-                    }
-                    Frame::CallError {
-                        id,
-                        code,
-                        description,
-                        ..
-                    } => {
-                        complete(pending, &id, Answer::Error { code, description });
-                    }
-                    Frame::Call { .. } => {}
-                }
-                None
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "malformed frame");
-                let message_type = e.message_type.and_then(|t| u8::try_from(t).ok());
-                self.log_frame(
-                    station,
-                    Direction::In,
-                    text,
-                    message_type,
-                    Some(&e.id),
-                    None,
-                );
-                let reply = e.wants_answer().then(|| e.to_call_error(version))?;
-                self.log_frame(station, Direction::Out, &reply, Some(4), Some(&e.id), None);
-                Some(reply)
-            }
-        }
-    }
-
-    /// The station's registration as stored (Pending if it has none yet).
-    async fn stored_registration(
-        &self,
-        station: &StationId,
-    ) -> Result<Registration, (ErrorCode, String)> {
-        Ok(self
-            .inner
-            .store
-            .registration(station)
-            .await
-            .map_err(internal)?
-            .unwrap_or(Registration::Pending))
-    }
-
-    /// Decodes and handles one CALL; returns its CALLRESULT payload or a CALLERROR.
-    async fn on_call(
-        &self,
-        station: &StationId,
-        version: OcppVersion,
-        registration: &mut Registration,
-        (invited, lenient): (&Invited, bool),
-        action: &str,
-        payload: &str,
-    ) -> Result<Box<RawValue>, (ErrorCode, String)> {
-        // Decoded first: a malformed payload is answered with its error code whatever the
-        // station's registration. In lenient mode, the known deviations are repaired, counted,
-        // and the message served.
-        let decoded = match version {
-            OcppVersion::V16 => {
-                protocol::v16::StationRequest::decode_in_mode(action, payload, lenient)
-                    .map(|(r, d)| (Request::V16(r), d))
-            }
-            OcppVersion::V201 => {
-                protocol::v201::StationRequest::decode_in_mode(action, payload, lenient)
-                    .map(|(r, d)| (Request::V201(r), d))
-            }
-        };
-        let (request, deviations) = decoded.map_err(|e| (e.code, e.reason))?;
-        if !deviations.is_empty() {
-            let at = OffsetDateTime::now_utc();
-            self.inner
-                .store
-                .add_deviations(station, action, &deviations, at)
-                .await
-                .map_err(internal)?;
-        }
-        let is_boot = action == "BootNotification";
-        if !is_boot && *registration != Registration::Accepted {
-            // An operator may have accepted the station since it connected.
-            *registration = self.stored_registration(station).await?;
-            // A 2.0.1 station may send what the CSMS asked for while it is Pending.
-            let asked = version == OcppVersion::V201 && invited.allows(action);
-            if *registration != Registration::Accepted && !asked {
-                return Err((
-                    ErrorCode::SecurityError,
-                    format!(
-                        "the station is not accepted (registration {registration}); only BootNotification is served"
-                    ),
-                ));
-            }
-        }
-        let answer = match request {
-            Request::V16(request) => v16::handle(self, station, request).await,
-            Request::V201(request) => v201::handle(self, station, request).await,
-        }
-        .map_err(|failure| match failure {
-            Failure::Payload(e) => (e.code, e.reason),
-            Failure::Engine(e) => internal(e),
-        })?;
-        if is_boot {
-            // What the station was just told (BootNotificationResponse.status, the same three
-            // values in both versions) is its registration now; no need to read it back.
-            let told = answer.get("status").and_then(|s| s.as_str()?.parse().ok());
-            *registration = match told {
-                Some(told) => told,
-                None => self.stored_registration(station).await?,
-            };
-        }
-        serde_json::value::to_raw_value(&answer).map_err(|e| {
-            (
-                ErrorCode::InternalError,
-                format!("answer not serialisable: {e}"),
-            )
-        })
-    }
-}
-
-/// A station's CALL, decoded in its version.
-enum Request {
-    V16(protocol::v16::StationRequest),
-    V201(protocol::v201::StationRequest),
 }
 
 /// How long a closing session waits for the station's side of the closing handshake.
@@ -583,22 +408,25 @@ fn complete(pending: &mut Option<Pending>, id: &MessageId, answer: Answer) {
     }
 }
 
-/// Sleeps until `deadline`, or forever when there is none.
-async fn sleep_until_or_never(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
+/// A connection recorded and registered: what its message loop starts from.
+struct OpenSession {
+    registration: Registration,
+    lenient: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    session: u64,
+    cancel: CancellationToken,
+    queue: QueueReceiver<Queued>,
 }
 
-/// An engine failure while handling a call: logged, answered InternalError so the station
-/// retries; nothing is acknowledged that was not recorded.
-fn internal(e: EngineError) -> (ErrorCode, String) {
-    tracing::error!(error = %e, "could not handle a station's message");
-    (
-        ErrorCode::InternalError,
-        "the central system could not record this message; please retry".to_owned(),
-    )
+/// Sleeps until `deadline`, or forever when there is none. The timer is boxed, made only while
+/// there is a deadline (a call outstanding, a station slowed down): the message loop's future,
+/// which every idle station keeps, has no room for it (about 100 bytes each of two).
+fn sleep_until_or_never(
+    deadline: Option<Instant>,
+) -> Either<Pin<Box<tokio::time::Sleep>>, std::future::Pending<()>> {
+    match deadline {
+        Some(deadline) => Either::Left(Box::pin(tokio::time::sleep_until(deadline))),
+        None => Either::Right(std::future::pending()),
+    }
 }
 
 /// Resolves when the staged call may go (or its caller gave up); never without one.

@@ -98,7 +98,8 @@ async fn the_station_closing_its_side_ends_the_session() {
 
 /// Every connected station keeps its session's future for as long as it is connected: what
 /// runs once per message or per connection is boxed, so an idle station holds only what waits
-/// between messages (it was 5.3 KB with the handlers inline).
+/// between messages (it was 5.3 KB with the handlers inline, 1.6 KB with the connect's event
+/// and two timers kept; 1.1 KB in this unoptimised build now).
 #[tokio::test]
 async fn an_idle_session_keeps_a_small_future() {
     let (engine, _dir) = engine().await;
@@ -108,5 +109,5 @@ async fn an_idle_session_keeps_a_small_future() {
     let session =
         engine.serve_station(station, OcppVersion::V16, "ws://test".into(), out_tx, in_rx);
     let size = std::mem::size_of_val(&session);
-    assert!(size <= 2048, "the session's future is {size} bytes");
+    assert!(size <= 1280, "the session's future is {size} bytes");
 }
