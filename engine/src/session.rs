@@ -14,7 +14,6 @@ use crate::message_log::Direction;
 use crate::model::Registration;
 use crate::{Engine, EngineError, Event};
 use answers::RecentAnswers;
-use futures_util::future::Either;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use invited::Invited;
 use protocol::{ErrorCode, Frame, FrameError, MessageId, OcppVersion, StationId};
@@ -236,18 +235,21 @@ impl Engine {
         // sender is dropped, and the cancellation (which comes with it) closes the session.
         let mut queue_open = true;
         let mut throttle = self.inner.config.max_message_rate.map(Throttle::new);
+        let mut call_timeout = Deadline::default();
+        let mut slowed = Deadline::default();
         // Everything still pending or queued is answered when the loop ends, however it ends.
         let outcome = loop {
-            let deadline = pending.as_ref().map(|p| p.deadline);
+            call_timeout.set(pending.as_ref().map(|p| p.deadline));
             // Over its message rate, the station's frames wait unread: TCP slows it down and
             // nothing it sent is dropped.
             let resume = throttle.as_mut().and_then(Throttle::wait);
+            slowed.set(resume);
             tokio::select! {
                 () = cancel.cancelled() => {
                     Box::pin(close_gracefully(&mut tx, &mut rx)).await;
                     break Ok(());
                 }
-                () = sleep_until_or_never(resume), if resume.is_some() => {}
+                () = slowed.elapsed(), if resume.is_some() => {}
                 message = rx.next(), if resume.is_none() => {
                     let Some(message) = message else { break Ok(()) };
                     last_heard = Instant::now();
@@ -345,7 +347,7 @@ impl Engine {
                         deadline: Instant::now() + self.inner.config.call_timeout,
                     });
                 }
-                () = sleep_until_or_never(deadline) => {
+                () = call_timeout.elapsed() => {
                     if let Some(timed_out) = pending.take() {
                         tracing::warn!(message_id = %timed_out.id, action = %timed_out.action, "call timed out");
                         let _ = timed_out
@@ -417,15 +419,33 @@ struct OpenSession {
     queue: QueueReceiver<Queued>,
 }
 
-/// Sleeps until `deadline`, or forever when there is none. The timer is boxed, made only while
-/// there is a deadline (a call outstanding, a station slowed down): the message loop's future,
-/// which every idle station keeps, has no room for it (about 100 bytes each of two).
-fn sleep_until_or_never(
-    deadline: Option<Instant>,
-) -> Either<Pin<Box<tokio::time::Sleep>>, std::future::Pending<()>> {
-    match deadline {
-        Some(deadline) => Either::Left(Box::pin(tokio::time::sleep_until(deadline))),
-        None => Either::Right(std::future::pending()),
+/// A timer that exists only while there is a deadline (a call outstanding, a station slowed
+/// down): the message loop's future, which every idle station keeps, has no room for one
+/// (about 100 bytes each), and the timer made for a deadline is kept, not made again, for as
+/// long as the deadline stays (a station's frames turn the loop while its call is pending).
+#[derive(Default)]
+struct Deadline(Option<Pin<Box<tokio::time::Sleep>>>);
+
+impl Deadline {
+    fn set(&mut self, deadline: Option<Instant>) {
+        match (deadline, &mut self.0) {
+            (None, timer) => *timer = None,
+            (Some(at), Some(timer)) => {
+                if timer.deadline() != at {
+                    timer.as_mut().reset(at);
+                }
+            }
+            (Some(at), timer @ None) => *timer = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
+    }
+
+    /// Resolves when the deadline passes; never without one. A `poll_fn` rather than an async
+    /// fn: the loop builds it each turn, and it holds only the reference.
+    fn elapsed(&mut self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(|cx| match &mut self.0 {
+            Some(timer) => timer.as_mut().poll(cx),
+            None => std::task::Poll::Pending,
+        })
     }
 }
 
